@@ -1,0 +1,15 @@
+# halhub_add_device_plugin(<target> CLASS_NAME <class> SOURCES <files...>)
+#
+# Builds a device plugin as a real Qt plugin (loaded with QPluginLoader) and
+# puts it in bin/plugins/, where halhub and the tests look for plugins.
+# qt_add_plugin takes no sources on Qt 6.4, hence target_sources.
+function(halhub_add_device_plugin target)
+    cmake_parse_arguments(ARG "" "CLASS_NAME" "SOURCES" ${ARGN})
+    qt_add_plugin(${target} SHARED CLASS_NAME ${ARG_CLASS_NAME})
+    target_sources(${target} PRIVATE ${ARG_SOURCES})
+    target_link_libraries(${target} PRIVATE halhub_hal halhub_core Qt6::Core)
+    set_target_properties(${target} PROPERTIES
+        LIBRARY_OUTPUT_DIRECTORY ${HALHUB_PLUGIN_OUTPUT_DIR}
+        PREFIX "lib")
+    set_property(GLOBAL APPEND PROPERTY HALHUB_DEVICE_PLUGINS ${target})
+endfunction()

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <QVariantList>
+#include <QVariantMap>
+
+#include <optional>
+
+namespace halhub {
+
+// halhub.json (PROTOCOL.md section 10). Every key optional; defaults below.
+struct TlsConfig
+{
+    QString certFile;
+    QString keyFile;
+};
+
+struct ServerConfig
+{
+    QString host = QStringLiteral("127.0.0.1");
+    quint16 port = 8001;
+    QString path = QStringLiteral("/ws/hardware");
+    std::optional<TlsConfig> tls;
+    QStringList allowedOrigins;
+    int heartbeatMs = 10000;
+    int resumeGraceMs = 30000;
+    int maxClients = 1000;
+};
+
+struct LimitsConfig
+{
+    int rateLimitPerMin = 200;
+    int rateLimitPerUserPerMin = 6000;
+    int rateLimitPerIpPerMin = 6000;
+    double maxRateHz = 1000;
+    int maxStreams = 64;
+    qint64 maxMessageBytes = 65536;
+    qint64 sendHighWaterBytes = 1048576;
+};
+
+struct AuthConfig
+{
+    bool required = false;
+    QString jwtSecret;
+    QString jwtPublicKeyFile;
+    QString issuer;
+    QString audience;
+    QString auditLog;
+};
+
+struct MetricsConfig
+{
+    std::optional<quint16> port;   // none: no metrics listener
+};
+
+// One `devices` entry, kept as parsed JSON: each plugin reads its own keys.
+struct DeviceConfig
+{
+    QString id;
+    QString plugin;
+    QVariantMap settings;          // the whole entry, id and plugin included
+};
+
+struct Config
+{
+    ServerConfig server;
+    LimitsConfig limits;
+    AuthConfig auth;
+    MetricsConfig metrics;
+    QList<DeviceConfig> devices;
+
+    // No config file: sim0 and sim1 at 100 Hz.
+    static Config defaults();
+    // Adds sim devices simK (next free K) at 100 Hz.
+    void addSimulated(int count);
+};
+
+struct ConfigError
+{
+    QString file;
+    QString key;        // dotted path, e.g. "devices[2].rate_hz"; empty: whole file
+    QString message;    // what was expected / what is wrong
+    QString toString() const;   // "halhub.json: devices[2].rate_hz: expected ..."
+};
+
+// Reads and checks a config file. knownPlugins: plugin names available
+// (an unknown plugin is an error); empty list: not checked.
+std::optional<Config> loadConfig(const QString &file, const QStringList &knownPlugins,
+                                 ConfigError *error);
+// The same from bytes already read (file is only used in messages).
+std::optional<Config> parseConfig(const QByteArray &json, const QString &file,
+                                  const QStringList &knownPlugins, ConfigError *error);
+
+} // namespace halhub

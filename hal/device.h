@@ -1,0 +1,48 @@
+#pragma once
+
+#include "bus/deviceinfo.h"
+
+#include <QObject>
+
+namespace halhub {
+
+// One instrument, made by a device plugin from its config entry.
+//
+// Lifecycle: the constructor does nothing that can fail; the HAL calls
+// open() once, close() before deleting it. A device reports everything by
+// signal, always from the HAL's thread:
+//   stateChanged    - on every transition (connecting -> connected, lost,
+//                     back); never for a failed reopen attempt.
+//   sampleReady     - a new reading (timestamp: when it was taken).
+//   errorOccurred   - a fault, bad data, or no answer while connected.
+//   infoChanged     - the channel list grew (push devices).
+//   commandFinished - exactly once per startCommand ticket, unless
+//                     abortCommand(ticket) came first.
+class Device : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~Device() override = default;
+
+    virtual DeviceInfo info() const = 0;
+    virtual DeviceState state() const = 0;
+
+    virtual void open() = 0;
+    virtual void close() = 0;
+
+    // Runs one attempt; params are already checked against info().commands.
+    virtual void startCommand(quint64 ticket, const QString &command,
+                              const QVariantMap &params) = 0;
+    // Abandons a running attempt; stops the work if the device can.
+    virtual void abortCommand(quint64 ticket) = 0;
+
+Q_SIGNALS:
+    void stateChanged(halhub::DeviceState state);
+    void sampleReady(const halhub::Sample &sample);
+    void errorOccurred(const QString &message);
+    void infoChanged();
+    void commandFinished(quint64 ticket, const halhub::CommandOutcome &outcome);
+};
+
+} // namespace halhub
