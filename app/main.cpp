@@ -1,7 +1,216 @@
+// halhub: serves lab instruments to WebSocket clients.
+//
+// main() only parses the command line, builds the objects and picks the
+// application class: QCoreApplication with --headless, QApplication (and
+// the monitor window) otherwise.
+
+#include "config/config.h"
+#include "halmanager.h"
+#include "server/server.h"
+#include "unixsignals.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QHostAddress>
+#include <QSerialPortInfo>
+#include <QTextStream>
+#include <QTimer>
+
+#include <memory>
+
+#ifdef HALHUB_WITH_GUI
+#include "mainwindow.h"
+#endif
+
+using namespace halhub;
+
+namespace {
+
+constexpr int kExitConfigError = 2;
+
+bool isLoopback(const QString &host)
+{
+    if (host == QLatin1String("localhost"))
+        return true;
+    const QHostAddress address(host);
+    return !address.isNull() && address.isLoopback();
+}
+
+bool wantsHeadless(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "--headless" || arg == "--list-ports" || arg == "--version" || arg == "-v"
+            || arg == "--help" || arg == "-h")
+            return true;
+    }
+    return false;
+}
+
+void listPorts(QTextStream &out)
+{
+    const QList<QSerialPortInfo> ports = QSerialPortInfo::availablePorts();
+    if (ports.isEmpty()) {
+        out << QCoreApplication::translate("main", "No serial ports found.") << Qt::endl;
+        return;
+    }
+    for (const QSerialPortInfo &p : ports) {
+        const auto hex = [](bool has, quint16 id) {
+            return has ? QStringLiteral("%1").arg(id, 4, 16, QLatin1Char('0')) : QStringLiteral("-");
+        };
+        out << p.systemLocation() << "  vid=" << hex(p.hasVendorIdentifier(), p.vendorIdentifier())
+            << " pid=" << hex(p.hasProductIdentifier(), p.productIdentifier())
+            << " serial=" << (p.serialNumber().isEmpty() ? QStringLiteral("-") : p.serialNumber())
+            << " manufacturer=\"" << p.manufacturer() << "\" description=\"" << p.description()
+            << "\"" << Qt::endl;
+    }
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
-    return 0;
+    const bool headless = wantsHeadless(argc, argv);
+    std::unique_ptr<QCoreApplication> app;
+#ifdef HALHUB_WITH_GUI
+    if (headless)
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        app = std::make_unique<QApplication>(argc, argv);
+#else
+    app = std::make_unique<QCoreApplication>(argc, argv);
+#endif
+    QCoreApplication::setApplicationName(QStringLiteral("halhub"));
+    QCoreApplication::setOrganizationName(QStringLiteral("halhub"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(HALHUB_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QCoreApplication::translate(
+        "main", "Serves lab instruments (serial devices and simulations) to WebSocket clients."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption configOption(
+        QStringLiteral("config"), QCoreApplication::translate("main", "Read the configuration from <file>."),
+        QStringLiteral("file"));
+    const QCommandLineOption hostOption(
+        QStringLiteral("host"), QCoreApplication::translate("main", "Listen on <address> (overrides server.host)."),
+        QStringLiteral("address"));
+    const QCommandLineOption portOption(
+        QStringLiteral("port"), QCoreApplication::translate("main", "Listen on <port> (overrides server.port)."),
+        QStringLiteral("port"));
+    const QCommandLineOption headlessOption(
+        QStringLiteral("headless"), QCoreApplication::translate("main", "Run without a window."));
+    const QCommandLineOption simulateOption(
+        QStringLiteral("simulate"), QCoreApplication::translate("main", "Add <n> simulated devices at 100 Hz."),
+        QStringLiteral("n"));
+    const QCommandLineOption insecureOption(
+        QStringLiteral("insecure"),
+        QCoreApplication::translate("main", "Allow a non-loopback address without authentication."));
+    const QCommandLineOption listPortsOption(
+        QStringLiteral("list-ports"), QCoreApplication::translate("main", "List serial ports and exit."));
+    parser.addOptions({configOption, hostOption, portOption, headlessOption, simulateOption,
+                       insecureOption, listPortsOption});
+    parser.process(*app);
+
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    if (parser.isSet(listPortsOption)) {
+        listPorts(out);
+        return 0;
+    }
+
+    HalManager hal;
+    hal.discoverPlugins();
+    for (const QString &problem : hal.loadErrors())
+        err << "halhub: plugin: " << problem << Qt::endl;
+
+    Config config = Config::defaults();
+    const QString configFile = parser.value(configOption);
+    if (!configFile.isEmpty()) {
+        ConfigError error;
+        const std::optional<Config> loaded = loadConfig(configFile, hal.pluginNames(), &error);
+        if (!loaded) {
+            err << "halhub: bad configuration: " << error.toString() << Qt::endl;
+            return kExitConfigError;
+        }
+        config = *loaded;
+    }
+    if (parser.isSet(simulateOption)) {
+        bool ok = false;
+        const int n = parser.value(simulateOption).toInt(&ok);
+        if (!ok || n < 0 || n > 1000) {
+            err << "halhub: --simulate expects a number from 0 to 1000" << Qt::endl;
+            return kExitConfigError;
+        }
+        config.addSimulated(n);
+    }
+    if (parser.isSet(hostOption))
+        config.server.host = parser.value(hostOption);
+    if (parser.isSet(portOption)) {
+        bool ok = false;
+        const uint port = parser.value(portOption).toUInt(&ok);
+        if (!ok || port > 65535) {
+            err << "halhub: --port expects a number from 0 to 65535" << Qt::endl;
+            return kExitConfigError;
+        }
+        config.server.port = quint16(port);
+    }
+    if (!config.auth.required && !isLoopback(config.server.host)) {
+        if (!parser.isSet(insecureOption)) {
+            err << "halhub: refusing to listen on " << config.server.host
+                << " without authentication; configure auth.required or pass --insecure"
+                << Qt::endl;
+            return kExitConfigError;
+        }
+        err << "halhub: WARNING: listening on " << config.server.host
+            << " WITHOUT AUTHENTICATION (--insecure): anyone who can reach this port can "
+               "command the instruments"
+            << Qt::endl;
+    }
+
+    QString problem;
+    if (!hal.applyDevices(config.devices, &problem)) {
+        err << "halhub: bad configuration: " << problem << Qt::endl;
+        return kExitConfigError;
+    }
+
+    Server server(config, &hal);
+    if (!server.start(&problem)) {
+        err << "halhub: " << problem << Qt::endl;
+        return 1;
+    }
+    out << "halhub " << HALHUB_VERSION << " listening on " << server.url().toString() << Qt::endl;
+
+    UnixSignals signals;
+    QObject::connect(&signals, &UnixSignals::terminate, &server, &Server::shutdown);
+    QObject::connect(&server, &Server::shutdownComplete, app.get(), [&hal] {
+        hal.shutdown();
+        QCoreApplication::exit(0);
+    });
+    QObject::connect(&signals, &UnixSignals::hangup, &hal, [&] {
+        if (configFile.isEmpty()) {
+            err << "halhub: SIGHUP: no config file to reload" << Qt::endl;
+            return;
+        }
+        ConfigError error;
+        const std::optional<Config> loaded = loadConfig(configFile, hal.pluginNames(), &error);
+        QString why;
+        if (!loaded)
+            err << "halhub: reload refused: " << error.toString() << Qt::endl;
+        else if (!hal.applyDevices(loaded->devices, &why))
+            err << "halhub: reload refused: " << why << Qt::endl;
+        else
+            err << "halhub: devices reloaded from " << configFile << Qt::endl;
+    });
+
+#ifdef HALHUB_WITH_GUI
+    std::unique_ptr<MainWindow> window;
+    if (!headless && !parser.isSet(headlessOption)) {
+        window = std::make_unique<MainWindow>(&server, &hal);
+        window->show();
+    }
+#endif
+
+    return app->exec();
 }

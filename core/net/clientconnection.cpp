@@ -1,0 +1,255 @@
+#include "net/clientconnection.h"
+
+#include "logging.h"
+#include "protocol/envelope.h"
+
+#include <QDateTime>
+#include <QWebSocket>
+
+namespace halhub {
+
+namespace {
+
+QVariantMap errorMessage(const QString &code, const QString &message, const QVariant &id,
+                         qint64 retryAfterMs)
+{
+    QVariantMap m;
+    m.insert(QStringLiteral("type"), QStringLiteral("error"));
+    if (id.isValid())
+        m.insert(QStringLiteral("id"), id);
+    m.insert(QStringLiteral("code"), code);
+    m.insert(QStringLiteral("message"), message);
+    if (retryAfterMs >= 0)
+        m.insert(QStringLiteral("retry_after_ms"), qlonglong(retryAfterMs));
+    return m;
+}
+
+} // namespace
+
+ClientConnection::ClientConnection(QWebSocket *socket, const ConnectionLimits &limits,
+                                   quint64 id, QObject *parent)
+    : QObject(parent)
+    , m_socket(socket)
+    , m_limits(limits)
+    , m_id(id)
+    , m_bucket(limits.rateLimitPerMin)
+    , m_abuse(limits.rateLimitPerMin)
+{
+    m_socket->setParent(this);
+    m_peer = m_socket->peerAddress();
+    m_peerPort = m_socket->peerPort();
+    m_connectedAtMs = QDateTime::currentMSecsSinceEpoch();
+    m_clock.start();
+    m_lastFrameMs = 0;
+
+    // Messages beyond 16 x the limit close the connection with 1009 inside
+    // QWebSocket before they are buffered whole.
+    m_socket->setMaxAllowedIncomingMessageSize(quint64(m_limits.maxMessageBytes) * 16);
+    m_socket->setMaxAllowedIncomingFrameSize(quint64(m_limits.maxMessageBytes) * 16);
+
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &ClientConnection::onText);
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, &ClientConnection::onBinary);
+    connect(m_socket, &QWebSocket::pong, this, [this] { m_lastFrameMs = m_clock.elapsed(); });
+    connect(m_socket, &QWebSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
+    connect(m_socket, &QWebSocket::disconnected, this, &ClientConnection::onDisconnected);
+
+    // One watchdog tick a second (or per heartbeat if faster) checks the
+    // stale-peer and slow-consumer deadlines and sends the pings.
+    m_heartbeat.setInterval(qMin(m_limits.heartbeatMs, 1000));
+    connect(&m_heartbeat, &QTimer::timeout, this, &ClientConnection::onHeartbeat);
+    m_heartbeat.start();
+}
+
+ClientConnection::~ClientConnection() = default;
+
+bool ClientConnection::isOpen() const
+{
+    return !m_closing && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+void ClientConnection::setEncoding(Encoding encoding, bool compression)
+{
+    m_encoding = encoding;
+    m_compression = compression;
+}
+
+void ClientConnection::setSharedBuckets(TokenBucket *ipBucket, TokenBucket *userBucket)
+{
+    m_ipBucket = ipBucket;
+    m_userBucket = userBucket;
+}
+
+void ClientConnection::sendMessage(const QVariantMap &message)
+{
+    if (!isOpen())
+        return;
+    write(framecodec::encode(message, m_encoding, m_compression));
+}
+
+void ClientConnection::sendEncoded(const EncodedFrame &frame)
+{
+    if (!isOpen())
+        return;
+    write(frame);
+}
+
+void ClientConnection::write(const EncodedFrame &frame)
+{
+    if (frame.binary)
+        m_socket->sendBinaryMessage(frame.bytes);
+    else
+        m_socket->sendTextMessage(QString::fromUtf8(frame.bytes));
+    ++m_messagesOut;
+    checkBackpressure();
+}
+
+bool ClientConnection::canSendTelemetry() const
+{
+    return isOpen() && m_socket->bytesToWrite() <= m_limits.sendHighWaterBytes;
+}
+
+qint64 ClientConnection::unsentBytes() const
+{
+    return m_socket->bytesToWrite();
+}
+
+void ClientConnection::sendError(const QString &code, const QString &message, const QVariant &id,
+                                 qint64 retryAfterMs)
+{
+    sendMessage(errorMessage(code, message, id, retryAfterMs));
+}
+
+void ClientConnection::closeWith(int code, const QString &reason)
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_heartbeat.stop();
+    qCInfo(lcNet) << "closing connection" << m_id << "from" << m_peer.toString() << "with"
+                  << code << reason;
+    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    // A peer that never answers the close handshake must not keep the
+    // connection alive: abort after a second.
+    QTimer::singleShot(1000, this, [this] {
+        if (m_socket->state() != QAbstractSocket::UnconnectedState)
+            m_socket->abort();
+        onDisconnected();
+    });
+}
+
+bool ClientConnection::admit()
+{
+    const qint64 now = m_clock.elapsed();
+    m_lastFrameMs = now;
+    ++m_messagesIn;
+    if (m_abuse.count(now)) {
+        closeWith(closecode::kRateAbuse, QStringLiteral("rate limit abuse"));
+        return false;
+    }
+    qint64 retry = 0;
+    qint64 worst = 0;
+    bool ok = true;
+    for (TokenBucket *bucket : {&m_bucket, m_userBucket, m_ipBucket}) {
+        if (bucket && !bucket->tryTake(now, &retry)) {
+            ok = false;
+            worst = qMax(worst, retry);
+        }
+    }
+    if (!ok) {
+        ++m_rateLimitHits;
+        sendError(QStringLiteral("rate_limited"),
+                  QStringLiteral("too many messages; retry in %1 ms").arg(worst), {},
+                  qMax<qint64>(1, worst));
+    }
+    return ok;
+}
+
+void ClientConnection::onText(const QString &text)
+{
+    if (m_closing || !admit())
+        return;
+    const QByteArray utf8 = text.toUtf8();
+    handleFrame(utf8.size(), framecodec::decodeText(utf8, m_limits.maxMessageBytes));
+}
+
+void ClientConnection::onBinary(const QByteArray &data)
+{
+    if (m_closing || !admit())
+        return;
+    handleFrame(data.size(), framecodec::decodeBinary(data, m_limits.maxMessageBytes));
+}
+
+void ClientConnection::handleFrame(qsizetype bytes, const DecodedFrame &decoded)
+{
+    switch (decoded.status) {
+    case DecodedFrame::Status::TooLarge:
+        sendError(QStringLiteral("message_too_large"),
+                  QStringLiteral("message of %1 bytes is over the limit of %2 bytes")
+                      .arg(bytes).arg(m_limits.maxMessageBytes));
+        return;
+    case DecodedFrame::Status::Invalid:
+        sendError(QStringLiteral("invalid_message"), decoded.error);
+        return;
+    case DecodedFrame::Status::Ok:
+        break;
+    }
+    const Envelope envelope = readEnvelope(decoded.message);
+    if (!envelope.ok) {
+        sendError(QStringLiteral("invalid_message"), envelope.error, envelope.id);
+        return;
+    }
+    Q_EMIT messageReceived(decoded.message, envelope.type, envelope.id);
+}
+
+void ClientConnection::onBytesWritten()
+{
+    checkBackpressure();
+    if (canSendTelemetry())
+        Q_EMIT drained();
+}
+
+void ClientConnection::checkBackpressure()
+{
+    if (m_closing)
+        return;
+    const qint64 unsent = m_socket->bytesToWrite();
+    if (unsent > m_limits.sendHardCapBytes) {
+        closeWith(closecode::kTimeout, QStringLiteral("slow consumer: send buffer over limit"));
+        return;
+    }
+    if (unsent > m_limits.sendHighWaterBytes) {
+        if (m_overHighWaterSinceMs < 0)
+            m_overHighWaterSinceMs = m_clock.elapsed();
+    } else {
+        m_overHighWaterSinceMs = -1;
+    }
+}
+
+void ClientConnection::onHeartbeat()
+{
+    const qint64 now = m_clock.elapsed();
+    if (now - m_lastFrameMs > 3LL * m_limits.heartbeatMs) {
+        closeWith(closecode::kTimeout, QStringLiteral("no frame for 3 heartbeats"));
+        return;
+    }
+    if (m_overHighWaterSinceMs >= 0 && now - m_overHighWaterSinceMs > m_limits.highWaterTimeoutMs) {
+        closeWith(closecode::kTimeout, QStringLiteral("slow consumer: over high-water mark too long"));
+        return;
+    }
+    if (now - m_lastPingMs >= m_limits.heartbeatMs) {
+        m_lastPingMs = now;
+        m_socket->ping();
+    }
+}
+
+void ClientConnection::onDisconnected()
+{
+    if (m_closedEmitted)
+        return;
+    m_closedEmitted = true;
+    m_closing = true;
+    m_heartbeat.stop();
+    Q_EMIT closed();
+}
+
+} // namespace halhub

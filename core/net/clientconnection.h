@@ -1,0 +1,135 @@
+#pragma once
+
+#include "net/ratelimiter.h"
+#include "protocol/framecodec.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QVariantMap>
+
+class QWebSocket;
+
+namespace halhub {
+
+struct Envelope;
+
+// Socket-level limits of one connection (PROTOCOL.md section 7).
+struct ConnectionLimits
+{
+    int rateLimitPerMin = 200;
+    qint64 maxMessageBytes = 65536;
+    qint64 sendHighWaterBytes = 1048576;
+    qint64 sendHardCapBytes = 16 * 1048576;
+    int highWaterTimeoutMs = 30000;
+    int heartbeatMs = 10000;
+};
+
+// Close codes of PROTOCOL.md section 9.
+namespace closecode {
+constexpr int kNormal = 1000;
+constexpr int kGoingAway = 1001;
+constexpr int kNotUtf8 = 1007;
+constexpr int kTooBig = 1009;
+constexpr int kUnauthorized = 4401;
+constexpr int kTimeout = 4408;
+constexpr int kTakenOver = 4409;
+constexpr int kRateAbuse = 4429;
+}
+
+// One WebSocket connection: turns frames into checked messages and messages
+// into frames, and enforces what belongs to the socket: the rate limit, the
+// size limits, the heartbeat and the send buffer's high-water mark.
+//
+// It knows nothing of sessions or devices: valid messages go out through
+// messageReceived, and the session decides what they mean.
+class ClientConnection : public QObject
+{
+    Q_OBJECT
+public:
+    // Takes ownership of the socket.
+    ClientConnection(QWebSocket *socket, const ConnectionLimits &limits, quint64 id,
+                     QObject *parent = nullptr);
+    ~ClientConnection() override;
+
+    quint64 id() const { return m_id; }
+    QHostAddress peerAddress() const { return m_peer; }
+    quint16 peerPort() const { return m_peerPort; }
+    qint64 connectedAtMs() const { return m_connectedAtMs; }
+    QWebSocket *socket() const { return m_socket; }
+    bool isOpen() const;
+
+    Encoding encoding() const { return m_encoding; }
+    bool compression() const { return m_compression; }
+    void setEncoding(Encoding encoding, bool compression);
+
+    // Buckets shared with other connections (per user, per IP). May be null.
+    void setSharedBuckets(TokenBucket *ipBucket, TokenBucket *userBucket);
+
+    // Sends a non-droppable message (replies, results, events).
+    void sendMessage(const QVariantMap &message);
+    // Sends an already encoded frame (telemetry). Returns the write time in
+    // microseconds since the epoch.
+    void sendEncoded(const EncodedFrame &frame);
+    // True while telemetry may be written (unsent bytes at or below the
+    // high-water mark).
+    bool canSendTelemetry() const;
+    qint64 unsentBytes() const;
+
+    void sendError(const QString &code, const QString &message, const QVariant &id = {},
+                   qint64 retryAfterMs = -1);
+    void closeWith(int code, const QString &reason);
+
+    // Counters for metrics and the GUI.
+    qint64 messagesIn() const { return m_messagesIn; }
+    qint64 messagesOut() const { return m_messagesOut; }
+    qint64 rateLimitHits() const { return m_rateLimitHits; }
+
+Q_SIGNALS:
+    // A decoded message that passed the envelope checks and the rate limit.
+    void messageReceived(const QVariantMap &message, const QString &type, const QVariant &id);
+    // The unsent bytes fell back to the high-water mark or below.
+    void drained();
+    void closed();
+
+private:
+    void onText(const QString &text);
+    void onBinary(const QByteArray &data);
+    void handleFrame(qsizetype bytes, const DecodedFrame &decoded);
+    bool admit();
+    void onBytesWritten();
+    void checkBackpressure();
+    void onHeartbeat();
+    void onDisconnected();
+    void write(const EncodedFrame &frame);
+
+    QWebSocket *m_socket = nullptr;
+    ConnectionLimits m_limits;
+    quint64 m_id = 0;
+    QHostAddress m_peer;
+    quint16 m_peerPort = 0;
+    qint64 m_connectedAtMs = 0;
+    Encoding m_encoding = Encoding::Json;
+    bool m_compression = false;
+
+    TokenBucket m_bucket;
+    AbuseDetector m_abuse;
+    TokenBucket *m_ipBucket = nullptr;
+    TokenBucket *m_userBucket = nullptr;
+    QElapsedTimer m_clock;
+
+    QTimer m_heartbeat;
+    qint64 m_lastFrameMs = 0;
+    qint64 m_lastPingMs = 0;
+    qint64 m_overHighWaterSinceMs = -1;
+    bool m_closing = false;
+    bool m_closedEmitted = false;
+
+    qint64 m_messagesIn = 0;
+    qint64 m_messagesOut = 0;
+    qint64 m_rateLimitHits = 0;
+};
+
+} // namespace halhub

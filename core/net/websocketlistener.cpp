@@ -1,0 +1,140 @@
+#include "net/websocketlistener.h"
+
+#include "logging.h"
+#include "net/handshake.h"
+
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+namespace halhub {
+
+namespace {
+constexpr int kHandshakeTimeoutMs = 10000;
+constexpr qsizetype kMaxHeadBytes = 16384;
+}
+
+WebSocketListener::WebSocketListener(const ServerConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_tcp(new QTcpServer(this))
+    , m_ws(new QWebSocketServer(QStringLiteral("halhub/" HALHUB_VERSION),
+                                QWebSocketServer::NonSecureMode, this))
+{
+    m_tcp->setMaxPendingConnections(256);
+    connect(m_tcp, &QTcpServer::newConnection, this, &WebSocketListener::onNewTcpConnection);
+    connect(m_ws, &QWebSocketServer::newConnection, this, [this] {
+        while (m_ws->hasPendingConnections()) {
+            Q_EMIT newSocket(m_ws->nextPendingConnection());
+        }
+    });
+}
+
+WebSocketListener::~WebSocketListener() = default;
+
+bool WebSocketListener::listen(QString *error)
+{
+    QHostAddress address;
+    if (m_config.host == QLatin1String("localhost"))
+        address = QHostAddress(QHostAddress::LocalHost);
+    else if (!address.setAddress(m_config.host)) {
+        *error = QStringLiteral("server.host: '%1' is not an IP address").arg(m_config.host);
+        return false;
+    }
+    if (!m_tcp->listen(address, m_config.port)) {
+        *error = QStringLiteral("cannot listen on %1:%2: %3")
+                     .arg(m_config.host).arg(m_config.port).arg(m_tcp->errorString());
+        return false;
+    }
+    return true;
+}
+
+quint16 WebSocketListener::port() const
+{
+    return m_tcp->serverPort();
+}
+
+QHostAddress WebSocketListener::address() const
+{
+    return m_tcp->serverAddress();
+}
+
+void WebSocketListener::close()
+{
+    m_tcp->close();
+}
+
+void WebSocketListener::onNewTcpConnection()
+{
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        // Nothing is read from the socket here, only peeked: QWebSocketServer
+        // reads the same request again to do the upgrade.
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] { inspect(socket); });
+        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+        // A peer that never completes its request head is dropped.
+        QTimer::singleShot(kHandshakeTimeoutMs, socket, [socket] {
+            if (!socket->property("halhub.done").toBool())
+                socket->abort();
+        });
+        if (socket->bytesAvailable() > 0)
+            inspect(socket);
+    }
+}
+
+void WebSocketListener::inspect(QTcpSocket *socket)
+{
+    if (socket->property("halhub.done").toBool())
+        return;
+    HttpRequestHead head;
+    const QByteArray bytes = socket->peek(kMaxHeadBytes + 1);
+    switch (parseRequestHead(bytes, &head, kMaxHeadBytes)) {
+    case ParseStatus::Incomplete:
+        return;
+    case ParseStatus::TooLarge:
+        refuse(socket, 431, "Request Header Fields Too Large", "request head too large\n");
+        return;
+    case ParseStatus::Invalid:
+        refuse(socket, 400, "Bad Request", "not an HTTP request\n");
+        return;
+    case ParseStatus::Ok:
+        break;
+    }
+    if (m_shuttingDown) {
+        refuse(socket, 503, "Service Unavailable", "server shutting down\n");
+        return;
+    }
+    if (head.url.path() != m_config.path) {
+        refuse(socket, 404, "Not Found",
+               "no WebSocket endpoint here; use " + m_config.path.toUtf8() + "\n");
+        return;
+    }
+    const QByteArray origin = head.headers.value("origin");
+    if (head.headers.contains("origin") && !isOriginAllowed(origin, m_config.allowedOrigins)) {
+        qCWarning(lcNet) << "refused foreign origin" << origin << "from"
+                         << socket->peerAddress().toString();
+        refuse(socket, 403, "Forbidden", "origin not allowed\n");
+        return;
+    }
+    const int open = m_counter ? m_counter() : 0;
+    if (open >= m_config.maxClients) {
+        refuse(socket, 503, "Service Unavailable", "too many clients\n");
+        return;
+    }
+    socket->setProperty("halhub.done", true);
+    socket->disconnect(this);
+    disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    m_ws->handleConnection(socket);
+}
+
+void WebSocketListener::refuse(QTcpSocket *socket, int status, const QByteArray &reason,
+                               const QByteArray &body)
+{
+    socket->setProperty("halhub.done", true);
+    qCInfo(lcNet) << "refused" << socket->peerAddress().toString() << "with" << status;
+    socket->write(httpErrorResponse(status, reason, body));
+    socket->disconnectFromHost();
+}
+
+} // namespace halhub

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "config/config.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <functional>
+
+class QTcpServer;
+class QTcpSocket;
+class QWebSocket;
+class QWebSocketServer;
+
+namespace halhub {
+
+// Accepts TCP connections and makes the checks of PROTOCOL.md section 1
+// before the WebSocket upgrade: a wrong path gets 404, a foreign Origin 403,
+// one connection too many or a server shutting down 503. What passes is
+// upgraded by QWebSocketServer and handed out by newSocket.
+class WebSocketListener : public QObject
+{
+    Q_OBJECT
+public:
+    explicit WebSocketListener(const ServerConfig &config, QObject *parent = nullptr);
+    ~WebSocketListener() override;
+
+    bool listen(QString *error);
+    quint16 port() const;
+    QHostAddress address() const;
+    void close();
+
+    // Open connections counted against max_clients.
+    void setConnectionCounter(std::function<int()> counter) { m_counter = std::move(counter); }
+    // From shutdown on, every new request gets 503.
+    void setShuttingDown(bool shuttingDown) { m_shuttingDown = shuttingDown; }
+
+Q_SIGNALS:
+    // An upgraded connection; the receiver takes ownership.
+    void newSocket(QWebSocket *socket);
+
+private:
+    void onNewTcpConnection();
+    void inspect(QTcpSocket *socket);
+    void refuse(QTcpSocket *socket, int status, const QByteArray &reason, const QByteArray &body);
+
+    ServerConfig m_config;
+    QTcpServer *m_tcp = nullptr;
+    QWebSocketServer *m_ws = nullptr;
+    std::function<int()> m_counter;
+    bool m_shuttingDown = false;
+};
+
+} // namespace halhub

@@ -1,0 +1,415 @@
+#include "server/server.h"
+
+#include "bus/devicebus.h"
+#include "commands/commandrouter.h"
+#include "logging.h"
+#include "metrics/metricshttpserver.h"
+#include "metrics/prometheus.h"
+#include "net/clientconnection.h"
+#include "net/websocketlistener.h"
+#include "server/requesthandler.h"
+#include "session/sessionmanager.h"
+#include "telemetry/telemetryhub.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QWebSocket>
+
+namespace halhub {
+
+namespace {
+
+constexpr qint64 kDeviceErrorIntervalMs = 1000;
+constexpr int kShutdownCloseMs = 1000;
+
+qint64 nowUs()
+{
+    return QDateTime::currentMSecsSinceEpoch() * 1000;
+}
+
+QString encodingName(Encoding e)
+{
+    return e == Encoding::MsgPack ? QStringLiteral("msgpack") : QStringLiteral("json");
+}
+
+} // namespace
+
+Server::Server(const Config &config, DeviceBus *bus, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_bus(bus)
+{
+    m_clock.start();
+    m_hub = new TelemetryHub(bus, this);
+    m_router = new CommandRouter(bus, this);
+    m_sessions = new SessionManager(m_hub, m_router, &m_latency, config.server.resumeGraceMs, this);
+    m_requests = new RequestHandler(config, bus, m_router, m_sessions,
+                                    [this] { return metricsReply(); }, this);
+    connect(m_requests, &RequestHandler::sessionTakenOver, this, [](ClientConnection *previous) {
+        previous->closeWith(closecode::kTakenOver, QStringLiteral("session taken over"));
+    });
+
+    m_listener = new WebSocketListener(config.server, this);
+    m_listener->setConnectionCounter([this] { return int(m_connections.size()); });
+    connect(m_listener, &WebSocketListener::newSocket, this, &Server::onNewSocket);
+
+    connect(bus, &DeviceBus::deviceStateChanged, this,
+            [this](const QString &device, DeviceState state) {
+                if (state == DeviceState::Connected)
+                    deviceEvent(QStringLiteral("device_connected"), device);
+                else if (state == DeviceState::Disconnected || state == DeviceState::Error)
+                    deviceEvent(QStringLiteral("device_disconnected"), device);
+            });
+    connect(bus, &DeviceBus::deviceAdded, this, [this](const DeviceInfo &info) {
+        deviceEvent(QStringLiteral("device_added"), info.id, RequestHandler::describeDevice(info));
+    });
+    connect(bus, &DeviceBus::deviceRemoved, this, &Server::onDeviceRemoved);
+    connect(bus, &DeviceBus::deviceError, this, &Server::onDeviceError);
+
+    m_errorFlush.setInterval(int(kDeviceErrorIntervalMs / 4));
+    connect(&m_errorFlush, &QTimer::timeout, this, &Server::flushDeviceErrors);
+}
+
+Server::~Server()
+{
+    qDeleteAll(m_ipBuckets);
+}
+
+bool Server::start(QString *error)
+{
+    if (!m_listener->listen(error))
+        return false;
+    qCInfo(lcNet).noquote() << "listening on" << url().toString();
+    if (m_config.metrics.port) {
+        m_metricsHttp = new MetricsHttpServer(this);
+        m_metricsHttp->setMetricsProvider([this] { return prometheusText(); });
+        m_metricsHttp->setHealthProvider([this] {
+            QJsonObject o;
+            const bool healthy = !m_shuttingDown;
+            o.insert(QStringLiteral("status"), healthy ? QStringLiteral("ok")
+                                                       : QStringLiteral("shutting_down"));
+            o.insert(QStringLiteral("clients"), clientCount());
+            o.insert(QStringLiteral("devices"), int(m_bus->devices().size()));
+            o.insert(QStringLiteral("uptime_s"), uptimeSeconds());
+            return std::make_pair(healthy, QJsonDocument(o).toJson(QJsonDocument::Compact));
+        });
+        if (!m_metricsHttp->listen(m_listener->address(), *m_config.metrics.port)) {
+            *error = QStringLiteral("cannot listen for metrics on port %1")
+                         .arg(*m_config.metrics.port);
+            return false;
+        }
+        qCInfo(lcMetrics) << "metrics on port" << m_metricsHttp->port();
+    }
+    return true;
+}
+
+quint16 Server::port() const
+{
+    return m_listener->port();
+}
+
+QUrl Server::url() const
+{
+    QUrl u;
+    u.setScheme(m_config.server.tls ? QStringLiteral("wss") : QStringLiteral("ws"));
+    u.setHost(m_config.server.host);
+    u.setPort(port());
+    u.setPath(m_config.server.path);
+    return u;
+}
+
+quint16 Server::metricsPort() const
+{
+    return m_metricsHttp ? m_metricsHttp->port() : 0;
+}
+
+TokenBucket *Server::ipBucket(const QHostAddress &address)
+{
+    const QString key = address.toString();
+    TokenBucket *&bucket = m_ipBuckets[key];
+    if (!bucket)
+        bucket = new TokenBucket(m_config.limits.rateLimitPerIpPerMin);
+    return bucket;
+}
+
+void Server::onNewSocket(QWebSocket *socket)
+{
+    if (m_shuttingDown) {
+        socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+        socket->deleteLater();
+        return;
+    }
+    ConnectionLimits limits;
+    limits.rateLimitPerMin = m_config.limits.rateLimitPerMin;
+    limits.maxMessageBytes = m_config.limits.maxMessageBytes;
+    limits.sendHighWaterBytes = m_config.limits.sendHighWaterBytes;
+    limits.heartbeatMs = m_config.server.heartbeatMs;
+
+    const quint64 id = ++m_nextConnectionId;
+    auto *connection = new ClientConnection(socket, limits, id, this);
+    connection->setSharedBuckets(ipBucket(connection->peerAddress()), nullptr);
+
+    ConnectionEntry entry;
+    entry.connection = connection;
+    entry.session = m_sessions->create(QString());
+    entry.session->attach(connection);
+    m_connections.emplace(id, entry);
+
+    connect(connection, &ClientConnection::messageReceived, this,
+            [this, connection](const QVariantMap &message, const QString &type, const QVariant &mid) {
+                onMessage(connection, message, type, mid);
+            });
+    connect(connection, &ClientConnection::closed, this,
+            [this, connection] { onConnectionClosed(connection); });
+    qCInfo(lcNet) << "client" << id << "connected from" << connection->peerAddress().toString();
+    Q_EMIT clientConnected(id);
+}
+
+void Server::onMessage(ClientConnection *connection, const QVariantMap &message,
+                       const QString &type, const QVariant &id)
+{
+    auto it = m_connections.find(connection->id());
+    if (it == m_connections.end())
+        return;
+    RequestContext context;
+    context.connection = connection;
+    context.session = it->second.session;
+    context.client = it->second.client;
+    context.issuedRequests = connection->property("halhub.issuedRequests").toBool();
+    m_requests->handle(context, message, type, id);
+    // The entry may have been replaced while handling (a take-over closes
+    // another connection, never this one).
+    it = m_connections.find(connection->id());
+    if (it == m_connections.end())
+        return;
+    it->second.session = context.session;
+    it->second.client = context.client;
+    connection->setProperty("halhub.issuedRequests", context.issuedRequests);
+}
+
+void Server::onConnectionClosed(ClientConnection *connection)
+{
+    const auto it = m_connections.find(connection->id());
+    if (it == m_connections.end())
+        return;
+    Session *session = it->second.session;
+    if (session && session->connection() == connection)
+        session->detach();
+    m_closedMessagesIn += connection->messagesIn();
+    m_closedMessagesOut += connection->messagesOut();
+    m_connections.erase(it);
+    qCInfo(lcNet) << "client" << connection->id() << "disconnected";
+    Q_EMIT clientDisconnected(connection->id());
+    connection->deleteLater();
+    if (m_shuttingDown && m_connections.empty())
+        Q_EMIT shutdownComplete();
+}
+
+void Server::broadcast(const QVariantMap &event)
+{
+    for (auto &[id, entry] : m_connections)
+        entry.connection->sendMessage(event);
+    Q_EMIT eventBroadcast(event);
+}
+
+void Server::deviceEvent(const QString &event, const QString &device, const QVariantMap &data)
+{
+    QVariantMap m;
+    m.insert(QStringLiteral("type"), QStringLiteral("event"));
+    m.insert(QStringLiteral("event"), event);
+    m.insert(QStringLiteral("ts"), qlonglong(nowUs()));
+    if (!device.isEmpty())
+        m.insert(QStringLiteral("device"), device);
+    if (!data.isEmpty())
+        m.insert(QStringLiteral("data"), data);
+    broadcast(m);
+}
+
+void Server::onDeviceError(const QString &device, const QString &message)
+{
+    ErrorThrottle &t = m_deviceErrors[device];
+    ++t.pending;
+    t.message = message;
+    flushDeviceErrors();
+    if (t.pending > 0 && !m_errorFlush.isActive())
+        m_errorFlush.start();
+}
+
+void Server::flushDeviceErrors()
+{
+    const qint64 now = m_clock.elapsed();
+    bool left = false;
+    for (auto it = m_deviceErrors.begin(); it != m_deviceErrors.end(); ++it) {
+        ErrorThrottle &t = it.value();
+        if (t.pending == 0)
+            continue;
+        if (now - t.lastSentMs < kDeviceErrorIntervalMs) {
+            left = true;
+            continue;
+        }
+        QVariantMap data;
+        data.insert(QStringLiteral("message"), t.message);
+        data.insert(QStringLiteral("count"), qlonglong(t.pending));
+        t.pending = 0;
+        t.lastSentMs = now;
+        deviceEvent(QStringLiteral("device_error"), it.key(), data);
+    }
+    if (!left)
+        m_errorFlush.stop();
+}
+
+void Server::onDeviceRemoved(const QString &device)
+{
+    // Streams on the device close first, each owner told, then everyone
+    // learns the device is gone.
+    const QList<Session *> sessions = m_sessions->sessions();
+    for (Session *session : sessions) {
+        const QStringList closed = session->closeStreamsOf(device);
+        for (const QString &stream : closed) {
+            QVariantMap m;
+            m.insert(QStringLiteral("type"), QStringLiteral("event"));
+            m.insert(QStringLiteral("event"), QStringLiteral("stream_closed"));
+            m.insert(QStringLiteral("ts"), qlonglong(nowUs()));
+            m.insert(QStringLiteral("device"), device);
+            m.insert(QStringLiteral("stream"), stream);
+            session->sendControl(m);
+        }
+    }
+    m_deviceErrors.remove(device);
+    deviceEvent(QStringLiteral("device_removed"), device);
+}
+
+void Server::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    m_listener->setShuttingDown(true);
+    qCInfo(lcNet) << "shutting down;" << m_connections.size() << "connections to close";
+    QVariantMap m;
+    m.insert(QStringLiteral("type"), QStringLiteral("event"));
+    m.insert(QStringLiteral("event"), QStringLiteral("server_shutdown"));
+    m.insert(QStringLiteral("ts"), qlonglong(nowUs()));
+    for (auto &[id, entry] : m_connections) {
+        entry.connection->sendMessage(m);
+        entry.connection->closeWith(closecode::kGoingAway, QStringLiteral("server shutting down"));
+    }
+    if (m_connections.empty()) {
+        QMetaObject::invokeMethod(this, &Server::shutdownComplete, Qt::QueuedConnection);
+        return;
+    }
+    // Connections that do not finish their close in time are cut.
+    QTimer::singleShot(kShutdownCloseMs + 200, this, [this] {
+        if (!m_connections.empty())
+            Q_EMIT shutdownComplete();
+    });
+}
+
+int Server::clientCount() const
+{
+    return int(m_connections.size());
+}
+
+int Server::streamCount() const
+{
+    return m_sessions->streamCount();
+}
+
+QList<ClientStats> Server::clientStats() const
+{
+    QList<ClientStats> list;
+    for (const auto &[id, entry] : m_connections) {
+        ClientStats s;
+        s.id = id;
+        s.address = QStringLiteral("%1:%2")
+                        .arg(entry.connection->peerAddress().toString())
+                        .arg(entry.connection->peerPort());
+        s.user = entry.session ? entry.session->principal() : QString();
+        s.session = entry.session ? entry.session->id() : QString();
+        s.client = entry.client;
+        s.connectedAtMs = entry.connection->connectedAtMs();
+        s.encoding = encodingName(entry.connection->encoding());
+        s.compression = entry.connection->compression();
+        s.messagesIn = entry.connection->messagesIn();
+        s.messagesOut = entry.connection->messagesOut();
+        s.unsentBytes = entry.connection->unsentBytes();
+        s.rateLimitHits = entry.connection->rateLimitHits();
+        s.streams = entry.session ? entry.session->streamCount() : 0;
+        list.append(s);
+    }
+    return list;
+}
+
+QList<StreamStats> Server::streamStats() const
+{
+    QList<StreamStats> list;
+    const QList<Session *> sessions = m_sessions->sessions();
+    for (const Session *s : sessions)
+        list.append(s->streamStats());
+    return list;
+}
+
+qint64 Server::uptimeSeconds() const
+{
+    return m_clock.elapsed() / 1000;
+}
+
+qint64 Server::messagesSentTotal() const
+{
+    qint64 n = m_closedMessagesOut;
+    for (const auto &[id, entry] : m_connections)
+        n += entry.connection->messagesOut();
+    return n;
+}
+
+qint64 Server::messagesReceivedTotal() const
+{
+    qint64 n = m_closedMessagesIn;
+    for (const auto &[id, entry] : m_connections)
+        n += entry.connection->messagesIn();
+    return n;
+}
+
+QVariantMap Server::metricsReply() const
+{
+    const LatencySummary s = m_latency.summary(m_clock.elapsed());
+    QVariantMap latency;
+    latency.insert(QStringLiteral("avg_latency_ms"), s.avgMs);
+    latency.insert(QStringLiteral("p50_latency_ms"), s.p50Ms);
+    latency.insert(QStringLiteral("p95_latency_ms"), s.p95Ms);
+    latency.insert(QStringLiteral("p99_latency_ms"), s.p99Ms);
+    latency.insert(QStringLiteral("min_latency_ms"), s.minMs);
+    latency.insert(QStringLiteral("max_latency_ms"), s.maxMs);
+    latency.insert(QStringLiteral("message_count"), qlonglong(s.count));
+    latency.insert(QStringLiteral("throughput_msg_per_sec"), s.throughputPerSec);
+    QVariantMap m;
+    m.insert(QStringLiteral("latency"), latency);
+    m.insert(QStringLiteral("clients"), qlonglong(clientCount()));
+    m.insert(QStringLiteral("streams"), qlonglong(streamCount()));
+    m.insert(QStringLiteral("devices"), qlonglong(m_bus->devices().size()));
+    m.insert(QStringLiteral("uptime_s"), qlonglong(uptimeSeconds()));
+    return m;
+}
+
+QByteArray Server::prometheusText() const
+{
+    MetricsSnapshot snapshot;
+    snapshot.clients = clientCount();
+    snapshot.streams = streamCount();
+    snapshot.devices = m_bus->devices().size();
+    snapshot.messagesSentTotal = messagesSentTotal();
+    snapshot.messagesReceivedTotal = messagesReceivedTotal();
+    snapshot.uptimeSeconds = uptimeSeconds();
+    snapshot.latency = &m_latency;
+    return formatPrometheus(snapshot);
+}
+
+void Server::disconnectClient(quint64 id)
+{
+    const auto it = m_connections.find(id);
+    if (it != m_connections.end())
+        it->second.connection->closeWith(closecode::kNormal, QStringLiteral("disconnected by operator"));
+}
+
+} // namespace halhub

@@ -1,0 +1,352 @@
+#include "session/session.h"
+
+#include "logging.h"
+#include "metrics/latencyhistogram.h"
+#include "net/clientconnection.h"
+#include "protocol/framecodec.h"
+
+#include <QDateTime>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+namespace halhub {
+
+namespace {
+
+constexpr qint64 kOverflowReportMs = 1000;
+
+qint64 nowUs()
+{
+    return QDateTime::currentMSecsSinceEpoch() * 1000;
+}
+
+QVariantMap eventMessage(const QString &event, const QString &stream, const QVariantMap &data)
+{
+    QVariantMap m;
+    m.insert(QStringLiteral("type"), QStringLiteral("event"));
+    m.insert(QStringLiteral("event"), event);
+    m.insert(QStringLiteral("ts"), qlonglong(nowUs()));
+    m.insert(QStringLiteral("stream"), stream);
+    if (!data.isEmpty())
+        m.insert(QStringLiteral("data"), data);
+    return m;
+}
+
+} // namespace
+
+struct Session::StreamState final : SampleSink
+{
+    StreamState(Session *owner, const QString &id, const StreamSpec &spec,
+                const DeviceInfo &device, std::optional<double> requested)
+        : session(owner)
+        , id(id)
+        , stream(spec, device)
+        , ring(spec.rateHz)
+        , deviceInfo(device)
+        , requestedRate(requested.value_or(0))
+    {
+    }
+
+    void consumeSample(const Sample &sample) override { session->produce(*this, sample); }
+    void deviceChanged(const DeviceInfo &info) override
+    {
+        deviceInfo = info;
+        stream.updateDevice(info);
+    }
+
+    Session *session;
+    QString id;
+    Stream stream;
+    FrameRing ring;
+    DeviceInfo deviceInfo;
+    double requestedRate = 0;
+    std::optional<Frame> pending;      // coalesced frame waiting for the socket
+    quint64 unreportedDrops = 0;
+    qint64 lastOverflowReportMs = -kOverflowReportMs;
+    quint64 produced = 0;
+    quint64 sent = 0;
+    quint64 dropped = 0;
+    // The last live latencies, for the stream's own percentiles.
+    std::array<qint32, 256> recentLatencyUs = {};
+    quint64 latencyCount = 0;
+};
+
+Session::Session(const QString &id, const QString &principal, TelemetryHub *hub,
+                 LatencyHistogram *latency, int graceMs, QObject *parent)
+    : QObject(parent)
+    , m_id(id)
+    , m_principal(principal)
+    , m_hub(hub)
+    , m_latency(latency)
+    , m_graceMs(graceMs)
+{
+    m_clock.start();
+    m_detachedSinceMs = 0;
+    m_overflowTimer.setInterval(int(kOverflowReportMs / 4));
+    connect(&m_overflowTimer, &QTimer::timeout, this, &Session::reportOverflows);
+}
+
+Session::~Session()
+{
+    for (auto &[id, state] : m_streams)
+        m_hub->removeSink(state->deviceInfo.id, state.get());
+}
+
+ClientConnection *Session::connection() const
+{
+    return m_connection;
+}
+
+bool Session::isAttached() const
+{
+    return !m_connection.isNull();
+}
+
+void Session::attach(ClientConnection *connection)
+{
+    detach();
+    m_connection = connection;
+    m_detachedSinceMs = -1;
+    m_drainedConnection =
+        connect(connection, &ClientConnection::drained, this, &Session::flushPending);
+}
+
+void Session::detach()
+{
+    if (m_connection)
+        disconnect(m_drainedConnection);
+    m_connection = nullptr;
+    if (m_detachedSinceMs < 0)
+        m_detachedSinceMs = m_clock.elapsed();
+    // A coalesced frame that never went out is simply one more frame that
+    // a resume replays from the ring.
+    for (auto &[id, state] : m_streams)
+        state->pending.reset();
+}
+
+qint64 Session::detachedForMs() const
+{
+    return m_detachedSinceMs < 0 ? -1 : m_clock.elapsed() - m_detachedSinceMs;
+}
+
+void Session::addStream(const QString &streamId, const StreamSpec &spec,
+                        const DeviceInfo &device, std::optional<double> requestedRate)
+{
+    auto state = std::make_unique<StreamState>(this, streamId, spec, device, requestedRate);
+    m_hub->addSink(device.id, state.get());
+    m_streams.emplace(streamId, std::move(state));
+}
+
+bool Session::removeStream(const QString &streamId)
+{
+    auto it = m_streams.find(streamId);
+    if (it == m_streams.end())
+        return false;
+    m_hub->removeSink(it->second->deviceInfo.id, it->second.get());
+    m_streams.erase(it);
+    return true;
+}
+
+bool Session::hasStream(const QString &streamId) const
+{
+    return m_streams.count(streamId) > 0;
+}
+
+QStringList Session::closeStreamsOf(const QString &device)
+{
+    QStringList closed;
+    for (auto it = m_streams.begin(); it != m_streams.end();) {
+        if (it->second->deviceInfo.id == device) {
+            closed.append(it->first);
+            m_hub->removeSink(device, it->second.get());
+            it = m_streams.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return closed;
+}
+
+QVariantMap Session::describeStream(const QString &streamId) const
+{
+    const auto it = m_streams.find(streamId);
+    if (it == m_streams.end())
+        return {};
+    QVariantMap m = describeStreamSpec(it->second->stream.spec(), it->second->deviceInfo);
+    m.insert(QStringLiteral("stream"), streamId);
+    return m;
+}
+
+QVariantList Session::describeStreams() const
+{
+    QVariantList list;
+    for (const auto &[id, state] : m_streams)
+        list.append(describeStream(id));
+    return list;
+}
+
+QList<StreamStats> Session::streamStats() const
+{
+    QList<StreamStats> list;
+    for (const auto &[id, state] : m_streams) {
+        StreamStats s;
+        s.id = id;
+        s.session = m_id;
+        s.device = state->deviceInfo.id;
+        s.mode = state->stream.spec().mode;
+        s.requestedRateHz = state->requestedRate;
+        s.grantedRateHz = state->stream.spec().rateHz;
+        s.framesProduced = state->produced;
+        s.framesSent = state->sent;
+        s.framesDropped = state->dropped;
+        const qsizetype n = qsizetype(qMin<quint64>(state->latencyCount, state->recentLatencyUs.size()));
+        if (n > 0) {
+            std::array<qint32, 256> sorted = state->recentLatencyUs;
+            std::sort(sorted.begin(), sorted.begin() + n);
+            s.latencyP50Ms = sorted[qsizetype(0.50 * (n - 1))] / 1000.0;
+            s.latencyP95Ms = sorted[qsizetype(0.95 * (n - 1))] / 1000.0;
+        }
+        list.append(s);
+    }
+    return list;
+}
+
+void Session::produce(StreamState &state, const Sample &sample)
+{
+    std::optional<Frame> frame = state.stream.addSample(sample);
+    if (!frame)
+        return;
+    ++state.produced;
+    state.ring.append(*frame);
+    if (m_connection)
+        offer(state, *frame);
+}
+
+void Session::offer(StreamState &state, const Frame &frame)
+{
+    if (!state.pending && m_connection->canSendTelemetry()) {
+        sendFrame(state, frame, true);
+        return;
+    }
+    // Slow consumer: only the newest frame of a stream waits.
+    if (state.pending) {
+        state.pending = Stream::coalesce(*state.pending, frame, state.stream.spec().mode);
+        ++state.dropped;
+        ++state.unreportedDrops;
+        if (!m_overflowTimer.isActive())
+            m_overflowTimer.start();
+    } else {
+        state.pending = frame;
+    }
+}
+
+void Session::sendFrame(StreamState &state, const Frame &frame, bool live)
+{
+    const qint64 sentUs = nowUs();
+    QVariantMap values;
+    for (const auto &[channel, value] : frame.values)
+        values.insert(channel, value);
+    QVariantMap m;
+    m.insert(QStringLiteral("type"), QStringLiteral("telemetry"));
+    m.insert(QStringLiteral("stream"), state.id);
+    m.insert(QStringLiteral("device"), state.deviceInfo.id);
+    m.insert(QStringLiteral("seq"), qulonglong(frame.seq));
+    m.insert(QStringLiteral("ts"), qlonglong(frame.timestampUs));
+    m.insert(QStringLiteral("sent"), qlonglong(sentUs));
+    m.insert(QStringLiteral("values"), values);
+    if (frame.key)
+        m.insert(QStringLiteral("key"), true);
+    if (frame.gap)
+        m.insert(QStringLiteral("gap"), true);
+    m_connection->sendEncoded(
+        framecodec::encode(m, m_connection->encoding(), m_connection->compression()));
+    ++state.sent;
+    if (live) {
+        const qint64 latencyUs = qMax<qint64>(0, sentUs - frame.timestampUs);
+        state.recentLatencyUs[state.latencyCount++ % state.recentLatencyUs.size()] =
+            qint32(qMin<qint64>(latencyUs, std::numeric_limits<qint32>::max()));
+        if (m_latency)
+            m_latency->record(latencyUs, m_clock.elapsed());
+    }
+}
+
+void Session::flushPending()
+{
+    if (!m_connection)
+        return;
+    for (auto &[id, state] : m_streams) {
+        if (!state->pending)
+            continue;
+        if (!m_connection->canSendTelemetry())
+            return;
+        const Frame frame = *state->pending;
+        state->pending.reset();
+        sendFrame(*state, frame, true);
+    }
+}
+
+void Session::reportOverflows()
+{
+    const qint64 now = m_clock.elapsed();
+    bool left = false;
+    for (auto &[id, state] : m_streams) {
+        if (state->unreportedDrops == 0)
+            continue;
+        if (now - state->lastOverflowReportMs < kOverflowReportMs) {
+            left = true;
+            continue;
+        }
+        QVariantMap data;
+        data.insert(QStringLiteral("dropped"), qulonglong(state->unreportedDrops));
+        state->unreportedDrops = 0;
+        state->lastOverflowReportMs = now;
+        sendControl(eventMessage(QStringLiteral("stream_overflow"), id, data));
+    }
+    if (!left)
+        m_overflowTimer.stop();
+}
+
+void Session::replay(const QHash<QString, quint64> &lastSeq, const QSet<QString> &resultsSeen)
+{
+    pruneResults();
+    for (const StoredResult &stored : std::as_const(m_results)) {
+        if (!resultsSeen.contains(stored.result.commandId))
+            sendControl(resultMessage(stored.result, stored.requestId));
+    }
+    for (auto &[id, state] : m_streams) {
+        const auto it = lastSeq.constFind(id);
+        if (it == lastSeq.constEnd()) {
+            state->stream.forceKeyFrame();
+            continue;
+        }
+        const QList<Frame> frames = state->ring.framesAfter(*it);
+        for (const Frame &frame : frames) {
+            if (m_connection)
+                sendFrame(*state, frame, false);
+        }
+    }
+}
+
+void Session::deliverResult(const CommandResult &result, const QVariant &requestId)
+{
+    pruneResults();
+    m_results.append({result, requestId});
+    sendControl(resultMessage(result, requestId));
+}
+
+void Session::pruneResults()
+{
+    const qint64 cutoff = QDateTime::currentMSecsSinceEpoch() - m_graceMs;
+    while (!m_results.isEmpty() && m_results.first().result.finishedAtMs < cutoff)
+        m_results.removeFirst();
+}
+
+void Session::sendControl(const QVariantMap &message)
+{
+    if (m_connection)
+        m_connection->sendMessage(message);
+}
+
+} // namespace halhub

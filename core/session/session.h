@@ -1,0 +1,119 @@
+#pragma once
+
+#include "commands/commandrouter.h"
+#include "telemetry/framering.h"
+#include "telemetry/stream.h"
+#include "telemetry/telemetryhub.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+
+#include <map>
+#include <memory>
+
+namespace halhub {
+
+class ClientConnection;
+class LatencyHistogram;
+
+// What the GUI and metrics see of one stream.
+struct StreamStats
+{
+    QString id;
+    QString session;
+    QString device;
+    StreamMode mode = StreamMode::Full;
+    double requestedRateHz = 0;     // 0: native / per sample
+    double grantedRateHz = 0;
+    quint64 framesProduced = 0;
+    quint64 framesSent = 0;
+    quint64 framesDropped = 0;
+    // Over the stream's last 256 live frames; -1 before the first.
+    double latencyP50Ms = -1;
+    double latencyP95Ms = -1;
+};
+
+// A client's session (PROTOCOL.md section 8): its streams, with their
+// replay rings and slow-consumer state, and its finished command results.
+// It outlives its connection for the resume grace; while detached its
+// streams keep producing into their rings.
+class Session : public QObject
+{
+    Q_OBJECT
+public:
+    Session(const QString &id, const QString &principal, TelemetryHub *hub,
+            LatencyHistogram *latency, int graceMs, QObject *parent = nullptr);
+    ~Session() override;
+
+    QString id() const { return m_id; }
+    // The token's `sub` with auth; empty without.
+    QString principal() const { return m_principal; }
+
+    ClientConnection *connection() const;
+    void attach(ClientConnection *connection);
+    void detach();
+    bool isAttached() const;
+    // How long the session has been without a connection; -1 while attached.
+    qint64 detachedForMs() const;
+
+    // Streams
+    int streamCount() const { return int(m_streams.size()); }
+    void addStream(const QString &streamId, const StreamSpec &spec, const DeviceInfo &device,
+                   std::optional<double> requestedRate);
+    bool removeStream(const QString &streamId);
+    bool hasStream(const QString &streamId) const;
+    // Closes every stream on a removed device; returns their ids.
+    QStringList closeStreamsOf(const QString &device);
+    QVariantMap describeStream(const QString &streamId) const;
+    QVariantList describeStreams() const;
+    QList<StreamStats> streamStats() const;
+
+    // Resume, after the welcome: results not in resultsSeen, then the frames
+    // after lastSeq of each named stream; other streams restart with a key
+    // frame marked gap.
+    void replay(const QHash<QString, quint64> &lastSeq, const QSet<QString> &resultsSeen);
+
+    // Command results: kept for the grace period, sent when attached.
+    void deliverResult(const CommandResult &result, const QVariant &requestId);
+
+    // Sends a non-droppable message if attached; dropped otherwise.
+    void sendControl(const QVariantMap &message);
+
+private:
+    struct StreamState;
+    friend struct StreamState;
+
+    void produce(StreamState &state, const Sample &sample);
+    void offer(StreamState &state, const Frame &frame);
+    void sendFrame(StreamState &state, const Frame &frame, bool live);
+    void flushPending();
+    void reportOverflows();
+    void pruneResults();
+
+    QString m_id;
+    QString m_principal;
+    TelemetryHub *m_hub = nullptr;
+    LatencyHistogram *m_latency = nullptr;
+    int m_graceMs = 30000;
+    QPointer<ClientConnection> m_connection;
+    QMetaObject::Connection m_drainedConnection;
+    QElapsedTimer m_clock;
+    qint64 m_detachedSinceMs = -1;
+
+    std::map<QString, std::unique_ptr<StreamState>> m_streams;
+
+    struct StoredResult
+    {
+        CommandResult result;
+        QVariant requestId;
+    };
+    QList<StoredResult> m_results;
+
+    QTimer m_overflowTimer;
+};
+
+} // namespace halhub
