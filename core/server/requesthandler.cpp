@@ -1,5 +1,6 @@
 #include "server/requesthandler.h"
 
+#include "bus/clock.h"
 #include "bus/devicebus.h"
 #include "commands/commandrouter.h"
 #include "logging.h"
@@ -172,7 +173,7 @@ void RequestHandler::ping(RequestContext &context, const QVariantMap &message, c
     const QVariant t = message.value(QStringLiteral("t"));
     if (!value::isNull(t))
         m.insert(QStringLiteral("t"), t);
-    m.insert(QStringLiteral("server_time"), qlonglong(QDateTime::currentMSecsSinceEpoch() * 1000));
+    m.insert(QStringLiteral("server_time"), qlonglong(wallClockUs()));
     reply(context, m, id);
 }
 

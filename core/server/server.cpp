@@ -2,6 +2,7 @@
 
 #include "bus/devicebus.h"
 #include "commands/commandrouter.h"
+#include "bus/clock.h"
 #include "logging.h"
 #include "metrics/metricshttpserver.h"
 #include "metrics/prometheus.h"
@@ -25,7 +26,7 @@ constexpr int kShutdownCloseMs = 1000;
 
 qint64 nowUs()
 {
-    return QDateTime::currentMSecsSinceEpoch() * 1000;
+    return wallClockUs();
 }
 
 QString encodingName(Encoding e)

@@ -1,5 +1,6 @@
 #include "session/session.h"
 
+#include "bus/clock.h"
 #include "logging.h"
 #include "metrics/latencyhistogram.h"
 #include "net/clientconnection.h"
@@ -19,7 +20,7 @@ constexpr qint64 kOverflowReportMs = 1000;
 
 qint64 nowUs()
 {
-    return QDateTime::currentMSecsSinceEpoch() * 1000;
+    return wallClockUs();
 }
 
 QVariantMap eventMessage(const QString &event, const QString &stream, const QVariantMap &data)
