@@ -190,6 +190,7 @@ struct Stream::Private
 
     std::optional<double> nativeRateHz;
     double intervalEstimateUs = 0;       // devices without a native rate
+    int intervalsSeen = 0;
     bool haveLastSample = false;
     qint64 lastSampleUs = 0;
 
@@ -221,6 +222,10 @@ struct Stream::Private
     {
         if (nativeRateHz && *nativeRateHz > 0)
             return kUsPerSecond / *nativeRateHz / 2;
+        // While the estimate rests on a few intervals a single jittered one
+        // can be well under the true interval: allow more.
+        if (intervalsSeen < 8)
+            return intervalEstimateUs * 3 / 4;
         return intervalEstimateUs / 2;
     }
 
@@ -232,12 +237,29 @@ struct Stream::Private
     void observeTimestamp(qint64 ts)
     {
         if (haveLastSample && ts > lastSampleUs) {
-            const double interval = double(ts - lastSampleUs);
-            intervalEstimateUs = intervalEstimateUs <= 0
-                    ? interval : intervalEstimateUs + (interval - intervalEstimateUs) / 8;
+            double interval = double(ts - lastSampleUs);
+            if (intervalEstimateUs <= 0) {
+                intervalEstimateUs = interval;
+            } else {
+                // A pause says nothing about the sample rate.
+                interval = std::min(interval, 4 * intervalEstimateUs);
+                intervalEstimateUs += (interval - intervalEstimateUs) / 16;
+            }
+            ++intervalsSeen;
         }
         haveLastSample = true;
         lastSampleUs = ts;
+    }
+
+    bool isDue(DueClock &clock, qint64 ts) const
+    {
+        // At the device's native rate every sample is due, however jittered
+        // its timestamp.
+        if (nativeRateHz && *nativeRateHz > 0 && clock.periodUs() > 0
+                && clock.periodUs() <= kUsPerSecond / *nativeRateHz + 0.5) {
+            return true;
+        }
+        return clock.take(ts, toleranceFor(clock));
     }
 
     QSharedPointer<const ValueList> currentSnapshot()
@@ -331,14 +353,14 @@ std::optional<Frame> Stream::addSample(const Sample &sample)
 
     switch (m_spec.mode) {
     case StreamMode::Full: {
-        if (!d->clock.take(ts, d->toleranceFor(d->clock)))
+        if (!d->isDue(d->clock, ts))
             return std::nullopt;
         frame.values = *d->currentSnapshot();
         frame.key = true;
         break;
     }
     case StreamMode::Delta: {
-        if (!d->clock.take(ts, d->toleranceFor(d->clock)))
+        if (!d->isDue(d->clock, ts))
             return std::nullopt;
         if (d->keyDue(ts, m_spec.keyframeMs)) {
             frame.values = *d->currentSnapshot();
@@ -355,7 +377,7 @@ std::optional<Frame> Stream::addSample(const Sample &sample)
         break;
     }
     case StreamMode::Sampled: {
-        if (!d->clock.take(ts, d->toleranceFor(d->clock)))
+        if (!d->isDue(d->clock, ts))
             return std::nullopt;
         for (const QString &c : std::as_const(d->channels)) {
             const auto it = d->stats.constFind(c);
@@ -378,7 +400,7 @@ std::optional<Frame> Stream::addSample(const Sample &sample)
                         ? *custom->rateHz : m_spec.rateHz;
                 clockIt = d->channelClocks.insert(c, DueClock(rate));
             }
-            const bool due = clockIt->take(ts, d->toleranceFor(*clockIt));
+            const bool due = d->isDue(*clockIt, ts);
             const auto it = d->latest.constFind(c);
             if (it == d->latest.constEnd())
                 continue;
