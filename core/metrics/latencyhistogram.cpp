@@ -183,8 +183,12 @@ LatencySummary LatencyHistogram::summary(qint64 nowMs) const
     result.p95Ms = percentile(0.95) / 1000.0;
     result.p99Ms = percentile(0.99) / 1000.0;
 
+    // The window is the current, partly elapsed second plus the window-1 full
+    // seconds before it; dividing by the nominal window would under-report a
+    // steady rate by up to one second's worth.
+    const double windowSpan = double(m_window - 1) + double(nowMs - nowSecond * 1000) / 1000.0;
     const double sinceFirst = double(nowMs - m_firstMs) / 1000.0;
-    const double covered = std::max(1.0, std::min(double(m_window), sinceFirst));
+    const double covered = std::max(1.0, std::min(windowSpan, sinceFirst));
     result.throughputPerSec = double(result.count) / covered;
     return result;
 }
