@@ -47,7 +47,7 @@ int LatencyHistogram::bucketFor(qint64 latencyUs)
 {
     // Bucket i holds (bounds[i-1], bounds[i]], as Prometheus' `le` does; the
     // index past the last bound is the overflow bucket. A binary search over
-    // ~130 fixed bounds is a handful of comparisons and allocates nothing.
+    // ~190 fixed bounds is a handful of comparisons and allocates nothing.
     const auto &bounds = bucketBoundsUs();
     const auto it = std::lower_bound(bounds.begin(), bounds.end(), latencyUs);
     return int(it - bounds.begin());

@@ -35,7 +35,7 @@ QByteArray formatSeconds(double seconds)
 }
 
 // Powers of two in microseconds (every 8th bound of the log scale) and the
-// last bound: ~27 series instead of ~130, still exact cumulative counts
+// last bound: ~27 series instead of ~190, still exact cumulative counts
 // because each is a real bucket edge.
 bool isExportedBound(size_t index, const std::vector<qint64> &bounds)
 {
