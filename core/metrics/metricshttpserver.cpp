@@ -181,7 +181,7 @@ void MetricsHttpServer::onTimeout(QTcpSocket *socket)
 
 void MetricsHttpServer::handleRequest(QTcpSocket *socket, const QByteArray &head)
 {
-    int lineEnd = head.indexOf('\n');
+    const int lineEnd = head.indexOf('\n');
     QByteArray requestLine = head.left(lineEnd);
     if (requestLine.endsWith('\r'))
         requestLine.chop(1);
