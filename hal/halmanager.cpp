@@ -275,6 +275,12 @@ QStringList HalManager::pluginNames() const
     return names;
 }
 
+QJsonObject HalManager::pluginMetaData(const QString &name) const
+{
+    const auto it = d->plugins.find(name);
+    return it == d->plugins.end() ? QJsonObject() : it->second.metaData;
+}
+
 QStringList HalManager::loadErrors() const
 {
     return d->loadErrors;

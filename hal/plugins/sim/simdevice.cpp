@@ -91,6 +91,8 @@ SimDevice::SimDevice(const QVariantMap &config, QObject *parent)
     connect(&m_sampleTimer, &QTimer::timeout, this, &SimDevice::produceDueSamples);
 
     m_reconnectTimer.setSingleShot(true);
+    // A coarse timer may fire up to 5% early: away means at least `ms`.
+    m_reconnectTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this]() {
         setState(DeviceState::Connected);
         startSampling();
