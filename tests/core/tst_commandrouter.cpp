@@ -25,6 +25,9 @@ public:
     QHash<QString, DeviceInfo> infos;
     QList<Start> starts;
     QList<QPair<QString, quint64>> aborts;
+    // Answer each attempt from inside startCommand, as a device that needs
+    // no I/O may: these outcomes are used in turn.
+    QList<CommandOutcome> immediate;
 
     QList<DeviceInfo> devices() const override { return infos.values(); }
     std::optional<DeviceInfo> device(const QString &id) const override
@@ -38,6 +41,8 @@ public:
                       const QVariantMap &params) override
     {
         starts.append({device, ticket, command, params});
+        if (!immediate.isEmpty())
+            Q_EMIT commandFinished(ticket, immediate.takeFirst());
     }
     void abortCommand(const QString &device, quint64 ticket) override
     {
@@ -155,6 +160,7 @@ private Q_SLOTS:
     void queueTimeDoesNotCount();
     void retries_data();
     void retries();
+    void synchronousAnswers();
     void cancelWaitingCommand();
     void cancelRefused();
     void deviceGoneFailsRunningAndQueued_data();
@@ -586,6 +592,30 @@ void TestCommandRouter::retries()
     // No attempt beyond the last.
     QCoreApplication::processEvents();
     QCOMPARE(m_bus->starts.size(), int(attempts.size()));
+}
+
+void TestCommandRouter::synchronousAnswers()
+{
+    m_bus->immediate = {CommandOutcome::error(QStringLiteral("e1"), QStringLiteral("busy")),
+                        CommandOutcome::ok(1), CommandOutcome::ok(2), CommandOutcome::ok(3)};
+    CommandRequest first = request(QStringLiteral("dev"), QStringLiteral("ping"));
+    first.retries = 1;
+    QStringList ids;
+    ids << submit(first).commandId;
+    ids << submit(request(QStringLiteral("dev"), QStringLiteral("ping"))).commandId;
+    ids << submit(request(QStringLiteral("dev"), QStringLiteral("ping"))).commandId;
+    // Even a device that answers at once cannot beat the ack.
+    QVERIFY(m_results.isEmpty());
+
+    QTRY_COMPARE(m_results.size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(m_results[i].result.commandId, ids[i]);
+        QCOMPARE(m_results[i].result.status, CommandResult::Status::Ok);
+        QCOMPARE(m_results[i].result.result, QVariant(i + 1));
+    }
+    QCOMPARE(m_results[0].result.attempts, 2);
+    QCOMPARE(m_bus->starts.size(), 4);
+    QCOMPARE(m_router->pendingCount(), 0);
 }
 
 void TestCommandRouter::cancelWaitingCommand()
