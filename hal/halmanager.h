@@ -3,6 +3,7 @@
 #include "bus/devicebus.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QStringList>
 
 #include <memory>
@@ -31,6 +32,8 @@ public:
     // Returns the number found. Problems go to loadErrors().
     int discoverPlugins(const QStringList &dirs = defaultPluginDirs());
     QStringList pluginNames() const;
+    // The "MetaData" object of a found plugin's JSON; empty when unknown.
+    QJsonObject pluginMetaData(const QString &name) const;
     QStringList loadErrors() const;
 
     // Checks an entry with its plugin. Empty: fine.

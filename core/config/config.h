@@ -10,6 +10,14 @@
 namespace halhub {
 
 // halhub.json (PROTOCOL.md section 10). Every key optional; defaults below.
+// A key given as null counts as absent. A port of 0 (server.port, metrics.port)
+// asks the OS for a free port, which tests use. Relative file names (tls cert
+// and key, auth.jwt_public_key_file, auth.audit_log) are resolved against the
+// directory of the config file. A file without `devices` keeps the default
+// sim0 and sim1; `"devices": []` means none. Unknown keys at the top level and
+// in server, server.tls, limits, auth and metrics are errors (a typo would
+// otherwise silently keep a default); a device entry's other keys belong to
+// its plugin, which checks them.
 struct TlsConfig
 {
     QString certFile;
@@ -88,7 +96,8 @@ struct ConfigError
 // (an unknown plugin is an error); empty list: not checked.
 std::optional<Config> loadConfig(const QString &file, const QStringList &knownPlugins,
                                  ConfigError *error);
-// The same from bytes already read (file is only used in messages).
+// The same from bytes already read (file is used in messages and to resolve
+// relative file names).
 std::optional<Config> parseConfig(const QByteArray &json, const QString &file,
                                   const QStringList &knownPlugins, ConfigError *error);
 

@@ -3,6 +3,7 @@
 #include <QtGlobal>
 
 #include <array>
+#include <limits>
 #include <vector>
 
 namespace halhub {
@@ -46,20 +47,25 @@ public:
 private:
     struct Slot
     {
-        qint64 second = -1;
+        qint64 second = std::numeric_limits<qint64>::min();   // none yet
         qint64 count = 0;
         double sumUs = 0;
         qint64 minUs = 0;
         qint64 maxUs = 0;
         std::vector<qint64> buckets;
     };
-    Slot &slotFor(qint64 second);
+    // The slot of `second`, cleared if it still holds an older second;
+    // nullptr when the ring already holds a newer second there (a late sample).
+    Slot *slotFor(qint64 second);
+    bool inWindow(const Slot &slot, qint64 nowSecond) const;
 
-    qint64 m_window;
+    qint64 m_window = 60;
     std::vector<Slot> m_slots;
     std::vector<qint64> m_cumulative;
     qint64 m_cumulativeCount = 0;
     double m_cumulativeSumUs = 0;
+    qint64 m_firstMs = -1;
+    bool m_started = false;
 };
 
 } // namespace halhub

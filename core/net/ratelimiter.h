@@ -20,8 +20,12 @@ public:
 private:
     void refill(qint64 nowMs);
 
+    // Tokens are kept in 1/60000ths so that a refill of perMinute per minute
+    // is exactly perMinute units per ms: no rounding drift, exact retry times.
+    static constexpr qint64 kUnit = 60000;
+
     int m_perMinute = 200;
-    double m_tokens = 200;
+    qint64 m_credit = 200 * kUnit;
     qint64 m_lastMs = -1;
 };
 

@@ -24,11 +24,6 @@ namespace {
 constexpr qint64 kDeviceErrorIntervalMs = 1000;
 constexpr int kShutdownCloseMs = 1000;
 
-qint64 nowUs()
-{
-    return wallClockUs();
-}
-
 QString encodingName(Encoding e)
 {
     return e == Encoding::MsgPack ? QStringLiteral("msgpack") : QStringLiteral("json");
@@ -219,7 +214,7 @@ void Server::deviceEvent(const QString &event, const QString &device, const QVar
     QVariantMap m;
     m.insert(QStringLiteral("type"), QStringLiteral("event"));
     m.insert(QStringLiteral("event"), event);
-    m.insert(QStringLiteral("ts"), qlonglong(nowUs()));
+    m.insert(QStringLiteral("ts"), qlonglong(wallClockUs()));
     if (!device.isEmpty())
         m.insert(QStringLiteral("device"), device);
     if (!data.isEmpty())
@@ -271,7 +266,7 @@ void Server::onDeviceRemoved(const QString &device)
             QVariantMap m;
             m.insert(QStringLiteral("type"), QStringLiteral("event"));
             m.insert(QStringLiteral("event"), QStringLiteral("stream_closed"));
-            m.insert(QStringLiteral("ts"), qlonglong(nowUs()));
+            m.insert(QStringLiteral("ts"), qlonglong(wallClockUs()));
             m.insert(QStringLiteral("device"), device);
             m.insert(QStringLiteral("stream"), stream);
             session->sendControl(m);
@@ -291,7 +286,7 @@ void Server::shutdown()
     QVariantMap m;
     m.insert(QStringLiteral("type"), QStringLiteral("event"));
     m.insert(QStringLiteral("event"), QStringLiteral("server_shutdown"));
-    m.insert(QStringLiteral("ts"), qlonglong(nowUs()));
+    m.insert(QStringLiteral("ts"), qlonglong(wallClockUs()));
     for (auto &[id, entry] : m_connections) {
         entry.connection->sendMessage(m);
         entry.connection->closeWith(closecode::kGoingAway, QStringLiteral("server shutting down"));

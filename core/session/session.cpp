@@ -18,17 +18,12 @@ namespace {
 
 constexpr qint64 kOverflowReportMs = 1000;
 
-qint64 nowUs()
-{
-    return wallClockUs();
-}
-
 QVariantMap eventMessage(const QString &event, const QString &stream, const QVariantMap &data)
 {
     QVariantMap m;
     m.insert(QStringLiteral("type"), QStringLiteral("event"));
     m.insert(QStringLiteral("event"), event);
-    m.insert(QStringLiteral("ts"), qlonglong(nowUs()));
+    m.insert(QStringLiteral("ts"), qlonglong(wallClockUs()));
     m.insert(QStringLiteral("stream"), stream);
     if (!data.isEmpty())
         m.insert(QStringLiteral("data"), data);
@@ -245,7 +240,7 @@ void Session::offer(StreamState &state, const Frame &frame)
 
 void Session::sendFrame(StreamState &state, const Frame &frame, bool live)
 {
-    const qint64 sentUs = nowUs();
+    const qint64 sentUs = wallClockUs();
     QVariantMap values;
     for (const auto &[channel, value] : frame.values)
         values.insert(channel, value);
