@@ -133,24 +133,28 @@ void MainWindow::createActions()
 {
     m_showInPlotAction = new QAction(themeIcon(QStringLiteral("plot"), QStyle::SP_FileDialogContentsView),
                                      tr("Show in &plot"), this);
+    m_showInPlotAction->setObjectName(QStringLiteral("showInPlotAction"));
     m_showInPlotAction->setToolTip(tr("Plot the selected device's channels"));
     connect(m_showInPlotAction, &QAction::triggered, this,
             [this] { showDeviceInPlot(selectedDevice()); });
 
     m_unplugAction = new QAction(themeIcon(QStringLiteral("unplug"), QStyle::SP_MediaPause),
                                  tr("&Unplug test"), this);
+    m_unplugAction->setObjectName(QStringLiteral("unplugAction"));
     m_unplugAction->setToolTip(
         tr("Make the selected simulated device go away for a second and come back"));
     connect(m_unplugAction, &QAction::triggered, this, [this] { unplugDevice(selectedDevice()); });
 
     m_reconnectAction = new QAction(themeIcon(QStringLiteral("reconnect"), QStyle::SP_BrowserReload),
                                     tr("&Reconnect"), this);
+    m_reconnectAction->setObjectName(QStringLiteral("reconnectAction"));
     m_reconnectAction->setToolTip(tr("Ask the selected device to reconnect (devices that offer it)"));
     connect(m_reconnectAction, &QAction::triggered, this,
             [this] { reconnectDevice(selectedDevice()); });
 
     m_disconnectClientAction = new QAction(
         themeIcon(QStringLiteral("disconnect"), QStyle::SP_DialogCloseButton), tr("&Disconnect"), this);
+    m_disconnectClientAction->setObjectName(QStringLiteral("disconnectClientAction"));
     m_disconnectClientAction->setToolTip(tr("Close the selected client's connection"));
     connect(m_disconnectClientAction, &QAction::triggered, this, [this] {
         if (const quint64 id = selectedClient(); id != 0 && m_server)
@@ -159,22 +163,27 @@ void MainWindow::createActions()
 
     m_exportEventsAction = new QAction(themeIcon(QStringLiteral("export"), QStyle::SP_DialogSaveButton),
                                        tr("&Export events…"), this);
+    m_exportEventsAction->setObjectName(QStringLiteral("exportEventsAction"));
     m_exportEventsAction->setToolTip(tr("Save the events shown to a CSV or JSON lines file"));
     connect(m_exportEventsAction, &QAction::triggered, this, &MainWindow::exportEventsInteractive);
 
     m_clearEventsAction = new QAction(themeIcon(QStringLiteral("clear"), QStyle::SP_DialogResetButton),
                                       tr("C&lear events"), this);
+    m_clearEventsAction->setObjectName(QStringLiteral("clearEventsAction"));
     connect(m_clearEventsAction, &QAction::triggered, this, [this] { m_events->clear(); });
 
     m_resetLayoutAction = new QAction(
         themeIcon(QStringLiteral("reset-layout"), QStyle::SP_DialogResetButton), tr("&Reset layout"), this);
+    m_resetLayoutAction->setObjectName(QStringLiteral("resetLayoutAction"));
     connect(m_resetLayoutAction, &QAction::triggered, this, &MainWindow::resetLayout);
 
     m_quitAction = new QAction(tr("&Quit"), this);
+    m_quitAction->setObjectName(QStringLiteral("quitAction"));
     m_quitAction->setShortcut(QKeySequence::Quit);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
 
     m_aboutAction = new QAction(appIcon(), tr("&About halhub"), this);
+    m_aboutAction->setObjectName(QStringLiteral("aboutAction"));
     connect(m_aboutAction, &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About halhub"),
                            tr("<b>halhub %1</b><p>Serves lab instruments to WebSocket clients.</p>"

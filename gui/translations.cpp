@@ -20,15 +20,17 @@ bool installTranslations(QCoreApplication &app, const QString &lang)
     else
         delete qt;
 
-    if (locale.language() == QLocale::English || locale.language() == QLocale::C)
-        return true;
+    // English needs no words translated, only the plural forms of "%n ...".
+    const bool english = locale.language() == QLocale::English || locale.language() == QLocale::C;
     auto *own = new QTranslator(&app);
-    if (own->load(locale, QStringLiteral("halhub"), QStringLiteral("_"), QStringLiteral(":/i18n"))) {
+    bool found = own->load(locale, QStringLiteral("halhub"), QStringLiteral("_"), QStringLiteral(":/i18n"));
+    if (!found && english)
+        found = own->load(QStringLiteral("halhub_en"), QStringLiteral(":/i18n"));
+    if (found)
         QCoreApplication::installTranslator(own);
-        return true;
-    }
-    delete own;
-    return false;
+    else
+        delete own;
+    return found || english;
 }
 
 } // namespace halhub

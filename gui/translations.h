@@ -10,7 +10,7 @@ namespace halhub {
 // (qtbase) for a language such as "de" or "de_DE"; empty: the system
 // locale. A named language also becomes the default QLocale, so numbers and
 // dates match the words. Returns whether halhub's translation was found;
-// English needs none and counts as found.
+// English counts as found (its file holds only plural forms).
 bool installTranslations(QCoreApplication &app, const QString &lang);
 
 } // namespace halhub
