@@ -6,6 +6,7 @@
 #include "session/session.h"
 
 #include <QElapsedTimer>
+#include <QHostAddress>
 #include <QHash>
 #include <QObject>
 #include <QTimer>
@@ -13,6 +14,8 @@
 
 #include <map>
 #include <memory>
+
+class QWebSocket;
 
 namespace halhub {
 
@@ -93,7 +96,7 @@ Q_SIGNALS:
     void shutdownComplete();
 
 private:
-    void onNewSocket(class QWebSocket *socket);
+    void onNewSocket(QWebSocket *socket);
     void onMessage(ClientConnection *connection, const QVariantMap &message, const QString &type,
                    const QVariant &id);
     void onConnectionClosed(ClientConnection *connection);
