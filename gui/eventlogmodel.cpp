@@ -8,7 +8,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
-#include <QTimeZone>
 
 namespace halhub {
 
@@ -317,7 +316,7 @@ bool EventLogModel::exportTo(const QString &fileName, Format format, QString *er
             continue;
         if (format == Format::Csv) {
             const QStringList fields{
-                toDateTime(e->timestampUs).toTimeZone(QTimeZone::utc()).toString(Qt::ISODateWithMs),
+                toDateTime(e->timestampUs).toUTC().toString(Qt::ISODateWithMs),
                 severityKey(e->severity), e->event, e->device, e->stream, e->client, e->details};
             QStringList quoted;
             for (const QString &f : fields)

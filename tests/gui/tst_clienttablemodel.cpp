@@ -12,6 +12,7 @@ class tst_ClientTableModel : public QObject
 
 private Q_SLOTS:
     void initTestCase();
+    void init();
     void clientConnectsSubscribesAndLeaves();
     void countsTheClientsMessages();
     void twoClientsKeepTheirRows();
@@ -31,6 +32,12 @@ private:
 
     RunningServer m_running;
 };
+
+void tst_ClientTableModel::init()
+{
+    // Clients of the previous test may still be closing.
+    QTRY_COMPARE(m_running.server->clientCount(), 0);
+}
 
 void tst_ClientTableModel::initTestCase()
 {

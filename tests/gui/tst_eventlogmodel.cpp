@@ -143,7 +143,7 @@ void tst_EventLogModel::exportWritesEveryRow()
     if (fileName.endsWith(QLatin1String(".csv"))) {
         QCOMPARE(lines.size(), 3);
         QCOMPARE(lines.at(0), QByteArray("time,severity,event,device,stream,client,details"));
-        QVERIFY(lines.at(1).startsWith("2023-11-14T22:13:20.123Z,error,device_error,psu1,"));
+        QVERIFY2(lines.at(1).startsWith("2023-11-14T22:13:20.123Z,error,device_error,psu1,"), lines.at(1).constData());
         // A comma or quote in a field is quoted the CSV way.
         QVERIFY(lines.at(1).endsWith("\"said \"\"no\"\", then left\""));
         QVERIFY(lines.at(2).contains(",info,device_connected,sim0,"));

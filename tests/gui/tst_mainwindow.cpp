@@ -59,6 +59,8 @@ void tst_MainWindow::initTestCase()
 void tst_MainWindow::init()
 {
     QSettings().clear();
+    // Clients of the previous test may still be closing.
+    QTRY_COMPARE(m_running.server->clientCount(), 0);
 }
 
 void tst_MainWindow::layoutSurvivesARestart()

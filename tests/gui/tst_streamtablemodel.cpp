@@ -13,6 +13,7 @@ class tst_StreamTableModel : public QObject
 
 private Q_SLOTS:
     void initTestCase();
+    void init();
     void streamAppearsRunsAndCloses_data();
     void streamAppearsRunsAndCloses();
     void ownerIsTheClientsAddress();
@@ -31,6 +32,12 @@ private:
 
     RunningServer m_running;
 };
+
+void tst_StreamTableModel::init()
+{
+    // Clients of the previous test may still be closing.
+    QTRY_COMPARE(m_running.server->clientCount(), 0);
+}
 
 void tst_StreamTableModel::initTestCase()
 {
