@@ -5,6 +5,10 @@
 #include <QBrush>
 #include <QColor>
 #include <QDateTime>
+#include <QHash>
+#include <QIcon>
+#include <QPainter>
+#include <QPixmap>
 #include <QLocale>
 
 namespace halhub {
@@ -48,6 +52,25 @@ QColor DeviceTableModel::stateColor(DeviceState state)
     return {};
 }
 
+QIcon DeviceTableModel::stateIcon(DeviceState state)
+{
+    // A lamp, as on the instrument's front panel; made once per colour.
+    static QHash<int, QIcon> icons;
+    auto it = icons.find(int(state));
+    if (it != icons.end())
+        return *it;
+    QPixmap pixmap(32, 32);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing);
+    const QColor color = stateColor(state);
+    p.setPen(QPen(color.darker(140), 2));
+    p.setBrush(color);
+    p.drawEllipse(QRectF(7, 7, 18, 18));
+    p.end();
+    return *icons.insert(int(state), QIcon(pixmap));
+}
+
 QString DeviceTableModel::stateText(DeviceState state)
 {
     switch (state) {
@@ -75,7 +98,7 @@ QVariant DeviceTableModel::data(const QModelIndex &index, int role) const
         return int(d.state);
     if (index.column() == StateColumn) {
         if (role == Qt::DecorationRole)
-            return stateColor(d.state);
+            return stateIcon(d.state);
         if (role == Qt::ForegroundRole)
             return QBrush(stateColor(d.state).darker(130));
     }

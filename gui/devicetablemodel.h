@@ -3,6 +3,7 @@
 #include "bus/deviceinfo.h"
 
 #include <QAbstractTableModel>
+#include <QIcon>
 #include <QPointer>
 
 namespace halhub {
@@ -39,6 +40,7 @@ public:
     QString lastError(int row) const;
 
     static QColor stateColor(DeviceState state);
+    static QIcon stateIcon(DeviceState state);
     static QString stateText(DeviceState state);
 
 private:

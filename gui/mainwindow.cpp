@@ -76,6 +76,8 @@ MainWindow::MainWindow(Server *server, HalManager *hal, QWidget *parent)
     m_streams->setClientModel(m_clients);
     m_events = new EventLogModel(this);
 
+    // The size the default layout is laid out for.
+    resize(1440, 900);
     createActions();
     createCentralPlot();
     createDocks();
@@ -83,7 +85,6 @@ MainWindow::MainWindow(Server *server, HalManager *hal, QWidget *parent)
     createStatusBar();
 
     // What "Reset layout" goes back to: the layout as built above.
-    resize(1280, 800);
     m_defaultState = saveState(kLayoutVersion);
     restoreLayout();
 
@@ -200,7 +201,7 @@ void MainWindow::createCentralPlot()
     layout->setSpacing(4);
 
     auto *bar = new QHBoxLayout;
-    auto *deviceLabel = new QLabel(tr("&Device:"), central);
+    auto *deviceLabel = new QLabel(tr("Devi&ce:"), central);
     m_plotDevice = new QComboBox(central);
     m_plotDevice->setObjectName(QStringLiteral("plotDevice"));
     m_plotDevice->setMinimumContentsLength(12);
@@ -350,7 +351,7 @@ void MainWindow::createDocks()
     connect(m_latencyStream, &QComboBox::currentIndexChanged, this, &MainWindow::updateLatency);
     QDockWidget *latency = addDock(QStringLiteral("latencyDock"), tr("Latency"),
                                    themeIcon(QStringLiteral("latency"), QStyle::SP_FileDialogInfoView),
-                                   latencyBox, Qt::RightDockWidgetArea);
+                                   latencyBox, Qt::LeftDockWidgetArea);
 
     // Events
     m_eventFilter = new QSortFilterProxyModel(this);
@@ -380,23 +381,27 @@ void MainWindow::createDocks()
         QStringLiteral("eventsDock"), tr("Events"),
         themeIcon(QStringLiteral("events"), QStyle::SP_MessageBoxInformation),
         withToolBar(m_eventView, {m_eventFilterEdit}, {m_exportEventsAction, m_clearEventsAction}),
-        Qt::RightDockWidgetArea);
+        Qt::BottomDockWidgetArea);
 
-    splitDockWidget(latency, events, Qt::Vertical);
+    // Devices over latency on the left, the plot in the middle, the
+    // connections and the event log side by side along the bottom.
+    splitDockWidget(devices, latency, Qt::Vertical);
+    splitDockWidget(clients, events, Qt::Horizontal);
     tabifyDockWidget(clients, streams);
     clients->raise();
-    resizeDocks({devices}, {520}, Qt::Horizontal);
-    resizeDocks({latency}, {440}, Qt::Horizontal);
-    resizeDocks({clients}, {230}, Qt::Vertical);
+    resizeDocks({devices}, {450}, Qt::Horizontal);
+    resizeDocks({devices, latency}, {220, 330}, Qt::Vertical);
+    resizeDocks({clients}, {250}, Qt::Vertical);
+    resizeDocks({clients, events}, {860, 580}, Qt::Horizontal);
 
     const auto fitColumns = [](QTableView *view, const QList<int> &widths) {
         for (int i = 0; i < widths.size(); ++i)
             view->setColumnWidth(i, widths.at(i));
     };
-    fitColumns(m_deviceView, {70, 60, 60, 110, 80});
-    fitColumns(m_clientView, {130, 90, 110, 110, 90, 80, 80, 80, 90});
-    fitColumns(m_streamView, {80, 150, 70, 70, 80, 80, 90, 70, 70});
-    fitColumns(m_eventView, {90, 70, 90, 140});
+    fitColumns(m_deviceView, {60, 50, 45, 105, 80});
+    fitColumns(m_clientView, {115, 90, 105, 100, 60, 65, 70, 75, 90});
+    fitColumns(m_streamView, {60, 130, 60, 70, 85, 80, 90, 70, 70});
+    fitColumns(m_eventView, {95, 75, 110, 150});
     updateDeviceActions();
     updateClientActions();
 }

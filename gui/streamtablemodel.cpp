@@ -13,9 +13,7 @@ namespace halhub {
 
 namespace {
 
-// Weight of the newest measurement: steadies the figure against the jitter
-// of a 4 Hz poll without hiding a real change for more than a second.
-constexpr double kRateSmoothing = 0.5;
+constexpr qint64 kRateWindowMs = 2000;
 
 QString formatRate(double hz)
 {
@@ -181,25 +179,21 @@ void StreamTableModel::refresh()
     for (const StreamStats &s : stats) {
         Row row;
         row.stats = s;
-        row.sampledAtMs = now;
         if (m_clients)
             row.owner = m_clients->describeSession(s.session);
         if (const Row *old = previous.value(s.id)) {
-            const qint64 dt = now - old->sampledAtMs;
-            if (dt > 0 && s.framesSent >= old->stats.framesSent) {
-                const double measured = double(s.framesSent - old->stats.framesSent) * 1000.0 / dt;
-                row.achievedHz = old->achievedHz < 0
-                    ? measured
-                    : kRateSmoothing * measured + (1 - kRateSmoothing) * old->achievedHz;
-            } else {
-                row.achievedHz = old->achievedHz;
-                row.sampledAtMs = old->sampledAtMs;
-            }
+            row.history = old->history;
             if (s.framesDropped > old->stats.framesDropped)
                 drops.append({s, s.framesDropped - old->stats.framesDropped});
         } else {
             opened.append(s);
         }
+        row.history.append({now, s.framesSent});
+        while (row.history.size() > 2 && now - row.history.at(1).first >= kRateWindowMs)
+            row.history.removeFirst();
+        const auto &[firstMs, firstSent] = row.history.constFirst();
+        if (now > firstMs && s.framesSent >= firstSent)
+            row.achievedHz = double(s.framesSent - firstSent) * 1000.0 / double(now - firstMs);
         fresh.append(std::move(row));
     }
     QList<StreamStats> closed;
@@ -222,7 +216,7 @@ void StreamTableModel::refresh()
                      && a.stats.latencyP50Ms == b.stats.latencyP50Ms
                      && a.stats.latencyP95Ms == b.stats.latencyP95Ms
                      && a.achievedHz == b.achievedHz && a.owner == b.owner
-                     && a.sampledAtMs == b.sampledAtMs;
+                     && a.history == b.history;
              });
 
     for (const StreamStats &s : std::as_const(opened))

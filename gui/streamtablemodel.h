@@ -16,7 +16,8 @@ class ClientTableModel;
 
 // The Streams dock: one row per stream (detached sessions' included),
 // polled from Server::streamStats() by refresh(). The achieved rate is the
-// growth of framesSent between two refreshes, smoothed.
+// growth of framesSent over the last two seconds of refreshes: frames leave
+// in bursts when a socket was busy, and one poll interval would show them.
 class StreamTableModel final : public StatsTableModel
 {
     Q_OBJECT
@@ -66,7 +67,8 @@ private:
     {
         StreamStats stats;
         double achievedHz = -1;
-        qint64 sampledAtMs = 0;
+        // (refresh time, framesSent) of the refreshes within the rate window.
+        QList<QPair<qint64, quint64>> history;
         QString owner;
     };
 

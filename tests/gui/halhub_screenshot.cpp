@@ -27,12 +27,15 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     const QCommandLineOption secondsOption(QStringLiteral("seconds"),
                                            QStringLiteral("Run this long before the grab."),
-                                           QStringLiteral("s"), QStringLiteral("4"));
+                                           QStringLiteral("s"), QStringLiteral("11"));
     const QCommandLineOption langOption(QStringLiteral("lang"), QStringLiteral("UI language."),
                                         QStringLiteral("lang"), QStringLiteral("en"));
     const QCommandLineOption sizeOption(QStringLiteral("size"), QStringLiteral("Window size."),
                                         QStringLiteral("WxH"), QStringLiteral("1440x900"));
-    parser.addOptions({secondsOption, langOption, sizeOption});
+    const QCommandLineOption raiseOption(QStringLiteral("raise"),
+                                         QStringLiteral("Bring this tabbed dock to the front."),
+                                         QStringLiteral("dock"));
+    parser.addOptions({secondsOption, langOption, sizeOption, raiseOption});
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("The PNG to write."));
     parser.process(app);
     if (parser.positionalArguments().size() != 1)
@@ -86,6 +89,10 @@ int main(int argc, char *argv[])
     const int seconds = parser.value(secondsOption).toInt();
     QTest::qWait(seconds * 1000);
     window.findChild<QTableView *>(QStringLiteral("deviceView"))->selectRow(0);
+    if (parser.isSet(raiseOption)) {
+        if (auto *dock = window.findChild<QDockWidget *>(parser.value(raiseOption)))
+            dock->raise();
+    }
     window.refresh();
     QTest::qWait(100);
 

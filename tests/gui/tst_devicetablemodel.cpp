@@ -53,7 +53,8 @@ void tst_DeviceTableModel::listsConfiguredDevices()
     QCOMPARE(model.index(row, DeviceTableModel::StateColumn).data().toString(),
              DeviceTableModel::tr("connected"));
     // The state cell carries its colour, green for connected.
-    QCOMPARE(model.index(row, DeviceTableModel::StateColumn).data(Qt::DecorationRole).value<QColor>(),
+    const QIcon lamp = model.index(row, DeviceTableModel::StateColumn).data(Qt::DecorationRole).value<QIcon>();
+    QCOMPARE(lamp.pixmap(32, 32).toImage().pixelColor(16, 16),
              DeviceTableModel::stateColor(DeviceState::Connected));
     QVERIFY(DeviceTableModel::stateColor(DeviceState::Disconnected)
             != DeviceTableModel::stateColor(DeviceState::Connected));

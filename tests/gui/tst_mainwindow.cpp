@@ -72,7 +72,7 @@ void tst_MainWindow::layoutSurvivesARestart()
         auto *latency = window.findChild<QDockWidget *>(QStringLiteral("latencyDock"));
         auto *events = window.findChild<QDockWidget *>(QStringLiteral("eventsDock"));
         QVERIFY(latency && events);
-        QCOMPARE(window.dockWidgetArea(events), Qt::RightDockWidgetArea);
+        QCOMPARE(window.dockWidgetArea(events), Qt::BottomDockWidgetArea);
         latency->close();
         window.addDockWidget(Qt::LeftDockWidgetArea, events);
         window.resize(1000, 700);
