@@ -69,6 +69,9 @@ Server::Server(const Config &config, DeviceBus *bus, QObject *parent)
 
 Server::~Server()
 {
+    // Sessions hold sinks in the hub and wait on the router: they go first.
+    delete m_requests;
+    delete m_sessions;
     qDeleteAll(m_ipBuckets);
 }
 
@@ -310,6 +313,11 @@ int Server::clientCount() const
 int Server::streamCount() const
 {
     return m_sessions->streamCount();
+}
+
+int Server::sessionCount() const
+{
+    return int(m_sessions->sessions().size());
 }
 
 QList<ClientStats> Server::clientStats() const

@@ -71,6 +71,8 @@ public:
     // Observation (for the GUI, metrics and tests).
     int clientCount() const;
     int streamCount() const;
+    // Sessions alive, detached ones waiting for a resume included.
+    int sessionCount() const;
     QList<ClientStats> clientStats() const;
     QList<StreamStats> streamStats() const;
     const LatencyHistogram &latency() const { return m_latency; }
