@@ -238,7 +238,7 @@ void MainWindow::createCentralPlot()
             [this](int index) { showDeviceInPlot(m_plotDevice->itemData(index).toString()); });
 }
 
-QTableView *MainWindow::makeTable(QAbstractItemModel *model)
+QTableView *MainWindow::makeTable(QAbstractItemModel *model, int stretchColumn)
 {
     auto *view = new QTableView(this);
     view->setModel(model);
@@ -249,7 +249,8 @@ QTableView *MainWindow::makeTable(QAbstractItemModel *model)
     view->setShowGrid(false);
     view->verticalHeader()->hide();
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
-    view->horizontalHeader()->setStretchLastSection(true);
+    view->horizontalHeader()->setStretchLastSection(stretchColumn == model->columnCount() - 1);
+    view->horizontalHeader()->setSectionResizeMode(stretchColumn, QHeaderView::Stretch);
     view->horizontalHeader()->setHighlightSections(false);
     view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     return view;
@@ -289,7 +290,7 @@ void MainWindow::createDocks()
     };
 
     // Devices
-    m_deviceView = makeTable(m_devices);
+    m_deviceView = makeTable(m_devices, DeviceTableModel::ErrorColumn);
     m_deviceView->setObjectName(QStringLiteral("deviceView"));
     m_deviceView->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_deviceView->addActions({m_showInPlotAction, m_unplugAction, m_reconnectAction});
@@ -307,7 +308,7 @@ void MainWindow::createDocks()
         Qt::LeftDockWidgetArea);
 
     // Clients
-    m_clientView = makeTable(m_clients);
+    m_clientView = makeTable(m_clients, ClientTableModel::ClientColumn);
     m_clientView->setObjectName(QStringLiteral("clientView"));
     m_clientView->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_clientView->addAction(m_disconnectClientAction);
@@ -320,7 +321,7 @@ void MainWindow::createDocks()
         withToolBar(m_clientView, {}, {m_disconnectClientAction}), Qt::BottomDockWidgetArea);
 
     // Streams
-    m_streamView = makeTable(m_streams);
+    m_streamView = makeTable(m_streams, StreamTableModel::OwnerColumn);
     m_streamView->setObjectName(QStringLiteral("streamView"));
     connect(m_streamView, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         if (const StreamStats *s = m_streams->stream(index.row()))
@@ -358,7 +359,7 @@ void MainWindow::createDocks()
     m_eventFilter->setSourceModel(m_events);
     m_eventFilter->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_eventFilter->setFilterKeyColumn(-1);
-    m_eventView = makeTable(m_eventFilter);
+    m_eventView = makeTable(m_eventFilter, EventLogModel::DetailsColumn);
     m_eventView->setObjectName(QStringLiteral("eventView"));
     m_eventView->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_eventFilterEdit = new QLineEdit(this);
@@ -395,12 +396,14 @@ void MainWindow::createDocks()
     resizeDocks({clients, events}, {860, 580}, Qt::Horizontal);
 
     const auto fitColumns = [](QTableView *view, const QList<int> &widths) {
-        for (int i = 0; i < widths.size(); ++i)
-            view->setColumnWidth(i, widths.at(i));
+        for (int i = 0; i < widths.size(); ++i) {
+            if (widths.at(i) > 0)
+                view->setColumnWidth(i, widths.at(i));
+        }
     };
     fitColumns(m_deviceView, {60, 50, 45, 105, 80});
-    fitColumns(m_clientView, {115, 90, 105, 100, 60, 65, 70, 75, 90});
-    fitColumns(m_streamView, {60, 130, 60, 70, 85, 80, 90, 70, 70});
+    fitColumns(m_clientView, {115, 90, 0, 100, 65, 65, 70, 75, 90, 60});
+    fitColumns(m_streamView, {55, 0, 55, 70, 80, 75, 90, 70, 70, 70});
     fitColumns(m_eventView, {95, 75, 110, 150});
     updateDeviceActions();
     updateClientActions();

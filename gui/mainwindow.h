@@ -78,7 +78,8 @@ private:
     void createStatusBar();
     QDockWidget *addDock(const QString &objectName, const QString &title, const QIcon &icon,
                          QWidget *content, Qt::DockWidgetArea area);
-    QTableView *makeTable(QAbstractItemModel *model);
+    // stretchColumn takes the room left (a text column, so numbers stay in view).
+    QTableView *makeTable(QAbstractItemModel *model, int stretchColumn);
     void restoreLayout();
     void saveLayout();
 
