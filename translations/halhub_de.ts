@@ -82,67 +82,67 @@
 <context>
     <name>halhub::DeviceTableModel</name>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="55"/>
+        <location filename="../gui/devicetablemodel.cpp" line="78"/>
         <source>connected</source>
         <translation>verbunden</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="57"/>
+        <location filename="../gui/devicetablemodel.cpp" line="80"/>
         <source>connecting</source>
         <translation>verbindet</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="59"/>
+        <location filename="../gui/devicetablemodel.cpp" line="82"/>
         <source>disconnected</source>
         <translation>getrennt</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="61"/>
+        <location filename="../gui/devicetablemodel.cpp" line="84"/>
         <source>error</source>
         <translation>Fehler</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="86"/>
+        <location filename="../gui/devicetablemodel.cpp" line="109"/>
         <source>%1 at %2</source>
         <translation>%1 um %2</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="107"/>
+        <location filename="../gui/devicetablemodel.cpp" line="130"/>
         <source>%1 Hz</source>
         <translation>%1 Hz</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="107"/>
+        <location filename="../gui/devicetablemodel.cpp" line="130"/>
         <source>push</source>
         <translation>Push</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="120"/>
+        <location filename="../gui/devicetablemodel.cpp" line="143"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="122"/>
+        <location filename="../gui/devicetablemodel.cpp" line="145"/>
         <source>Plugin</source>
         <translation>Plugin</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="124"/>
+        <location filename="../gui/devicetablemodel.cpp" line="147"/>
         <source>Port</source>
         <translation>Anschluss</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="126"/>
+        <location filename="../gui/devicetablemodel.cpp" line="149"/>
         <source>State</source>
         <translation>Zustand</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="128"/>
+        <location filename="../gui/devicetablemodel.cpp" line="151"/>
         <source>Native rate</source>
         <translation>Eigene Rate</translation>
     </message>
     <message>
-        <location filename="../gui/devicetablemodel.cpp" line="130"/>
+        <location filename="../gui/devicetablemodel.cpp" line="153"/>
         <source>Last error</source>
         <translation>Letzter Fehler</translation>
     </message>
@@ -377,102 +377,102 @@
         <translation>halhub-Monitor</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="96"/>
+        <location filename="../gui/mainwindow.cpp" line="97"/>
         <source>halhub monitor – %1</source>
         <translation>halhub-Monitor – %1</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="135"/>
+        <location filename="../gui/mainwindow.cpp" line="136"/>
         <source>Show in &amp;plot</source>
         <translation>Im &amp;Diagramm zeigen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="137"/>
+        <location filename="../gui/mainwindow.cpp" line="138"/>
         <source>Plot the selected device&apos;s channels</source>
         <translation>Die Kanäle des gewählten Geräts zeichnen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="142"/>
+        <location filename="../gui/mainwindow.cpp" line="143"/>
         <source>&amp;Unplug test</source>
         <translation>&amp;Trenntest</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="145"/>
+        <location filename="../gui/mainwindow.cpp" line="146"/>
         <source>Make the selected simulated device go away for a second and come back</source>
         <translation>Das gewählte simulierte Gerät für eine Sekunde verschwinden und wiederkommen lassen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="149"/>
+        <location filename="../gui/mainwindow.cpp" line="150"/>
         <source>&amp;Reconnect</source>
         <translation>&amp;Neu verbinden</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="151"/>
+        <location filename="../gui/mainwindow.cpp" line="152"/>
         <source>Ask the selected device to reconnect (devices that offer it)</source>
         <translation>Das gewählte Gerät neu verbinden lassen (sofern es das anbietet)</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="156"/>
+        <location filename="../gui/mainwindow.cpp" line="157"/>
         <source>&amp;Disconnect</source>
         <translation>&amp;Trennen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="158"/>
+        <location filename="../gui/mainwindow.cpp" line="159"/>
         <source>Close the selected client&apos;s connection</source>
         <translation>Die Verbindung des gewählten Clients schließen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="165"/>
+        <location filename="../gui/mainwindow.cpp" line="166"/>
         <source>&amp;Export events…</source>
         <translation>Ereignisse &amp;exportieren…</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="167"/>
+        <location filename="../gui/mainwindow.cpp" line="168"/>
         <source>Save the events shown to a CSV or JSON lines file</source>
         <translation>Die angezeigten Ereignisse als CSV- oder JSON-Lines-Datei speichern</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="171"/>
+        <location filename="../gui/mainwindow.cpp" line="172"/>
         <source>C&amp;lear events</source>
         <translation>Ereignisse &amp;leeren</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="176"/>
+        <location filename="../gui/mainwindow.cpp" line="177"/>
         <source>&amp;Reset layout</source>
         <translation>Anordnung &amp;zurücksetzen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="180"/>
+        <location filename="../gui/mainwindow.cpp" line="181"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="185"/>
+        <location filename="../gui/mainwindow.cpp" line="186"/>
         <source>&amp;About halhub</source>
         <translation>Ü&amp;ber halhub</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="188"/>
+        <location filename="../gui/mainwindow.cpp" line="189"/>
         <source>About halhub</source>
         <translation>Über halhub</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="189"/>
+        <location filename="../gui/mainwindow.cpp" line="190"/>
         <source>&lt;b&gt;halhub %1&lt;/b&gt;&lt;p&gt;Serves lab instruments to WebSocket clients.&lt;/p&gt;&lt;p&gt;This window monitors devices, clients, streams and latency.&lt;/p&gt;</source>
         <translation>&lt;b&gt;halhub %1&lt;/b&gt;&lt;p&gt;Stellt Laborgeräte für WebSocket-Clients bereit.&lt;/p&gt;&lt;p&gt;Dieses Fenster überwacht Geräte, Clients, Streams und Latenz.&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="203"/>
+        <location filename="../gui/mainwindow.cpp" line="204"/>
         <source>Devi&amp;ce:</source>
         <translation>&amp;Gerät:</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="208"/>
+        <location filename="../gui/mainwindow.cpp" line="209"/>
         <source>&amp;Window:</source>
         <translation>&amp;Zeitfenster:</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/mainwindow.cpp" line="212"/>
+        <location filename="../gui/mainwindow.cpp" line="213"/>
         <source>%n second(s)</source>
         <translation>
             <numerusform>%n Sekunde</numerusform>
@@ -480,122 +480,122 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="214"/>
+        <location filename="../gui/mainwindow.cpp" line="215"/>
         <source>Click a channel&apos;s name to hide or show it.</source>
         <translation>Klick auf einen Kanalnamen blendet ihn aus oder ein.</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="303"/>
+        <location filename="../gui/mainwindow.cpp" line="305"/>
         <source>Devices</source>
         <translation>Geräte</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="317"/>
+        <location filename="../gui/mainwindow.cpp" line="319"/>
         <source>Clients</source>
         <translation>Clients</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="328"/>
+        <location filename="../gui/mainwindow.cpp" line="330"/>
         <source>Streams</source>
         <translation>Streams</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="337"/>
+        <location filename="../gui/mainwindow.cpp" line="339"/>
         <source>&amp;Markers for:</source>
         <translation>&amp;Markierungen für:</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="340"/>
+        <location filename="../gui/mainwindow.cpp" line="342"/>
         <source>All streams</source>
         <translation>Alle Streams</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="347"/>
+        <location filename="../gui/mainwindow.cpp" line="349"/>
         <source>Time from a device sample to the socket write of its frame, live frames of the last minute</source>
         <translation>Zeit vom Messwert des Geräts bis zum Schreiben seines Frames in den Socket, Live-Frames der letzten Minute</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="351"/>
+        <location filename="../gui/mainwindow.cpp" line="353"/>
         <source>Latency</source>
         <translation>Latenz</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="365"/>
+        <location filename="../gui/mainwindow.cpp" line="367"/>
         <source>Filter events…</source>
         <translation>Ereignisse filtern…</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="380"/>
+        <location filename="../gui/mainwindow.cpp" line="382"/>
         <source>Events</source>
         <translation>Ereignisse</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="406"/>
+        <location filename="../gui/mainwindow.cpp" line="414"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="411"/>
+        <location filename="../gui/mainwindow.cpp" line="419"/>
         <source>&amp;Devices</source>
         <translation>&amp;Geräte</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="416"/>
+        <location filename="../gui/mainwindow.cpp" line="424"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="422"/>
+        <location filename="../gui/mainwindow.cpp" line="430"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="433"/>
+        <location filename="../gui/mainwindow.cpp" line="441"/>
         <source>Listening here; click to copy the address</source>
         <translation>Hier wird gelauscht; Klick kopiert die Adresse</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="434"/>
+        <location filename="../gui/mainwindow.cpp" line="442"/>
         <source>not listening</source>
         <translation>lauscht nicht</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="541"/>
+        <location filename="../gui/mainwindow.cpp" line="549"/>
         <source>%1 – %2</source>
         <translation>%1 – %2</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="571"/>
+        <location filename="../gui/mainwindow.cpp" line="579"/>
         <source>Stream %1 (%2)</source>
         <translation>Stream %1 (%2)</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="592"/>
+        <location filename="../gui/mainwindow.cpp" line="600"/>
         <source>%1 refused: %2</source>
         <translation>%1 abgelehnt: %2</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="598"/>
+        <location filename="../gui/mainwindow.cpp" line="606"/>
         <source>Sent %1 to %2</source>
         <translation>%1 an %2 gesendet</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="620"/>
+        <location filename="../gui/mainwindow.cpp" line="628"/>
         <source>%1: ok after %2 ms</source>
         <translation>%1: ok nach %2 ms</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="621"/>
+        <location filename="../gui/mainwindow.cpp" line="629"/>
         <source>%1: %2 (%3)</source>
         <translation>%1: %2 (%3)</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="669"/>
+        <location filename="../gui/mainwindow.cpp" line="677"/>
         <source>%1 at %2 Hz</source>
         <translation>%1 mit %2 Hz</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/mainwindow.cpp" line="681"/>
+        <location filename="../gui/mainwindow.cpp" line="689"/>
         <source>%n frame(s) sent</source>
         <translation>
             <numerusform>%n Frame gesendet</numerusform>
@@ -603,22 +603,22 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="725"/>
+        <location filename="../gui/mainwindow.cpp" line="733"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="727"/>
+        <location filename="../gui/mainwindow.cpp" line="735"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="728"/>
+        <location filename="../gui/mainwindow.cpp" line="736"/>
         <source>Stream %1 (%2): percentiles of its last 256 frames</source>
         <translation>Stream %1 (%2): Perzentile seiner letzten 256 Frames</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/mainwindow.cpp" line="739"/>
+        <location filename="../gui/mainwindow.cpp" line="747"/>
         <source>%n client(s)</source>
         <translation>
             <numerusform>%n Client</numerusform>
@@ -626,32 +626,32 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="751"/>
+        <location filename="../gui/mainwindow.cpp" line="759"/>
         <source>%1 msg/s</source>
         <translation>%1 Nachr./s</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="752"/>
+        <location filename="../gui/mainwindow.cpp" line="760"/>
         <source>up %1</source>
         <translation>läuft seit %1</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="760"/>
+        <location filename="../gui/mainwindow.cpp" line="768"/>
         <source>Copied %1</source>
         <translation>%1 kopiert</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="771"/>
+        <location filename="../gui/mainwindow.cpp" line="779"/>
         <source>No events to export</source>
         <translation>Keine Ereignisse zum Exportieren</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="776"/>
+        <location filename="../gui/mainwindow.cpp" line="784"/>
         <source>Could not write %1: %2</source>
         <translation>%1 konnte nicht geschrieben werden: %2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/mainwindow.cpp" line="779"/>
+        <location filename="../gui/mainwindow.cpp" line="787"/>
         <source>%n event(s) written to %1</source>
         <translation>
             <numerusform>%n Ereignis in %1 geschrieben</numerusform>
@@ -659,12 +659,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="788"/>
+        <location filename="../gui/mainwindow.cpp" line="796"/>
         <source>Export events</source>
         <translation>Ereignisse exportieren</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="791"/>
+        <location filename="../gui/mainwindow.cpp" line="799"/>
         <source>CSV (*.csv);;JSON lines (*.jsonl)</source>
         <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
     </message>
@@ -672,92 +672,92 @@
 <context>
     <name>halhub::StreamTableModel</name>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="23"/>
+        <location filename="../gui/streamtablemodel.cpp" line="21"/>
         <source>%1 Hz</source>
         <translation>%1 Hz</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="32"/>
+        <location filename="../gui/streamtablemodel.cpp" line="30"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="82"/>
+        <location filename="../gui/streamtablemodel.cpp" line="80"/>
         <source>Session %1</source>
         <translation>Sitzung %1</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="84"/>
+        <location filename="../gui/streamtablemodel.cpp" line="82"/>
         <source>Granted: %1</source>
         <translation>Gewährt: %1</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="85"/>
+        <location filename="../gui/streamtablemodel.cpp" line="83"/>
         <source>Granted: one frame per device sample</source>
         <translation>Gewährt: ein Frame je Messwert des Geräts</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="87"/>
+        <location filename="../gui/streamtablemodel.cpp" line="85"/>
         <source>%1 frames produced</source>
         <translation>%1 Frames erzeugt</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="102"/>
+        <location filename="../gui/streamtablemodel.cpp" line="100"/>
         <source>detached (%1…)</source>
         <translation>getrennt (%1…)</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="110"/>
+        <location filename="../gui/streamtablemodel.cpp" line="108"/>
         <source>native</source>
         <translation>eigene</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="134"/>
+        <location filename="../gui/streamtablemodel.cpp" line="132"/>
         <source>Stream</source>
         <translation>Stream</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="136"/>
+        <location filename="../gui/streamtablemodel.cpp" line="134"/>
         <source>Owner</source>
         <translation>Besitzer</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="138"/>
+        <location filename="../gui/streamtablemodel.cpp" line="136"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="140"/>
+        <location filename="../gui/streamtablemodel.cpp" line="138"/>
         <source>Mode</source>
         <translation>Modus</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="142"/>
+        <location filename="../gui/streamtablemodel.cpp" line="140"/>
         <source>Requested</source>
         <translation>Angefordert</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="144"/>
+        <location filename="../gui/streamtablemodel.cpp" line="142"/>
         <source>Achieved</source>
         <translation>Erreicht</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="146"/>
+        <location filename="../gui/streamtablemodel.cpp" line="144"/>
         <source>Frames sent</source>
         <translation>Frames gesendet</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="148"/>
+        <location filename="../gui/streamtablemodel.cpp" line="146"/>
         <source>Dropped</source>
         <translation>Verworfen</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="150"/>
+        <location filename="../gui/streamtablemodel.cpp" line="148"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../gui/streamtablemodel.cpp" line="152"/>
+        <location filename="../gui/streamtablemodel.cpp" line="150"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
