@@ -93,7 +93,7 @@ void LinestreamDevice::setState(DeviceState state)
 
 void LinestreamDevice::onLine(const QByteArray &bytes)
 {
-    QStringDecoder decoder(QStringDecoder::Utf8);
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     const QString line = decoder.decode(bytes);
     const bool repaired = decoder.hasError();
     if (handleAnswer(line))

@@ -35,7 +35,7 @@ QVariant replyValue(const QByteArray &line)
     const double d = trimmed.toDouble(&ok);
     if (ok && std::isfinite(d))
         return d;
-    QStringDecoder decoder(QStringDecoder::Utf8);
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     return QString(decoder.decode(line));
 }
 
@@ -235,7 +235,7 @@ void ScpiDevice::onLine(const QByteArray &line)
     const Exchange answered = *m_inFlight;
     m_inFlight.reset();
     if (answered.isCommand) {
-        QStringDecoder decoder(QStringDecoder::Utf8);
+        QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
         const QString text = decoder.decode(line);
         Q_EMIT commandFinished(answered.ticket, CommandOutcome::ok(text));
     } else if (m_cycleIndex >= 0 && m_cycleIndex < m_channels.size()) {
