@@ -72,6 +72,8 @@ public:
     PtyPeer &a() { return m_a; }
     PtyPeer &b() { return m_b; }
     void unplugA() { m_a.unplug(); }
+    // A new pty on side A; side B (and what is attached to it) stays.
+    bool replugA() { return m_a.open(); }
 
 private:
     PtyPeer m_a;
