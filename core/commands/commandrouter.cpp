@@ -320,6 +320,8 @@ struct CommandRouter::Private
         tickets.insert(c->ticket, device);
         if (!dq.timer) {
             dq.timer = new QTimer(q);
+            // A coarse timer may fire up to 5% early: an attempt gets its full time.
+            dq.timer->setTimerType(Qt::PreciseTimer);
             dq.timer->setSingleShot(true);
             QObject::connect(dq.timer, &QTimer::timeout, q,
                              [this, device] { onTimeout(device); });
