@@ -32,6 +32,7 @@ struct Options
     LoadPlan plan;
     bool spawn = false;
     QString server;             // the halhub binary (--spawn)
+    QString serverCpus;         // --spawn: pin the server to these CPUs
     pid_t pid = -1;             // the server's pid (--url), for /proc figures
     double deviceRateHz = 0;    // --spawn: the sims' native rate
     double durationS = 5;
@@ -122,6 +123,9 @@ bool parseOptions(QCoreApplication &app, Options *o)
     const QCommandLineOption server(QStringLiteral("server"),
             QStringLiteral("The halhub binary for --spawn (default: beside this one)."),
             QStringLiteral("path"));
+    const QCommandLineOption serverCpus(QStringLiteral("server-cpus"),
+            QStringLiteral("--spawn: pin the server to <cpus> (\"0\", \"0-1\")."),
+            QStringLiteral("cpus"));
     const QCommandLineOption clients(QStringLiteral("clients"),
             QStringLiteral("Subscribing connections (default 1)."), QStringLiteral("n"),
             QStringLiteral("1"));
@@ -157,7 +161,7 @@ bool parseOptions(QCoreApplication &app, Options *o)
     const QCommandLineOption threads(QStringLiteral("threads"),
             QStringLiteral("Client threads (default 1)."), QStringLiteral("n"),
             QStringLiteral("1"));
-    parser.addOptions({url, pid, spawn, server, clients, streams, devices, rate, deviceRate, mode,
+    parser.addOptions({url, pid, spawn, server, serverCpus, clients, streams, devices, rate, deviceRate, mode,
                        encoding, compression, duration, warmup, idle, threads});
     parser.process(app);
 
@@ -215,6 +219,7 @@ bool parseOptions(QCoreApplication &app, Options *o)
         o->server = parser.isSet(server)
                 ? parser.value(server)
                 : QCoreApplication::applicationDirPath() + QStringLiteral("/halhub");
+        o->serverCpus = parser.value(serverCpus);
     } else {
         const QUrl u(parser.value(url));
         if (!u.isValid() || u.scheme() != QLatin1String("ws") || u.port() <= 0) {
@@ -251,7 +256,7 @@ int main(int argc, char *argv[])
         plan.port = ServerProcess::freePort();
         std::string error;
         if (!process.start(o.server.toStdString(), serverConfig(o, plan.port).toStdString(),
-                           plan.port, &error)) {
+                           plan.port, o.serverCpus.toStdString(), &error)) {
             err << "halhub-bench: " << QString::fromStdString(error) << Qt::endl;
             return 1;
         }
@@ -357,7 +362,9 @@ int main(int argc, char *argv[])
                                                                      : QStringLiteral("json")},
                            {QStringLiteral("compression"), plan.compression},
                            {QStringLiteral("duration_s"), o.durationS},
-                           {QStringLiteral("idle"), plan.idle}});
+                           {QStringLiteral("idle"), plan.idle},
+                           {QStringLiteral("server_cpus"),
+                            o.serverCpus.isEmpty() ? QJsonValue() : QJsonValue(o.serverCpus)}});
     QTextStream(stdout) << QJsonDocument(out).toJson(QJsonDocument::Indented);
     return 0;
 }

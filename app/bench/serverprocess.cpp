@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -101,8 +102,23 @@ uint16_t ServerProcess::freePort()
 }
 
 bool ServerProcess::start(const std::string &binary, const std::string &configJson,
-                          uint16_t port, std::string *error)
+                          uint16_t port, const std::string &cpus, std::string *error)
 {
+    cpu_set_t cpuSet;
+    CPU_ZERO(&cpuSet);
+    if (!cpus.empty()) {
+        // "0", "0-1", "0,1": the forms taskset takes.
+        std::istringstream list(cpus);
+        std::string item;
+        while (std::getline(list, item, ',')) {
+            const size_t dash = item.find('-');
+            const int first = std::atoi(item.c_str());
+            const int last = dash == std::string::npos ? first : std::atoi(item.c_str() + dash + 1);
+            for (int cpu = first; cpu <= last && cpu < CPU_SETSIZE; ++cpu)
+                CPU_SET(cpu, &cpuSet);
+        }
+    }
+
     char pattern[] = "/tmp/halhub-bench-XXXXXX";
     if (!mkdtemp(pattern)) {
         *error = std::string("cannot make a temporary directory: ") + std::strerror(errno);
@@ -123,6 +139,8 @@ bool ServerProcess::start(const std::string &binary, const std::string &configJs
             dup2(log, STDOUT_FILENO);
             dup2(log, STDERR_FILENO);
         }
+        if (CPU_COUNT(&cpuSet) > 0)
+            sched_setaffinity(0, sizeof cpuSet, &cpuSet);
         execl(binary.c_str(), binary.c_str(), "--headless", "--config", config.c_str(),
               static_cast<char *>(nullptr));
         std::fprintf(stderr, "cannot run %s: %s\n", binary.c_str(), std::strerror(errno));

@@ -27,11 +27,12 @@ public:
     ServerProcess(const ServerProcess &) = delete;
     ServerProcess &operator=(const ServerProcess &) = delete;
 
-    // Writes configJson (with the port filled in) and starts `binary`.
+    // Writes configJson (with the port filled in) and starts `binary`,
+    // pinned to `cpus` (a list such as "0" or "0-1"; empty: anywhere).
     // Returns false with *error when it cannot run or does not listen
     // within a few seconds.
     bool start(const std::string &binary, const std::string &configJson, uint16_t port,
-               std::string *error);
+               const std::string &cpus, std::string *error);
     // SIGTERM, then SIGKILL if it does not exit within 5 s.
     void stop();
 
