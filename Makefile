@@ -1,4 +1,5 @@
 # halhub: the two commands a new user needs are `make run` and `make test`.
+# `make bench` runs two short load scenarios (docs/performance.md) and prints their figures.
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
@@ -29,6 +30,13 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS) --timeout 600
+
+BENCH = $(BUILD_DIR)/bin/halhub-bench --spawn --duration 5
+bench: build
+	@echo "== 1 client, 1 stream at 1000 Hz"
+	@$(BENCH) --clients 1 --streams-per-client 1 --devices 1 --rate 1000
+	@echo "== 5 clients x 2 devices at 50 Hz (devices at 100 Hz)"
+	@$(BENCH) --clients 5 --streams-per-client 2 --devices 2 --rate 50 --device-rate 100
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -435,7 +435,9 @@ std::optional<Frame> Stream::addSample(const Sample &sample)
     if (m_spec.mode == StreamMode::Sampled) {
         frame.snapshot = QSharedPointer<const ValueList>::create(frame.values);
     } else {
-        d->markSent(frame.values);
+        // Only the deadbands of delta and custom look at what was sent.
+        if (m_spec.mode != StreamMode::Full)
+            d->markSent(frame.values);
         frame.snapshot = d->currentSnapshot();
     }
     frame.seq = ++m_seq;
