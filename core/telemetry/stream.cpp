@@ -1,5 +1,7 @@
 #include "telemetry/stream.h"
 
+#include "protocol/value.h"
+
 #include <QHash>
 #include <QSet>
 
@@ -14,25 +16,6 @@ using ValueList = QList<QPair<QString, QVariant>>;
 
 constexpr double kUsPerSecond = 1e6;
 
-bool isNumeric(const QVariant &v)
-{
-    switch (v.typeId()) {
-    case QMetaType::Double:
-    case QMetaType::Float:
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-    case QMetaType::Long:
-    case QMetaType::ULong:
-    case QMetaType::Short:
-    case QMetaType::UShort:
-        return true;
-    default:
-        return false;
-    }
-}
-
 bool sameValue(const QVariant &a, const QVariant &b)
 {
     return a.typeId() == b.typeId() && a == b;
@@ -43,7 +26,7 @@ bool changedBeyond(const QVariant &value, const QVariant &lastSent, double deadb
 {
     if (!lastSent.isValid())
         return true;
-    if (isNumeric(value) && isNumeric(lastSent))
+    if (value::isNumber(value) && value::isNumber(lastSent))
         return std::abs(value.toDouble() - lastSent.toDouble()) > deadband;
     return !sameValue(value, lastSent);
 }
@@ -122,7 +105,7 @@ struct ChannelStats
     {
         ++n;
         last = v;
-        if (!isNumeric(v)) {
+        if (!value::isNumber(v)) {
             numeric = false;
             return;
         }

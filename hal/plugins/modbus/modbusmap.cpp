@@ -1,5 +1,6 @@
 #include "modbusmap.h"
 
+#include "protocol/value.h"
 #include "serial/linevalues.h"
 
 #include <algorithm>
@@ -46,17 +47,7 @@ ModbusChannel::Type typeOf(const QString &name, bool bits)
 
 bool isNumber(const QVariant &v)
 {
-    switch (v.typeId()) {
-    case QMetaType::Double:
-    case QMetaType::Float:
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-        return std::isfinite(v.toDouble());
-    default:
-        return false;
-    }
+    return value::isNumber(v) && std::isfinite(v.toDouble());
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "scpiplugin.h"
 
 #include "scpidevice.h"
+#include "protocol/value.h"
 #include "serial/linevalues.h"
 #include "serial/serialsettings.h"
 
@@ -12,17 +13,7 @@ namespace {
 
 bool isNumber(const QVariant &value)
 {
-    switch (value.typeId()) {
-    case QMetaType::Double:
-    case QMetaType::Float:
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-        return std::isfinite(value.toDouble());
-    default:
-        return false;
-    }
+    return value::isNumber(value) && std::isfinite(value.toDouble());
 }
 
 bool isOneLine(const QVariant &value)
