@@ -67,10 +67,12 @@ public:
             }
             return false;
         }
-        // Behind by a whole period or more (device paused or lost samples):
-        // start again from now instead of sending a burst to catch up.
-        if (double(ts - next) >= m_periodUs)
-            resync(ts);
+        // Late by less than two periods is jitter (a sample stamped late):
+        // the next tick keeps its place, so the count stays exact. Later
+        // than that the device paused or lost samples: the missed ticks are
+        // skipped, keeping the phase, instead of sent in a burst.
+        if (double(ts - next) >= 2 * m_periodUs)
+            m_count = qint64(std::floor(double(ts - m_origin) / m_periodUs)) + 1;
         else
             ++m_count;
         return true;
