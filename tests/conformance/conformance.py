@@ -366,8 +366,9 @@ class Client:
         return self.wait_data(lambda d: d.get("type") == "error", timeout, "error")
 
     def collect(self, duration, pred=lambda d: True):
-        """Reads for duration seconds; returns matching messages, buffers the others."""
-        out = []
+        """Returns the buffered messages matching pred, then reads for duration seconds."""
+        out = [m.data for m in self.inbox if pred(m.data)]
+        self.inbox = [m for m in self.inbox if not pred(m.data)]
         end = time.monotonic() + duration
         while True:
             remaining = end - time.monotonic()
@@ -571,7 +572,8 @@ def t_welcome(srv):
     want = {k: lim[k] for k in ("rate_limit_per_min", "max_rate_hz", "max_streams", "max_message_bytes")}
     got = w.get("limits") or {}
     check_eq("welcome: limits as configured", {k: got.get(k) for k in want}, want)
-    check("welcome: limits are integers", all(is_int(got.get(k)) for k in want), got)
+    check("welcome: limits are integers (max_rate_hz a number)",
+          all(is_int(got.get(k)) for k in want if k != "max_rate_hz") and is_number(got.get("max_rate_hz")), got)
     c2 = srv.client()
     w2 = c2.hello()
     check("welcome: sessions of two connections differ", w2.get("session") != s, (s, w2.get("session")))
@@ -817,8 +819,9 @@ def t_values(srv):
     raw_error("values: msgpack timestamp ext refused", c, B,
               b"\x00\x82" + msgpack.packb("type") + msgpack.packb("ping") + msgpack.packb("t")
               + b"\xd6\xff\x00\x00\x00\x01", "invalid_message")
-    raw_error("values: invalid_message keeps a readable id", c, T, b'{"type":"ping","id":31,"t":NaN}',
-              "invalid_message", want_id=31)
+    raw_error("invalid_message: type missing keeps the readable id", c, T, b'{"id":31}', "invalid_message", want_id=31)
+    raw_error("invalid_message: type not a string keeps the readable id", c, T, b'{"type":["ping"],"id":"x32"}',
+              "invalid_message", want_id="x32")
     check("values: connection still usable", still_alive(c), "")
     c.close()
 
@@ -1105,7 +1108,7 @@ def t_delta(srv):
     for ch in ("sine", "step"):
         run_command(c, dev, "set", {"channel": ch, "value": None})
     c.request({"type": "unsubscribe", "stream": s2})
-    c.inbox.clear()
+    c.inbox = [m for m in c.inbox if m.data.get("stream") != s2]
     frames = c.telemetry(s, 0.3)
     check("delta: released channels vary again and frames follow", frames, "no frame after release")
     c.close()
@@ -1122,7 +1125,7 @@ def t_sampled(srv):
     check_frames("sampled (msgpack)", frames, s, "sim0", key_always=True)
     check("sampled: about 4 frames a second", 4 <= len(frames) <= 7, len(frames))
     bad = []
-    for f in frames:
+    for i, f in enumerate(frames):
         vals = f.get("values", {})
         if sorted(vals) != SIM_CHANNELS:
             bad.append(("channels", f))
@@ -1130,12 +1133,12 @@ def t_sampled(srv):
         for ch, st in vals.items():
             if not isinstance(st, dict) or sorted(st) != ["last", "max", "mean", "min", "n"]:
                 bad.append(("keys", ch, st))
-            elif not (is_int(st["n"]) and 10 <= st["n"] <= 40):
+            elif not (is_int(st["n"]) and (10 <= st["n"] <= 40 or (i == 0 and st["n"] >= 1))):
                 bad.append(("n", ch, st))
             elif not (is_float(st["mean"]) and st["min"] <= st["mean"] <= st["max"]
                       and st["min"] <= st["last"] <= st["max"]):
                 bad.append(("order", ch, st))
-    check("sampled: values are {min,max,mean,last,n} with n ~25 per 0.25 s and min<=mean,last<=max",
+    check("sampled: values are {min,max,mean,last,n}, n ~25 per 0.25 s window, min <= mean, last <= max",
           frames and not bad, short(bad[:3]))
     ramp = [f["values"]["ramp"] for f in frames[1:] if "ramp" in f.get("values", {})]
     bad = [st for st in ramp if st["max"] - st["min"] < 9 and not (0.1 < st["max"] - st["min"] < 0.45)]
@@ -1380,7 +1383,7 @@ def t_events_unplug(srv):
         check(f"event device_connected follows on connection {name}", d.get("device") == dev and "id" not in d
               and is_int(d.get("ts")) and d["ts"] >= evs[name].get("ts", 0), d)
     after = a.telemetry(s, 0.5)
-    frames = before + sorted((m.data for m in a.inbox if m.data.get("stream") == s), key=lambda f: f["seq"]) + after
+    frames = before + after
     seqs = [f.get("seq") for f in frames]
     check("stream outlives a device disconnect and resumes without a seq gap",
           after and seqs == list(range(1, len(seqs) + 1)), seqs)
@@ -1520,9 +1523,22 @@ def t_max_clients(srv):
 def t_heartbeat(srv):
     hb = srv.config["server"]["heartbeat_ms"] / 1000
     c = srv.client()
-    c.collect(hb * 5)
-    check("heartbeat: server sends a WebSocket ping every heartbeat_ms",
-          4 <= c.ws.pings_received <= 6, f"{c.ws.pings_received} pings in {hb * 5:.1f} s")
+    t0 = time.monotonic()
+    times = []
+    send = c.ws.send_frame
+
+    def note_pong(op, payload=b"", fin=True, rsv=0):
+        if op == OP_PONG:
+            times.append(time.monotonic() - t0)
+        return send(op, payload, fin, rsv)
+
+    c.ws.send_frame = note_pong
+    c.collect(hb * 10 + hb / 2)
+    c.ws.send_frame = send
+    gaps = [b - a for a, b in zip([0.0] + times, times)]
+    check(f"heartbeat: server sends a WebSocket ping every heartbeat_ms ({hb * 1000:.0f} ms)",
+          len(times) >= 9 and max(gaps) <= hb * 1.5,
+          f"{len(times)} pings in {hb * 10.5:.2f} s, at {[round(t, 3) for t in times]}")
     check("heartbeat: a connection that answers pings stays open", still_alive(c), "")
     c.close()
     c = srv.client()
@@ -1569,8 +1585,7 @@ def t_rate_limited(srv):
     check("rate_limited: retry_after_ms integer >= 1 (about the refill time)",
           errors and all(is_int(e.get("retry_after_ms")) and 1 <= e["retry_after_ms"] <= 60000 / per_min + 100
                          for e in errors), short(errors))
-    time.sleep(1.1)
-    c.ws.send_frame(OP_PING, b"x")
+    c.collect(1.1)
     r = c.request({"type": "ping"})
     check("rate limit: a token is back after retry_after_ms", r.get("type") == "pong", r)
     c.close()
@@ -1655,7 +1670,7 @@ def main():
     if len(sys.argv) < 2:
         print("usage: conformance.py PATH/TO/halhub", file=sys.stderr)
         return 2
-    binary = sys.argv[1]
+    binary = os.path.abspath(sys.argv[1])
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="halhub-conformance-")
     main_cfg = {
