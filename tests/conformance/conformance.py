@@ -710,7 +710,11 @@ def t_get_metrics(srv):
           "max_latency_ms", "throughput_msg_per_sec"]
     check("get_metrics: latency figures are floats", all(is_float(lat.get(k)) for k in fl), lat)
     check("get_metrics: latency message_count integer > 0", is_int(lat.get("message_count")) and lat["message_count"] > 0, lat)
-    check("get_metrics: clients integer >= 1", is_int(m.get("clients")) and m["clients"] >= 1, m)
+    check_eq("get_metrics: clients counts the one open connection", m.get("clients"), 1)
+    c2 = srv.client()
+    m2 = c2.request({"type": "get_metrics"})
+    check_eq("get_metrics: clients counts a second connection", m2.get("clients"), 2)
+    c2.close()
     check("get_metrics: streams integer >= 1", is_int(m.get("streams")) and m["streams"] >= 1, m)
     check_eq("get_metrics: devices", m.get("devices"), len(srv.config["devices"]))
     check("get_metrics: uptime_s integer", is_int(m.get("uptime_s")) and m["uptime_s"] >= 0, m)
@@ -1571,6 +1575,9 @@ def t_resume_expired(srv):
 def t_rate_limited(srv):
     per_min = srv.config["limits"]["rate_limit_per_min"]
     c = srv.client()
+    for i in range(2 * per_min):
+        c.ws.send_frame(OP_PING, b"control")
+    c.collect(0.2)
     for i in range(per_min):
         c.send({"type": "ping", "id": i + 1})
     c.send({"type": "ping", "id": per_min + 1})
@@ -1578,7 +1585,7 @@ def t_rate_limited(srv):
     got = c.collect(1.0, lambda d: d.get("type") in ("pong", "error"))
     pongs = [g for g in got if g.get("type") == "pong"]
     errors = [g for g in got if g.get("type") == "error"]
-    check(f"rate limit: a burst of {per_min} messages is served", len(pongs) >= per_min,
+    check(f"rate limit: a burst of {per_min} messages is served (control frames do not count)", len(pongs) >= per_min,
           f"{len(pongs)} pongs, errors {short(errors[:2])}")
     check("rate limit: messages beyond the burst get rate_limited",
           errors and all(e.get("code") == "rate_limited" for e in errors), short(errors))
@@ -1637,6 +1644,14 @@ def t_shutdown(srv, label):
     c.hello()
     srv.proc.send_signal(signal.SIGTERM)
     t0 = time.monotonic()
+    time.sleep(0.05)
+    try:
+        WebSocket(srv.host, srv.port, srv.path).sock.close()
+        report(f"shutdown ({label}): no upgrade after the signal (503)", False, "upgrade accepted")
+    except HandshakeRefused as r:
+        check_eq(f"shutdown ({label}): no upgrade after the signal (503)", r.status, 503)
+    except OSError as e:
+        report(f"shutdown ({label}): no upgrade after the signal (503)", True, str(e))
     ev = None
     code = None
     try:
