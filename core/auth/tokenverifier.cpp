@@ -129,6 +129,18 @@ TokenCheck TokenVerifier::verify(const QByteArray &token, qint64 nowSecs) const
     if (!isCompactJws(token))
         return refuse(QStringLiteral("not a JWT (three base64url parts)"));
 
+    // The header is read first so that a forged algorithm is named in the
+    // refusal; the library's answer after this is checked again below.
+    const QByteArray headerJson = QByteArray::fromBase64(
+        token.left(token.indexOf('.')), QByteArray::Base64UrlEncoding);
+    const QJsonValue headerAlg = QJsonDocument::fromJson(headerJson).object().value(QLatin1String("alg"));
+    if (!headerAlg.isString())
+        return refuse(QStringLiteral("token header has no 'alg'"));
+    if (headerAlg.toString() != algorithm()) {
+        return refuse(QStringLiteral("algorithm %1 refused; only %2 is accepted")
+                          .arg(headerAlg.toString().left(16), algorithm()));
+    }
+
     jwt_t *raw = nullptr;
     const int rc = jwt_decode(&raw, token.constData(),
                               reinterpret_cast<const unsigned char *>(m_key.constData()),
