@@ -21,6 +21,7 @@
 
 #ifdef HALHUB_WITH_GUI
 #include "mainwindow.h"
+#include "translations.h"
 #endif
 
 using namespace halhub;
@@ -81,6 +82,9 @@ int main(int argc, char *argv[])
 #else
     app = std::make_unique<QCoreApplication>(argc, argv);
 #endif
+    // Installed first: a SIGTERM that comes while starting up must still
+    // end in a clean shutdown, not the default kill.
+    UnixSignals unixSignals;
     QCoreApplication::setApplicationName(QStringLiteral("halhub"));
     QCoreApplication::setOrganizationName(QStringLiteral("halhub"));
     QCoreApplication::setApplicationVersion(QStringLiteral(HALHUB_VERSION));
@@ -109,9 +113,17 @@ int main(int argc, char *argv[])
         QCoreApplication::translate("main", "Allow a non-loopback address without authentication."));
     const QCommandLineOption listPortsOption(
         QStringLiteral("list-ports"), QCoreApplication::translate("main", "List serial ports and exit."));
+    const QCommandLineOption langOption(
+        QStringLiteral("lang"),
+        QCoreApplication::translate("main", "Show the window in <language> (e.g. de); default: the system's."),
+        QStringLiteral("language"));
     parser.addOptions({configOption, hostOption, portOption, headlessOption, simulateOption,
-                       insecureOption, listPortsOption});
+                       insecureOption, listPortsOption, langOption});
     parser.process(*app);
+#ifdef HALHUB_WITH_GUI
+    if (!headless)
+        installTranslations(*app, parser.value(langOption));
+#endif
 
     QTextStream out(stdout);
     QTextStream err(stderr);
@@ -171,7 +183,9 @@ int main(int argc, char *argv[])
 
     QString problem;
     if (!hal.applyDevices(config.devices, &problem)) {
-        err << "halhub: bad configuration: " << problem << Qt::endl;
+        err << "halhub: bad configuration: "
+            << (configFile.isEmpty() ? problem : configFile + QStringLiteral(": ") + problem)
+            << Qt::endl;
         return kExitConfigError;
     }
 
@@ -182,13 +196,12 @@ int main(int argc, char *argv[])
     }
     out << "halhub " << HALHUB_VERSION << " listening on " << server.url().toString() << Qt::endl;
 
-    UnixSignals signals;
-    QObject::connect(&signals, &UnixSignals::terminate, &server, &Server::shutdown);
+    QObject::connect(&unixSignals, &UnixSignals::terminate, &server, &Server::shutdown);
     QObject::connect(&server, &Server::shutdownComplete, app.get(), [&hal] {
         hal.shutdown();
         QCoreApplication::exit(0);
     });
-    QObject::connect(&signals, &UnixSignals::hangup, &hal, [&] {
+    QObject::connect(&unixSignals, &UnixSignals::hangup, &hal, [&] {
         if (configFile.isEmpty()) {
             err << "halhub: SIGHUP: no config file to reload" << Qt::endl;
             return;

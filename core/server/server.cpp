@@ -269,12 +269,23 @@ void Server::onConnectionClosed(ClientConnection *connection)
         Q_EMIT shutdownComplete();
 }
 
+QList<ClientConnection *> Server::openConnections() const
+{
+    // A write can close a connection (send buffer over its cap) and so
+    // remove it from m_connections: callers iterate this copy instead.
+    QList<ClientConnection *> list;
+    list.reserve(qsizetype(m_connections.size()));
+    for (const auto &[id, entry] : m_connections)
+        list.append(entry.connection);
+    return list;
+}
+
 void Server::broadcast(const QVariantMap &event)
 {
     // Device events are for those who may list devices (telemetry:read).
-    for (auto &[id, entry] : m_connections) {
-        if (entry.connection->scopes().canReadTelemetry())
-            entry.connection->sendMessage(event);
+    for (ClientConnection *connection : openConnections()) {
+        if (connection->scopes().canReadTelemetry())
+            connection->sendMessage(event);
     }
     Q_EMIT eventBroadcast(event);
 }
@@ -357,9 +368,9 @@ void Server::shutdown()
     m.insert(QStringLiteral("type"), QStringLiteral("event"));
     m.insert(QStringLiteral("event"), QStringLiteral("server_shutdown"));
     m.insert(QStringLiteral("ts"), qlonglong(wallClockUs()));
-    for (auto &[id, entry] : m_connections) {
-        entry.connection->sendMessage(m);
-        entry.connection->closeWith(closecode::kGoingAway, QStringLiteral("server shutting down"));
+    for (ClientConnection *connection : openConnections()) {
+        connection->sendMessage(m);
+        connection->closeWith(closecode::kGoingAway, QStringLiteral("server shutting down"));
     }
     if (m_connections.empty()) {
         QMetaObject::invokeMethod(this, &Server::shutdownComplete, Qt::QueuedConnection);

@@ -108,6 +108,7 @@ private:
     void onMessage(ClientConnection *connection, const QVariantMap &message, const QString &type,
                    const QVariant &id);
     void onConnectionClosed(ClientConnection *connection);
+    QList<ClientConnection *> openConnections() const;
     void broadcast(const QVariantMap &event);
     void deviceEvent(const QString &event, const QString &device, const QVariantMap &data = {});
     void onDeviceError(const QString &device, const QString &message);

@@ -275,7 +275,8 @@ void Session::flushPending()
     for (auto &[id, state] : m_streams) {
         if (!state->pending)
             continue;
-        if (!m_connection->canSendTelemetry())
+        // A write may have closed the connection and detached us.
+        if (!m_connection || !m_connection->canSendTelemetry())
             return;
         const Frame frame = *state->pending;
         state->pending.reset();
