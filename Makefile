@@ -1,4 +1,5 @@
 # halhub: the two commands a new user needs are `make run` and `make test`.
+# `make bench` runs two short load scenarios (docs/performance.md) and prints their figures.
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
@@ -67,6 +68,13 @@ test-asan: deps
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS) --timeout 900
+
+BENCH = $(BUILD_DIR)/bin/halhub-bench --spawn --duration 5
+bench: build
+	@echo "== 1 client, 1 stream at 1000 Hz"
+	@$(BENCH) --clients 1 --streams-per-client 1 --devices 1 --rate 1000
+	@echo "== 5 clients x 2 devices at 50 Hz (devices at 100 Hz)"
+	@$(BENCH) --clients 5 --streams-per-client 2 --devices 2 --rate 50 --device-rate 100
 
 clean:
 	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR) $(ASAN_BUILD_DIR)

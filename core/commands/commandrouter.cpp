@@ -2,6 +2,7 @@
 
 #include "bus/devicebus.h"
 #include "logging.h"
+#include "protocol/value.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -21,43 +22,6 @@ namespace {
 // Idempotency keys are only pruned in passing; this timer bounds how long
 // expired entries (and the results they hold) linger on an idle server.
 constexpr int kPruneIntervalMs = 60 * 1000;
-
-bool isNullValue(const QVariant &v)
-{
-    return !v.isValid() || v.metaType().id() == QMetaType::Nullptr;
-}
-
-bool isIntegerValue(const QVariant &v)
-{
-    switch (v.metaType().id()) {
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-    case QMetaType::Long:
-    case QMetaType::ULong:
-    case QMetaType::Short:
-    case QMetaType::UShort:
-    case QMetaType::Char:
-    case QMetaType::SChar:
-    case QMetaType::UChar:
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool isFloatValue(const QVariant &v)
-{
-    const int id = v.metaType().id();
-    return id == QMetaType::Double || id == QMetaType::Float;
-}
-
-bool isListValue(const QVariant &v)
-{
-    const int id = v.metaType().id();
-    return id == QMetaType::QVariantList || id == QMetaType::QStringList;
-}
 
 QString formatBound(double value)
 {
@@ -109,8 +73,8 @@ bool matches(const ParamSpec &spec, const QVariant &v)
     case ParamType::Number:
     case ParamType::Integer: {
         const bool typeOk = spec.type == ParamType::Integer
-                ? isIntegerValue(v)
-                : (isIntegerValue(v) || (isFloatValue(v) && std::isfinite(v.toDouble())));
+                ? value::isInteger(v)
+                : (value::isNumber(v) && std::isfinite(v.toDouble()));
         if (!typeOk)
             return false;
         const double d = v.toDouble();
@@ -121,13 +85,13 @@ bool matches(const ParamSpec &spec, const QVariant &v)
         return true;
     }
     case ParamType::Bool:
-        return v.metaType().id() == QMetaType::Bool;
+        return value::isBool(v);
     case ParamType::String:
-        if (v.metaType().id() != QMetaType::QString)
+        if (!value::isString(v))
             return false;
         return spec.allowed.isEmpty() || spec.allowed.contains(v.toString());
     case ParamType::List:
-        return isListValue(v);
+        return value::isList(v);
     case ParamType::Any:
         return true;
     }
@@ -204,7 +168,7 @@ std::optional<QString> checkCommandParams(const CommandSpec &spec, const QVarian
 {
     for (const ParamSpec &p : spec.params) {
         const QVariant v = params.value(p.name);
-        if (isNullValue(v)) {
+        if (value::isNull(v)) {
             if (p.required)
                 return QStringLiteral("params.%1 is required: %2").arg(p.name, expectation(p));
             continue;
@@ -356,6 +320,8 @@ struct CommandRouter::Private
         tickets.insert(c->ticket, device);
         if (!dq.timer) {
             dq.timer = new QTimer(q);
+            // A coarse timer may fire up to 5% early: an attempt gets its full time.
+            dq.timer->setTimerType(Qt::PreciseTimer);
             dq.timer->setSingleShot(true);
             QObject::connect(dq.timer, &QTimer::timeout, q,
                              [this, device] { onTimeout(device); });

@@ -5,6 +5,7 @@
 #include "metrics/latencyhistogram.h"
 #include "net/clientconnection.h"
 #include "protocol/framecodec.h"
+#include "telemetry/telemetrymessage.h"
 
 #include <QDateTime>
 
@@ -64,6 +65,9 @@ struct Session::StreamState final : SampleSink
     quint64 produced = 0;
     quint64 sent = 0;
     quint64 dropped = 0;
+    // The fixed part of this stream's messages, by Encoding (see
+    // telemetrymessage.h); made when first needed.
+    QByteArray prefix[2];
     // The last live latencies, for the stream's own percentiles.
     std::array<qint32, 256> recentLatencyUs = {};
     quint64 latencyCount = 0;
@@ -214,6 +218,10 @@ void Session::produce(StreamState &state, const Sample &sample)
     std::optional<Frame> frame = state.stream.addSample(sample);
     if (!frame)
         return;
+    // Full frames of the same channels are equal across streams: one copy
+    // in every ring, one encoding on every socket.
+    if (state.stream.spec().mode == StreamMode::Full)
+        m_hub->shareValues(*frame);
     ++state.produced;
     state.ring.append(*frame);
     if (m_connection)
@@ -240,24 +248,20 @@ void Session::offer(StreamState &state, const Frame &frame)
 
 void Session::sendFrame(StreamState &state, const Frame &frame, bool live)
 {
+    const Encoding encoding = m_connection->encoding();
+    QByteArray &prefix = state.prefix[encoding == Encoding::Json ? 0 : 1];
+    if (prefix.isEmpty())
+        prefix = telemetrymessage::encodePrefix(state.id, state.deviceInfo.id, encoding);
+    const QByteArray values = m_hub->encodedValues(frame, encoding);
+    telemetrymessage::Fields fields;
+    fields.seq = frame.seq;
+    fields.ts = frame.timestampUs;
+    fields.key = frame.key;
+    fields.gap = frame.gap;
     const qint64 sentUs = wallClockUs();
-    QVariantMap values;
-    for (const auto &[channel, value] : frame.values)
-        values.insert(channel, value);
-    QVariantMap m;
-    m.insert(QStringLiteral("type"), QStringLiteral("telemetry"));
-    m.insert(QStringLiteral("stream"), state.id);
-    m.insert(QStringLiteral("device"), state.deviceInfo.id);
-    m.insert(QStringLiteral("seq"), qulonglong(frame.seq));
-    m.insert(QStringLiteral("ts"), qlonglong(frame.timestampUs));
-    m.insert(QStringLiteral("sent"), qlonglong(sentUs));
-    m.insert(QStringLiteral("values"), values);
-    if (frame.key)
-        m.insert(QStringLiteral("key"), true);
-    if (frame.gap)
-        m.insert(QStringLiteral("gap"), true);
-    m_connection->sendEncoded(
-        framecodec::encode(m, m_connection->encoding(), m_connection->compression()));
+    fields.sent = sentUs;
+    m_connection->sendEncoded(telemetrymessage::encode(prefix, fields, values, encoding,
+                                                       m_connection->compression()));
     ++state.sent;
     if (live) {
         const qint64 latencyUs = qMax<qint64>(0, sentUs - frame.timestampUs);

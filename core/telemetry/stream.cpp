@@ -1,5 +1,7 @@
 #include "telemetry/stream.h"
 
+#include "protocol/value.h"
+
 #include <QHash>
 #include <QSet>
 
@@ -14,25 +16,6 @@ using ValueList = QList<QPair<QString, QVariant>>;
 
 constexpr double kUsPerSecond = 1e6;
 
-bool isNumeric(const QVariant &v)
-{
-    switch (v.typeId()) {
-    case QMetaType::Double:
-    case QMetaType::Float:
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-    case QMetaType::Long:
-    case QMetaType::ULong:
-    case QMetaType::Short:
-    case QMetaType::UShort:
-        return true;
-    default:
-        return false;
-    }
-}
-
 bool sameValue(const QVariant &a, const QVariant &b)
 {
     return a.typeId() == b.typeId() && a == b;
@@ -43,7 +26,7 @@ bool changedBeyond(const QVariant &value, const QVariant &lastSent, double deadb
 {
     if (!lastSent.isValid())
         return true;
-    if (isNumeric(value) && isNumeric(lastSent))
+    if (value::isNumber(value) && value::isNumber(lastSent))
         return std::abs(value.toDouble() - lastSent.toDouble()) > deadband;
     return !sameValue(value, lastSent);
 }
@@ -84,10 +67,12 @@ public:
             }
             return false;
         }
-        // Behind by a whole period or more (device paused or lost samples):
-        // start again from now instead of sending a burst to catch up.
-        if (double(ts - next) >= m_periodUs)
-            resync(ts);
+        // Late by less than two periods is jitter (a sample stamped late):
+        // the next tick keeps its place, so the count stays exact. Later
+        // than that the device paused or lost samples: the missed ticks are
+        // skipped, keeping the phase, instead of sent in a burst.
+        if (double(ts - next) >= 2 * m_periodUs)
+            m_count = qint64(std::floor(double(ts - m_origin) / m_periodUs)) + 1;
         else
             ++m_count;
         return true;
@@ -122,7 +107,7 @@ struct ChannelStats
     {
         ++n;
         last = v;
-        if (!isNumeric(v)) {
+        if (!value::isNumber(v)) {
             numeric = false;
             return;
         }
@@ -435,7 +420,9 @@ std::optional<Frame> Stream::addSample(const Sample &sample)
     if (m_spec.mode == StreamMode::Sampled) {
         frame.snapshot = QSharedPointer<const ValueList>::create(frame.values);
     } else {
-        d->markSent(frame.values);
+        // Only the deadbands of delta and custom look at what was sent.
+        if (m_spec.mode != StreamMode::Full)
+            d->markSent(frame.values);
         frame.snapshot = d->currentSnapshot();
     }
     frame.seq = ++m_seq;

@@ -1,5 +1,7 @@
 #include "telemetry/streamspec.h"
 
+#include "protocol/value.h"
+
 #include <QSet>
 
 #include <algorithm>
@@ -9,48 +11,13 @@ namespace halhub {
 
 namespace {
 
-// The protocol's value types, checked here without depending on the codec
-// layer: the parser only needs to tell numbers, integers, strings, lists and
-// maps apart and to treat null like an absent field.
-bool isAbsent(const QVariant &v)
-{
-    return !v.isValid() || v.typeId() == QMetaType::Nullptr;
-}
-
-bool isIntegerType(const QVariant &v)
-{
-    switch (v.typeId()) {
-    case QMetaType::Int:
-    case QMetaType::UInt:
-    case QMetaType::LongLong:
-    case QMetaType::ULongLong:
-    case QMetaType::Short:
-    case QMetaType::UShort:
-    case QMetaType::Long:
-    case QMetaType::ULong:
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool isNumberType(const QVariant &v)
-{
-    return isIntegerType(v) || v.typeId() == QMetaType::Double
-            || v.typeId() == QMetaType::Float;
-}
-
-bool isStringType(const QVariant &v) { return v.typeId() == QMetaType::QString; }
-bool isListType(const QVariant &v) { return v.typeId() == QMetaType::QVariantList; }
-bool isMapType(const QVariant &v) { return v.typeId() == QMetaType::QVariantMap; }
-
 constexpr double kMaxRequestRateHz = 1000;
 constexpr qint64 kMaxKeyframeMs = 3600000;
 
 // A requested rate in (0, 1000], or nothing.
 std::optional<double> requestedRate(const QVariant &v)
 {
-    if (!isNumberType(v))
+    if (!value::isNumber(v))
         return std::nullopt;
     const double r = v.toDouble();
     if (!(r > 0 && r <= kMaxRequestRateHz))
@@ -70,7 +37,7 @@ double grantRate(double requested, const DeviceInfo &device, double maxRateHz)
 
 std::optional<double> deadbandValue(const QVariant &v)
 {
-    if (!isNumberType(v))
+    if (!value::isNumber(v))
         return std::nullopt;
     const double d = v.toDouble();
     if (!(d >= 0) || d == std::numeric_limits<double>::infinity())
@@ -127,8 +94,8 @@ std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const Devi
     spec.device = device.id;
 
     const QVariant mode = request.value(QStringLiteral("mode"));
-    if (!isAbsent(mode)) {
-        const QString name = isStringType(mode) ? mode.toString() : QString();
+    if (!value::isNull(mode)) {
+        const QString name = value::isString(mode) ? mode.toString() : QString();
         if (name == QLatin1String("full"))
             spec.mode = StreamMode::Full;
         else if (name == QLatin1String("delta"))
@@ -142,7 +109,7 @@ std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const Devi
     }
 
     const QVariant rate = request.value(QStringLiteral("rate_hz"));
-    if (!isAbsent(rate)) {
+    if (!value::isNull(rate)) {
         const std::optional<double> r = requestedRate(rate);
         if (!r)
             return fail(error, QStringLiteral("rate_hz ") + kRateMessage);
@@ -156,18 +123,18 @@ std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const Devi
     }
 
     const QVariant channels = request.value(QStringLiteral("channels"));
-    const bool channelsGiven = !isAbsent(channels);
+    const bool channelsGiven = !value::isNull(channels);
     if (channelsGiven) {
         const QString expected =
                 QStringLiteral("channels must be a non-empty list of channel names");
-        if (!isListType(channels))
+        if (!value::isList(channels))
             return fail(error, expected);
         const QVariantList list = channels.toList();
         if (list.isEmpty())
             return fail(error, expected);
         QSet<QString> seen;
         for (const QVariant &item : list) {
-            if (!isStringType(item) || item.toString().isEmpty())
+            if (!value::isString(item) || item.toString().isEmpty())
                 return fail(error, expected);
             const QString name = item.toString();
             if (!knownChannel(device, name))
@@ -185,10 +152,10 @@ std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const Devi
     }
 
     const QVariant deadband = request.value(QStringLiteral("deadband"));
-    if (!isAbsent(deadband)) {
+    if (!value::isNull(deadband)) {
         const QString expected = QStringLiteral(
                 "deadband must be a number >= 0 or a map {channel: number >= 0}");
-        if (isMapType(deadband)) {
+        if (value::isMap(deadband)) {
             const QVariantMap map = deadband.toMap();
             for (auto it = map.cbegin(); it != map.cend(); ++it) {
                 if (!knownChannel(device, it.key()))
@@ -207,13 +174,13 @@ std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const Devi
     }
 
     const QVariant keyframe = request.value(QStringLiteral("keyframe_ms"));
-    if (!isAbsent(keyframe)) {
+    if (!value::isNull(keyframe)) {
         bool inRange = false;
         if (keyframe.typeId() == QMetaType::ULongLong || keyframe.typeId() == QMetaType::ULong
                 || keyframe.typeId() == QMetaType::UInt || keyframe.typeId() == QMetaType::UShort) {
             const qulonglong k = keyframe.toULongLong();
             inRange = k >= 1 && k <= qulonglong(kMaxKeyframeMs);
-        } else if (isIntegerType(keyframe)) {
+        } else if (value::isInteger(keyframe)) {
             const qlonglong k = keyframe.toLongLong();
             inRange = k >= 1 && k <= kMaxKeyframeMs;
         }
@@ -225,10 +192,10 @@ std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const Devi
     // `custom` is checked whenever it is sent, so a malformed one never
     // passes silently; it only takes effect in custom mode.
     const QVariant custom = request.value(QStringLiteral("custom"));
-    if (!isAbsent(custom)) {
+    if (!value::isNull(custom)) {
         const QString expected = QStringLiteral(
                 "custom must be a non-empty map {channel: {rate_hz?, deadband?}}");
-        if (!isMapType(custom))
+        if (!value::isMap(custom))
             return fail(error, expected);
         const QVariantMap map = custom.toMap();
         if (map.isEmpty())
@@ -244,12 +211,12 @@ std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const Devi
                                            .arg(name));
             }
             CustomChannelSpec entry;
-            if (!isAbsent(it.value())) {
-                if (!isMapType(it.value()))
+            if (!value::isNull(it.value())) {
+                if (!value::isMap(it.value()))
                     return fail(error, expected);
                 const QVariantMap fields = it.value().toMap();
                 const QVariant r = fields.value(QStringLiteral("rate_hz"));
-                if (!isAbsent(r)) {
+                if (!value::isNull(r)) {
                     const std::optional<double> rr = requestedRate(r);
                     if (!rr) {
                         return fail(error, QStringLiteral("custom.%1.rate_hz ").arg(name)
@@ -258,7 +225,7 @@ std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const Devi
                     entry.rateHz = grantRate(*rr, device, maxRateHz);
                 }
                 const QVariant d = fields.value(QStringLiteral("deadband"));
-                if (!isAbsent(d)) {
+                if (!value::isNull(d)) {
                     const std::optional<double> dd = deadbandValue(d);
                     if (!dd) {
                         return fail(error, QStringLiteral("custom.%1.deadband must be a number >= 0")

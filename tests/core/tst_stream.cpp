@@ -91,6 +91,22 @@ QList<Sample> simSamples(double rateHz, int count, qint64 start = kT0, qint64 ji
     return out;
 }
 
+// Samples of a busy producer: every `stallEvery`-th sample comes `stallUs`
+// late, and the samples due meanwhile come with it, stamped when they are
+// finally made (timestamps never go back).
+QList<Sample> stalledSamples(double rateHz, int count, int stallEvery, qint64 stallUs)
+{
+    QList<Sample> out = simSamples(rateHz, count);
+    qint64 stallEnd = 0;
+    for (int i = 0; i < out.size(); ++i) {
+        qint64 &ts = out[i].timestampUs;
+        if (i % stallEvery == 0)
+            stallEnd = ts + stallUs;
+        ts = std::max(ts, stallEnd);
+    }
+    return out;
+}
+
 QList<Frame> feed(Stream &stream, const QList<Sample> &samples)
 {
     QList<Frame> frames;
@@ -177,6 +193,8 @@ private slots:
     void fullRate();
     void jitteredTimestamps_data();
     void jitteredTimestamps();
+    void lateBurstsKeepTheRate_data();
+    void lateBurstsKeepTheRate();
     void pauseThenResumeDoesNotBurst_data();
     void pauseThenResumeDoesNotBurst();
     void perSampleOnPushDevice();
@@ -286,6 +304,32 @@ void TestStream::jitteredTimestamps()
     QVERIFY2(std::abs(frames.size() - expectedFrames) <= slack,
              qPrintable(QStringLiteral("%1 frames").arg(frames.size())));
     QVERIFY(seqIsContiguous(frames));
+}
+
+void TestStream::lateBurstsKeepTheRate_data()
+{
+    QTest::addColumn<double>("streamRate");
+    QTest::addColumn<qint64>("stallUs");
+    QTest::addColumn<int>("expectedFrames");
+    QTest::addRow("50 Hz on 100 Hz, 25 ms stalls") << 50.0 << qint64(25000) << 500;
+    QTest::addRow("50 Hz on 100 Hz, 12 ms stalls") << 50.0 << qint64(12000) << 500;
+    QTest::addRow("30 Hz on 100 Hz, 35 ms stalls") << 30.0 << qint64(35000) << 300;
+    QTest::addRow("100 Hz on 100 Hz, 25 ms stalls") << 100.0 << qint64(25000) << 1000;
+}
+
+void TestStream::lateBurstsKeepTheRate()
+{
+    QFETCH(double, streamRate);
+    QFETCH(qint64, stallUs);
+    QFETCH(int, expectedFrames);
+
+    // A producer that is sometimes late (a busy event loop) loses no frames:
+    // over 10 s the stream still sends its rate, within 1%.
+    const DeviceInfo device = simDevice(100);
+    Stream stream(spec(device, map({{"rate_hz", streamRate}})), device);
+    const QList<Frame> frames = feed(stream, stalledSamples(100, 1000, 9, stallUs));
+    QVERIFY2(std::abs(frames.size() - expectedFrames) <= expectedFrames / 100,
+             qPrintable(QStringLiteral("%1 frames").arg(frames.size())));
 }
 
 void TestStream::pauseThenResumeDoesNotBurst_data()

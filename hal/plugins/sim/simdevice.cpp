@@ -190,9 +190,14 @@ void SimDevice::produceDueSamples()
     const qint64 due = dueCount();
     if (due - m_nextIndex > MaxCatchUp)
         m_nextIndex = due - MaxCatchUp;
+    // Same clock as the grid, so a stamp is never before its grid time.
+    const qint64 nowUs = m_startEpochUs + m_clock.nsecsElapsed() / 1000;
     while (m_nextIndex < due && m_state == DeviceState::Connected) {
-        const qint64 index = m_nextIndex++;
-        Q_EMIT sampleReady(makeSample(m_startEpochUs + sampleTimeUs(index)));
+        ++m_nextIndex;
+        // Samples made up after a late wake-up are all made now; a
+        // microsecond apart they stay distinct and in order.
+        m_lastStampUs = std::max(nowUs, m_lastStampUs + 1);
+        Q_EMIT sampleReady(makeSample(m_lastStampUs));
     }
     if (m_state == DeviceState::Connected)
         scheduleNextSample();

@@ -13,9 +13,12 @@ namespace halhub {
 
 // A simulated instrument (PROTOCOL.md section 11, `sim`).
 //
-// Samples sit on an ideal grid, start + k / rate_hz, so the long-run rate is
-// exact whatever the timer jitter: each wake-up emits every sample due since
-// the previous one, stamped with its grid time, then sleeps until the next.
+// The rate follows an ideal grid, start + k / rate_hz, so the long-run rate
+// is exact whatever the timer jitter: each wake-up emits every sample due
+// since the previous one, then sleeps until the next. A sample is stamped
+// with the time it is made, like a reading of a real instrument: timers wake
+// up to a millisecond late, and a grid stamp would count that lateness as
+// delivery latency (and put values computed now at an earlier time).
 class SimDevice final : public Device
 {
     Q_OBJECT
@@ -66,6 +69,7 @@ private:
     QElapsedTimer m_clock;              // monotonic: the grid never jumps with the wall clock
     qint64 m_startEpochUs = 0;          // wall time of grid index 0
     qint64 m_nextIndex = 0;             // grid index of the next sample to emit
+    qint64 m_lastStampUs = 0;           // keeps stamps strictly increasing
 
     QHash<QString, double> m_held;      // channels pinned by `set`
     QHash<quint64, QTimer *> m_pending; // commands not answered yet

@@ -2,6 +2,8 @@
 
 #include "simdevice.h"
 
+#include "protocol/value.h"
+
 #include <cmath>
 
 namespace halhub {
@@ -25,19 +27,7 @@ QString SimPlugin::checkConfig(const QVariantMap &config) const
     const auto rate = config.constFind(QStringLiteral("rate_hz"));
     if (rate != config.constEnd()) {
         const QVariant &value = *rate;
-        bool isNumber = false;
-        switch (value.typeId()) {
-        case QMetaType::Double:
-        case QMetaType::Float:
-        case QMetaType::Int:
-        case QMetaType::UInt:
-        case QMetaType::LongLong:
-        case QMetaType::ULongLong:
-            isNumber = true;
-            break;
-        default:
-            break;
-        }
+        const bool isNumber = value::isNumber(value);
         const double hz = isNumber ? value.toDouble() : 0.0;
         if (!isNumber || !std::isfinite(hz) || hz <= 0.0 || hz > SimDevice::MaxRateHz) {
             return QStringLiteral("rate_hz: expected a number above 0 and at most %1, got %2")

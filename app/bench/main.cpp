@@ -1,0 +1,370 @@
+// halhub-bench: a load generator for halhub. It connects many WebSocket
+// clients (raw sockets, a few epoll threads), subscribes them, measures the
+// telemetry they receive during a window and prints one JSON object:
+// latency from each frame's `ts` to its receive time, throughput, seq gaps,
+// and the server's CPU and memory from /proc.
+
+#include "loadclient.h"
+#include "serverprocess.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextStream>
+#include <QUrl>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <thread>
+
+using namespace halhub::bench;
+
+namespace {
+
+struct Options
+{
+    LoadPlan plan;
+    bool spawn = false;
+    QString server;             // the halhub binary (--spawn)
+    QString serverCpus;         // --spawn: pin the server to these CPUs
+    pid_t pid = -1;             // the server's pid (--url), for /proc figures
+    double deviceRateHz = 0;    // --spawn: the sims' native rate
+    double durationS = 5;
+    double warmupS = 1;
+};
+
+double cpuSecondsOfSelf()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval &tv) { return double(tv.tv_sec) + tv.tv_usec / 1e6; };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Each connection is a descriptor on both sides; the soft limit (often 1024)
+// is raised as far as the hard limit allows, for this process and the
+// server it spawns.
+void raiseFileLimit(int connections)
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    const rlim_t wanted = rlim_t(connections) + 256;
+    if (limit.rlim_cur >= wanted)
+        return;
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < wanted) {
+        QTextStream(stderr) << "halhub-bench: file limit " << qulonglong(limit.rlim_cur)
+                            << " is below the " << qulonglong(wanted) << " needed" << Qt::endl;
+    }
+}
+
+QByteArray serverConfig(const Options &o, uint16_t port)
+{
+    const int connections = o.plan.clients + o.plan.idle;
+    QJsonArray devices;
+    for (int i = 0; i < o.plan.devices; ++i) {
+        devices.append(QJsonObject{
+                {QStringLiteral("id"), QString::fromStdString(o.plan.devicePrefix) + QString::number(i)},
+                {QStringLiteral("plugin"), QStringLiteral("sim")},
+                {QStringLiteral("rate_hz"), o.deviceRateHz}});
+    }
+    const QJsonObject root{
+        {QStringLiteral("server"),
+         QJsonObject{{QStringLiteral("host"), QStringLiteral("127.0.0.1")},
+                     {QStringLiteral("port"), int(port)},
+                     {QStringLiteral("max_clients"), std::max(connections + 16, 1000)}}},
+        // Thousands of connections from one address would trip the per-IP
+        // bucket during set-up; it is not what is measured.
+        {QStringLiteral("limits"),
+         QJsonObject{{QStringLiteral("rate_limit_per_ip_per_min"), 10000000},
+                     {QStringLiteral("rate_limit_per_user_per_min"), 10000000}}},
+        {QStringLiteral("devices"), devices},
+    };
+    return QJsonDocument(root).toJson(QJsonDocument::Compact);
+}
+
+double percentileMs(const std::vector<int32_t> &sorted, double p)
+{
+    if (sorted.empty())
+        return 0;
+    // Nearest rank.
+    const size_t rank = size_t(std::ceil(p * double(sorted.size())));
+    return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1] / 1000.0;
+}
+
+double round3(double v)
+{
+    return std::round(v * 1000.0) / 1000.0;
+}
+
+bool parseOptions(QCoreApplication &app, Options *o)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Load generator for halhub: prints one JSON object with latency, throughput, "
+            "drops and the server's CPU and memory."));
+    parser.addHelpOption();
+    const QCommandLineOption url(QStringLiteral("url"),
+            QStringLiteral("Connect to a running server at <url> (ws://host:port/path)."),
+            QStringLiteral("url"));
+    const QCommandLineOption pid(QStringLiteral("pid"),
+            QStringLiteral("With --url: the server's <pid>, for its CPU and memory."),
+            QStringLiteral("pid"));
+    const QCommandLineOption spawn(QStringLiteral("spawn"),
+            QStringLiteral("Start halhub with a generated config (sim devices)."));
+    const QCommandLineOption server(QStringLiteral("server"),
+            QStringLiteral("The halhub binary for --spawn (default: beside this one)."),
+            QStringLiteral("path"));
+    const QCommandLineOption serverCpus(QStringLiteral("server-cpus"),
+            QStringLiteral("--spawn: pin the server to <cpus> (\"0\", \"0-1\")."),
+            QStringLiteral("cpus"));
+    const QCommandLineOption clients(QStringLiteral("clients"),
+            QStringLiteral("Subscribing connections (default 1)."), QStringLiteral("n"),
+            QStringLiteral("1"));
+    const QCommandLineOption streams(QStringLiteral("streams-per-client"),
+            QStringLiteral("Streams each client subscribes (default 1)."), QStringLiteral("m"),
+            QStringLiteral("1"));
+    const QCommandLineOption devices(QStringLiteral("devices"),
+            QStringLiteral("Devices sim0..simN-1; stream k uses device k mod N (default 1)."),
+            QStringLiteral("n"), QStringLiteral("1"));
+    const QCommandLineOption rate(QStringLiteral("rate"),
+            QStringLiteral("Stream rate in Hz (default 100)."), QStringLiteral("hz"),
+            QStringLiteral("100"));
+    const QCommandLineOption deviceRate(QStringLiteral("device-rate"),
+            QStringLiteral("--spawn: the sims' native rate (default: --rate)."),
+            QStringLiteral("hz"));
+    const QCommandLineOption mode(QStringLiteral("mode"),
+            QStringLiteral("Stream mode: full, delta or sampled (default full)."),
+            QStringLiteral("mode"), QStringLiteral("full"));
+    const QCommandLineOption encoding(QStringLiteral("encoding"),
+            QStringLiteral("json or msgpack (default json)."), QStringLiteral("encoding"),
+            QStringLiteral("json"));
+    const QCommandLineOption compression(QStringLiteral("compression"),
+            QStringLiteral("Ask for compression of messages over 1 KiB."));
+    const QCommandLineOption duration(QStringLiteral("duration"),
+            QStringLiteral("Measured seconds (default 5)."), QStringLiteral("s"),
+            QStringLiteral("5"));
+    const QCommandLineOption warmup(QStringLiteral("warmup"),
+            QStringLiteral("Seconds between set-up and measurement (default 1)."),
+            QStringLiteral("s"), QStringLiteral("1"));
+    const QCommandLineOption idle(QStringLiteral("idle"),
+            QStringLiteral("Extra connections that only answer pings (default 0)."),
+            QStringLiteral("n"), QStringLiteral("0"));
+    const QCommandLineOption threads(QStringLiteral("threads"),
+            QStringLiteral("Client threads (default 1)."), QStringLiteral("n"),
+            QStringLiteral("1"));
+    parser.addOptions({url, pid, spawn, server, serverCpus, clients, streams, devices, rate, deviceRate, mode,
+                       encoding, compression, duration, warmup, idle, threads});
+    parser.process(app);
+
+    QTextStream err(stderr);
+    auto number = [&](const QCommandLineOption &option, double low, double high, double *out) {
+        bool ok = false;
+        const double v = parser.value(option).toDouble(&ok);
+        if (!ok || v < low || v > high) {
+            err << "halhub-bench: --" << option.names().constFirst() << " expects a number from "
+                << low << " to " << high << Qt::endl;
+            return false;
+        }
+        *out = v;
+        return true;
+    };
+    double v = 0;
+    LoadPlan &plan = o->plan;
+    if (!number(clients, 0, 100000, &v))
+        return false;
+    plan.clients = int(v);
+    if (!number(streams, 1, 64, &v))
+        return false;
+    plan.streamsPerClient = int(v);
+    if (!number(devices, 1, 1000, &v))
+        return false;
+    plan.devices = int(v);
+    if (!number(rate, 0.001, 1000, &plan.rateHz) || !number(duration, 0.1, 3600, &o->durationS)
+            || !number(warmup, 0, 600, &o->warmupS)) {
+        return false;
+    }
+    if (!number(idle, 0, 100000, &v))
+        return false;
+    plan.idle = int(v);
+    if (!number(threads, 1, 64, &v))
+        return false;
+    plan.threads = int(v);
+    o->deviceRateHz = plan.rateHz;
+    if (parser.isSet(deviceRate) && !number(deviceRate, 0.001, 1000, &o->deviceRateHz))
+        return false;
+    plan.mode = parser.value(mode).toStdString();
+    const QString enc = parser.value(encoding);
+    if (enc != QLatin1String("json") && enc != QLatin1String("msgpack")) {
+        err << "halhub-bench: --encoding expects json or msgpack" << Qt::endl;
+        return false;
+    }
+    plan.msgpack = enc == QLatin1String("msgpack");
+    plan.compression = parser.isSet(compression);
+
+    o->spawn = parser.isSet(spawn);
+    if (o->spawn == parser.isSet(url)) {
+        err << "halhub-bench: give exactly one of --url and --spawn" << Qt::endl;
+        return false;
+    }
+    if (o->spawn) {
+        o->server = parser.isSet(server)
+                ? parser.value(server)
+                : QCoreApplication::applicationDirPath() + QStringLiteral("/halhub");
+        o->serverCpus = parser.value(serverCpus);
+    } else {
+        const QUrl u(parser.value(url));
+        if (!u.isValid() || u.scheme() != QLatin1String("ws") || u.port() <= 0) {
+            err << "halhub-bench: --url expects ws://host:port/path (wss is not supported)"
+                << Qt::endl;
+            return false;
+        }
+        plan.host = u.host().toStdString();
+        plan.port = uint16_t(u.port());
+        plan.path = u.path().isEmpty() ? std::string("/") : u.path().toStdString();
+        if (parser.isSet(pid))
+            o->pid = pid_t(parser.value(pid).toInt());
+    }
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("halhub-bench"));
+    Options o;
+    if (!parseOptions(app, &o))
+        return 2;
+    QTextStream err(stderr);
+    LoadPlan &plan = o.plan;
+    const int connections = plan.clients + plan.idle;
+    raiseFileLimit(connections);
+
+    ServerProcess process;
+    pid_t serverPid = o.pid;
+    if (o.spawn) {
+        plan.port = ServerProcess::freePort();
+        std::string error;
+        if (!process.start(o.server.toStdString(), serverConfig(o, plan.port).toStdString(),
+                           plan.port, o.serverCpus.toStdString(), &error)) {
+            err << "halhub-bench: " << QString::fromStdString(error) << Qt::endl;
+            return 1;
+        }
+        serverPid = process.pid();
+        // Let start-up allocations settle before the baseline.
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    const ProcessSample serverAtStart = serverPid > 0 ? sampleProcess(serverPid) : ProcessSample{};
+
+    LoadClient load(plan);
+    load.start();
+    const int streamsWanted = plan.clients * plan.streamsPerClient;
+    const auto setupDeadline = std::chrono::steady_clock::now()
+            + std::chrono::seconds(30 + connections / 200);
+    while (std::chrono::steady_clock::now() < setupDeadline) {
+        if (load.opened() + load.failed() >= connections && load.streamsSubscribed() >= streamsWanted)
+            break;
+        if (load.opened() + load.failed() >= connections && load.failed() > 0)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const int opened = load.opened();
+    const int subscribed = load.streamsSubscribed();
+    if (opened < connections || subscribed < streamsWanted) {
+        err << "halhub-bench: set-up incomplete: " << opened << "/" << connections
+            << " connections, " << subscribed << "/" << streamsWanted << " streams" << Qt::endl;
+    }
+    // Memory right after set-up (before warm-up) is what connections cost.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const ProcessSample serverConnected = serverPid > 0 ? sampleProcess(serverPid) : ProcessSample{};
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.warmupS));
+
+    const int64_t startUs = LoadClient::wallClockUs();
+    const auto durationUs = int64_t(o.durationS * 1e6);
+    load.setWindow(startUs, startUs + durationUs);
+    const ProcessSample serverBefore = serverPid > 0 ? sampleProcess(serverPid) : ProcessSample{};
+    const double benchBefore = cpuSecondsOfSelf();
+    std::this_thread::sleep_until(std::chrono::system_clock::time_point(
+            std::chrono::microseconds(startUs + durationUs)));
+    const double benchAfter = cpuSecondsOfSelf();
+    const ProcessSample serverAfter = serverPid > 0 ? sampleProcess(serverPid) : ProcessSample{};
+    const int64_t windowUs = LoadClient::wallClockUs() - startUs;
+    // Frames read just after the window's end are not counted anyway.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    load.stop();
+    process.stop();
+
+    LoadResult r = load.results();
+    std::sort(r.latenciesUs.begin(), r.latenciesUs.end());
+    const double n = double(r.latenciesUs.size());
+    const double windowS = double(windowUs) / 1e6;
+    const double streamRate = o.spawn ? std::min(plan.rateHz, o.deviceRateHz) : plan.rateHz;
+    const double expected = double(streamsWanted) * streamRate * o.durationS;
+
+    QJsonObject out;
+    out.insert(QStringLiteral("avg_latency_ms"),
+               round3(n > 0 ? std::accumulate(r.latenciesUs.begin(), r.latenciesUs.end(), 0.0)
+                                      / n / 1000.0
+                            : 0.0));
+    out.insert(QStringLiteral("p50_latency_ms"), round3(percentileMs(r.latenciesUs, 0.50)));
+    out.insert(QStringLiteral("p95_latency_ms"), round3(percentileMs(r.latenciesUs, 0.95)));
+    out.insert(QStringLiteral("p99_latency_ms"), round3(percentileMs(r.latenciesUs, 0.99)));
+    out.insert(QStringLiteral("min_latency_ms"),
+               round3(n > 0 ? r.latenciesUs.front() / 1000.0 : 0.0));
+    out.insert(QStringLiteral("max_latency_ms"),
+               round3(n > 0 ? r.latenciesUs.back() / 1000.0 : 0.0));
+    out.insert(QStringLiteral("message_count"), qint64(r.frames));
+    out.insert(QStringLiteral("throughput_msg_per_sec"), round3(double(r.frames) / windowS));
+    out.insert(QStringLiteral("expected_messages"), qint64(std::llround(expected)));
+    out.insert(QStringLiteral("delivered_pct"),
+               round3(expected > 0 ? 100.0 * double(r.frames) / expected : 0.0));
+    out.insert(QStringLiteral("dropped"), qint64(r.dropped));
+    if (serverBefore.ok && serverAfter.ok) {
+        out.insert(QStringLiteral("server_cpu_pct"),
+                   round3(100.0 * (serverAfter.cpuSeconds - serverBefore.cpuSeconds) / windowS));
+        out.insert(QStringLiteral("server_rss_kb"), qint64(serverAfter.rssKb));
+    } else {
+        out.insert(QStringLiteral("server_cpu_pct"), QJsonValue());
+        out.insert(QStringLiteral("server_rss_kb"), QJsonValue());
+    }
+    if (serverAtStart.ok && serverConnected.ok && connections > 0) {
+        out.insert(QStringLiteral("server_rss_before_connections_kb"), qint64(serverAtStart.rssKb));
+        out.insert(QStringLiteral("server_rss_per_connection_kb"),
+                   round3(double(serverConnected.rssKb - serverAtStart.rssKb) / connections));
+    }
+    out.insert(QStringLiteral("bench_cpu_pct"), round3(100.0 * (benchAfter - benchBefore) / windowS));
+    out.insert(QStringLiteral("bench_threads"), plan.threads);
+    out.insert(QStringLiteral("connections_open"), opened);
+    out.insert(QStringLiteral("connect_failures"), load.failed());
+    out.insert(QStringLiteral("streams_subscribed"), subscribed);
+    out.insert(QStringLiteral("errors"), qint64(r.errors));
+    if (!r.firstError.empty())
+        out.insert(QStringLiteral("first_error"), QString::fromStdString(r.firstError));
+    out.insert(QStringLiteral("scenario"),
+               QJsonObject{{QStringLiteral("clients"), plan.clients},
+                           {QStringLiteral("streams_per_client"), plan.streamsPerClient},
+                           {QStringLiteral("devices"), plan.devices},
+                           {QStringLiteral("rate_hz"), plan.rateHz},
+                           {QStringLiteral("device_rate_hz"),
+                            o.spawn ? QJsonValue(o.deviceRateHz) : QJsonValue()},
+                           {QStringLiteral("mode"), QString::fromStdString(plan.mode)},
+                           {QStringLiteral("encoding"), plan.msgpack ? QStringLiteral("msgpack")
+                                                                     : QStringLiteral("json")},
+                           {QStringLiteral("compression"), plan.compression},
+                           {QStringLiteral("duration_s"), o.durationS},
+                           {QStringLiteral("idle"), plan.idle},
+                           {QStringLiteral("server_cpus"),
+                            o.serverCpus.isEmpty() ? QJsonValue() : QJsonValue(o.serverCpus)}});
+    QTextStream(stdout) << QJsonDocument(out).toJson(QJsonDocument::Indented);
+    return 0;
+}

@@ -1,0 +1,202 @@
+// halhub-devsim: opens a pseudo-terminal and plays a SCPI power supply or a
+// linestream board on it. Point a halhub device's `port` at the printed path.
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QSocketNotifier>
+#include <QTextStream>
+#include <QTimer>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <cmath>
+#include <cstdio>
+#include <fcntl.h>
+#include <pty.h>
+#include <termios.h>
+#include <unistd.h>
+
+namespace {
+
+class Pty
+{
+public:
+    bool open()
+    {
+        char name[256] = {};
+        if (::openpty(&m_master, &m_slave, name, nullptr, nullptr) != 0)
+            return false;
+        termios tio{};
+        ::tcgetattr(m_slave, &tio);
+        ::cfmakeraw(&tio);
+        ::tcsetattr(m_slave, TCSANOW, &tio);
+        ::fcntl(m_master, F_SETFL, ::fcntl(m_master, F_GETFL) | O_NONBLOCK);
+        m_path = QString::fromLocal8Bit(name);
+        return true;
+    }
+    int master() const { return m_master; }
+    QString path() const { return m_path; }
+    void writeLine(const QByteArray &line)
+    {
+        const QByteArray bytes = line + "\r\n";
+        // Nobody reading: the line is dropped, as on a cable nobody listens to.
+        if (::write(m_master, bytes.constData(), size_t(bytes.size())) < 0)
+            return;
+    }
+    // Complete lines read so far.
+    QList<QByteArray> readLines()
+    {
+        char buffer[4096];
+        ssize_t n;
+        while ((n = ::read(m_master, buffer, sizeof buffer)) > 0)
+            m_partial.append(buffer, qsizetype(n));
+        QList<QByteArray> lines;
+        qsizetype newline;
+        while ((newline = m_partial.indexOf('\n')) >= 0) {
+            lines << m_partial.left(newline).trimmed();
+            m_partial.remove(0, newline + 1);
+        }
+        if (m_partial.size() > 4096)
+            m_partial.clear();
+        return lines;
+    }
+
+private:
+    int m_master = -1;
+    int m_slave = -1;       // kept open so the master never reads EIO between clients
+    QString m_path;
+    QByteArray m_partial;
+};
+
+// A 30 V / 5 A bench supply with a 10 ohm load on its output.
+class PowerSupply
+{
+public:
+    QByteArray handle(const QByteArray &line)
+    {
+        const QByteArray upper = line.toUpper();
+        if (upper == "*IDN?")
+            return "HALHUB,DEVSIM-PSU,0001,1.0";
+        if (upper == "MEAS:VOLT?")
+            return QByteArray::number(measuredVolts(), 'f', 3);
+        if (upper == "MEAS:CURR?")
+            return QByteArray::number(measuredVolts() / 10.0, 'f', 4);
+        if (upper == "VOLT?")
+            return QByteArray::number(m_volts, 'f', 3);
+        if (upper == "OUTP?")
+            return m_on ? "1" : "0";
+        if (upper.startsWith("VOLT ")) {
+            m_volts = std::clamp(line.mid(5).trimmed().toDouble(), 0.0, 30.0);
+            return {};
+        }
+        if (upper.startsWith("OUTP ")) {
+            const QByteArray v = upper.mid(5).trimmed();
+            m_on = v == "1" || v == "ON";
+            return {};
+        }
+        if (upper.endsWith('?'))
+            return "-113,\"Undefined header\"";
+        return {};
+    }
+
+private:
+    double measuredVolts() const
+    {
+        // A little ripple so a plot shows it is alive.
+        static int tick = 0;
+        return m_on ? m_volts + 0.002 * std::sin(++tick * 0.3) : 0.0;
+    }
+
+    double m_volts = 12.0;
+    bool m_on = true;
+};
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("halhub-devsim"));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+            "Plays a serial instrument on a pseudo-terminal and prints its path."));
+    parser.addHelpOption();
+    const QCommandLineOption scpiOption(QStringLiteral("scpi"),
+                                        QStringLiteral("A SCPI power supply (the default)."));
+    const QCommandLineOption lineOption(QStringLiteral("linestream"),
+                                        QStringLiteral("A board pushing temp=..,hum=.. lines."));
+    const QCommandLineOption rateOption(QStringLiteral("rate"),
+                                        QStringLiteral("Lines a second for --linestream (10)."),
+                                        QStringLiteral("hz"), QStringLiteral("10"));
+    const QCommandLineOption linkOption(QStringLiteral("link"),
+                                        QStringLiteral("Also make a symlink at this path."),
+                                        QStringLiteral("path"));
+    parser.addOptions({scpiOption, lineOption, rateOption, linkOption});
+    parser.process(app);
+
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    Pty pty;
+    if (!pty.open()) {
+        err << "halhub-devsim: cannot open a pseudo-terminal: " << strerror(errno) << Qt::endl;
+        return 1;
+    }
+    QString shown = pty.path();
+    if (parser.isSet(linkOption)) {
+        const QString link = parser.value(linkOption);
+        QFile::remove(link);
+        if (!QFile::link(pty.path(), link)) {
+            err << "halhub-devsim: cannot create the link " << link << Qt::endl;
+            return 1;
+        }
+        shown = link;
+    }
+    const bool board = parser.isSet(lineOption);
+    out << (board ? "linestream board" : "SCPI power supply") << " on " << shown << Qt::endl;
+    out << "pty: " << pty.path() << Qt::endl;
+
+    PowerSupply psu;
+    double temp = 21.5;
+    int hum = 40;
+    bool led = false;
+    QSocketNotifier readable(pty.master(), QSocketNotifier::Read);
+    QObject::connect(&readable, &QSocketNotifier::activated, &app, [&]() {
+        for (const QByteArray &line : pty.readLines()) {
+            if (line.isEmpty())
+                continue;
+            if (!board) {
+                const QByteArray reply = psu.handle(line);
+                if (!reply.isEmpty())
+                    pty.writeLine(reply);
+                continue;
+            }
+            const QList<QByteArray> words = line.split(' ');
+            if (words.first() == "led" && words.size() == 2) {
+                led = words.at(1) == "1";
+                pty.writeLine("OK");
+            } else if (words.first() == "status") {
+                pty.writeLine(QByteArray("OK led=") + (led ? "1" : "0"));
+            } else {
+                pty.writeLine("ERR unknown command " + words.first());
+            }
+        }
+    });
+
+    QTimer push;
+    if (board) {
+        const double hz = std::clamp(parser.value(rateOption).toDouble(), 0.1, 1000.0);
+        push.setInterval(int(1000.0 / hz));
+        QObject::connect(&push, &QTimer::timeout, &app, [&]() {
+            static int tick = 0;
+            ++tick;
+            temp = 21.5 + 0.5 * std::sin(tick * 0.05);
+            hum = 40 + (tick / 20) % 5;
+            pty.writeLine("temp=" + QByteArray::number(temp, 'f', 2) + ",hum="
+                          + QByteArray::number(hum) + ",led=" + (led ? "1" : "0"));
+        });
+        push.start();
+    }
+    return app.exec();
+}

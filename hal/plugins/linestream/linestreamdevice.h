@@ -1,0 +1,55 @@
+#pragma once
+
+#include "device.h"
+
+#include <QHash>
+#include <QStringList>
+
+#include <optional>
+
+namespace halhub {
+
+class SerialLine;
+
+// A board that pushes `name=value[,name=value...]` lines (PROTOCOL.md 11,
+// `linestream`). Channels appear as they are first seen; a command is one
+// line out, answered by the next OK/ERR line in.
+class LinestreamDevice final : public Device
+{
+    Q_OBJECT
+public:
+    // Garbage that happens to look like names must not grow the channel
+    // list without end.
+    static constexpr int MaxChannels = 256;
+
+    explicit LinestreamDevice(const QVariantMap &config, QObject *parent = nullptr);
+    ~LinestreamDevice() override;
+
+    DeviceInfo info() const override;
+    DeviceState state() const override { return m_state; }
+
+    void open() override;
+    void close() override;
+
+    void startCommand(quint64 ticket, const QString &command,
+                      const QVariantMap &params) override;
+    void abortCommand(quint64 ticket) override;
+
+private:
+    void setState(DeviceState state);
+    void onLine(const QByteArray &line);
+    bool handleAnswer(const QString &line);
+    void handleSample(const QString &line, bool repaired);
+    void finish(const CommandOutcome &outcome);
+
+    QString m_id;
+    QString m_name;
+    QStringList m_allowedCommands;      // empty: any plain name
+    SerialLine *m_line = nullptr;
+    DeviceState m_state = DeviceState::Connecting;
+    QList<ChannelInfo> m_channels;
+    QHash<QString, ChannelType> m_channelTypes;
+    std::optional<quint64> m_waiting;   // the command whose OK/ERR is due
+};
+
+} // namespace halhub

@@ -1,0 +1,36 @@
+#include "linestreamplugin.h"
+
+#include "linestreamdevice.h"
+#include "serial/linevalues.h"
+#include "serial/serialsettings.h"
+
+namespace halhub {
+
+QString LinestreamPlugin::checkConfig(const QVariantMap &config) const
+{
+    const QString serial = SerialSettings::check(config);
+    if (!serial.isEmpty())
+        return serial;
+    const auto name = config.constFind(QStringLiteral("name"));
+    if (name != config.constEnd() && name->typeId() != QMetaType::QString)
+        return QStringLiteral("name: expected a string");
+    const auto commands = config.constFind(QStringLiteral("commands"));
+    if (commands != config.constEnd() && !commands->isNull()) {
+        if (commands->typeId() != QMetaType::QVariantList)
+            return QStringLiteral("commands: expected a list of command names");
+        const QVariantList list = commands->toList();
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            if (list.at(i).typeId() != QMetaType::QString || !isPlainName(list.at(i).toString()))
+                return QStringLiteral("commands[%1]: expected a name of letters, digits and _")
+                        .arg(i);
+        }
+    }
+    return {};
+}
+
+Device *LinestreamPlugin::createDevice(const QVariantMap &config)
+{
+    return new LinestreamDevice(config);
+}
+
+} // namespace halhub

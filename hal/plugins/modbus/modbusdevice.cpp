@@ -1,0 +1,379 @@
+#include "modbusdevice.h"
+
+#include "bus/clock.h"
+#include "serial/serialdebug.h"
+
+#include <QFileInfo>
+#include <QModbusReply>
+#include <QModbusRtuSerialClient>
+
+#include <cmath>
+
+namespace halhub {
+
+namespace {
+
+CommandOutcome unavailable()
+{
+    return CommandOutcome::error(QStringLiteral("device_unavailable"),
+                                 QStringLiteral("the serial line is not open"));
+}
+
+ParamSpec integerParam(const QString &name, double minimum, double maximum)
+{
+    ParamSpec p;
+    p.name = name;
+    p.type = ParamType::Integer;
+    p.required = true;
+    p.minimum = minimum;
+    p.maximum = maximum;
+    return p;
+}
+
+} // namespace
+
+ModbusDevice::ModbusDevice(const QVariantMap &config, QObject *parent)
+    : Device(parent)
+    , m_id(config.value(QStringLiteral("id")).toString())
+    , m_name(config.value(QStringLiteral("name")).toString())
+    , m_settings(SerialSettings::fromConfig(config))
+    , m_channels(modbusChannels(config.value(QStringLiteral("channels")).toMap()))
+{
+    if (m_name.isEmpty())
+        m_name = m_id;
+    if (config.contains(QStringLiteral("unit")))
+        m_unit = config.value(QStringLiteral("unit")).toInt();
+    if (config.contains(QStringLiteral("poll_hz")))
+        m_pollHz = config.value(QStringLiteral("poll_hz")).toDouble();
+    m_reads = groupReads(m_channels);
+
+    m_retryTimer.setSingleShot(true);
+    connect(&m_retryTimer, &QTimer::timeout, this, &ModbusDevice::attemptOpen);
+    m_presenceTimer.setInterval(1000);
+    connect(&m_presenceTimer, &QTimer::timeout, this, &ModbusDevice::checkPresence);
+    m_pollTimer.setTimerType(Qt::PreciseTimer);
+    m_pollTimer.setInterval(std::max(1, int(std::lround(1000.0 / m_pollHz))));
+    connect(&m_pollTimer, &QTimer::timeout, this, &ModbusDevice::onPollTick);
+}
+
+ModbusDevice::~ModbusDevice()
+{
+    m_wanted = false;
+    if (m_client) {
+        disconnect(m_client, nullptr, this, nullptr);
+        m_client->disconnectDevice();
+    }
+}
+
+DeviceInfo ModbusDevice::info() const
+{
+    DeviceInfo info;
+    info.id = m_id;
+    info.plugin = QStringLiteral("modbus");
+    info.name = m_name;
+    info.port = m_path.isEmpty() ? m_settings.port : m_path;
+    info.state = m_state;
+    info.rateHz = m_pollHz;
+    for (const ModbusChannel &c : m_channels)
+        info.channels << ChannelInfo{c.name, QString(), c.channelType()};
+    info.commands << CommandSpec{QStringLiteral("write_register"),
+                                 QStringLiteral("Writes a raw 16-bit holding register (function 06)"),
+                                 {integerParam(QStringLiteral("address"), 0, 65535),
+                                  integerParam(QStringLiteral("value"), -32768, 65535)}};
+    ParamSpec coil;
+    coil.name = QStringLiteral("value");
+    coil.type = ParamType::Bool;
+    coil.required = true;
+    info.commands << CommandSpec{QStringLiteral("write_coil"),
+                                 QStringLiteral("Writes a coil (function 05)"),
+                                 {integerParam(QStringLiteral("address"), 0, 65535), coil}};
+    return info;
+}
+
+void ModbusDevice::open()
+{
+    if (m_wanted)
+        return;
+    m_wanted = true;
+    m_backoff.reset();
+    attemptOpen();
+}
+
+void ModbusDevice::close()
+{
+    m_wanted = false;
+    m_retryTimer.stop();
+    m_presenceTimer.stop();
+    m_pollTimer.stop();
+    m_queued.clear();
+    m_inFlightTicket.reset();
+    m_inFlight = nullptr;
+    m_cycleRead = -1;
+    if (m_client) {
+        disconnect(m_client, nullptr, this, nullptr);
+        m_client->disconnectDevice();
+        m_client->deleteLater();
+        m_client = nullptr;
+    }
+    setState(DeviceState::Disconnected);
+}
+
+void ModbusDevice::setState(DeviceState state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void ModbusDevice::attemptOpen()
+{
+    if (!m_wanted)
+        return;
+    const QString path = m_settings.port.isEmpty()
+            ? m_settings.resolve(SerialSettings::availablePorts())
+            : m_settings.port;
+    // A fresh client each time: nothing of a lost line's requests survives.
+    if (m_client) {
+        disconnect(m_client, nullptr, this, nullptr);
+        m_client->deleteLater();
+    }
+    m_client = new QModbusRtuSerialClient(this);
+    m_client->setTimeout(ReplyTimeoutMs);
+    m_client->setNumberOfRetries(0);
+    m_client->setConnectionParameter(QModbusDevice::SerialPortNameParameter, path);
+    m_client->setConnectionParameter(QModbusDevice::SerialBaudRateParameter, m_settings.baud);
+    m_client->setConnectionParameter(QModbusDevice::SerialDataBitsParameter, m_settings.dataBits);
+    m_client->setConnectionParameter(QModbusDevice::SerialParityParameter, m_settings.parity);
+    m_client->setConnectionParameter(QModbusDevice::SerialStopBitsParameter, m_settings.stopBits);
+    if (path.isEmpty() || !m_client->connectDevice()
+        || m_client->state() != QModbusDevice::ConnectedState) {
+        qCDebug(lcSerial) << m_id << "cannot open" << path << m_client->errorString();
+        m_client->disconnectDevice();
+        m_retryTimer.start(m_backoff.next());
+        return;
+    }
+    connect(m_client, &QModbusDevice::errorOccurred, this, &ModbusDevice::onClientError);
+    connect(m_client, &QModbusDevice::stateChanged, this, [this](QModbusDevice::State state) {
+        if (state == QModbusDevice::UnconnectedState)
+            lose(QStringLiteral("port closed"));
+    });
+    m_path = QFileInfo(path).canonicalFilePath();
+    if (m_path.isEmpty())
+        m_path = path;
+    m_openedPath = path;
+    m_backoff.reset();
+    m_presenceTimer.start();
+    qCInfo(lcSerial).noquote() << "opened" << m_path << "for" << m_id;
+    setState(DeviceState::Connected);
+    if (!m_reads.isEmpty())
+        m_pollTimer.start();
+    onPollTick();
+}
+
+void ModbusDevice::onClientError()
+{
+    if (!m_client)
+        return;
+    switch (m_client->error()) {
+    case QModbusDevice::ReadError:
+    case QModbusDevice::WriteError:
+    case QModbusDevice::ConnectionError:
+        // A pty whose far side closed reports read errors in a loop until
+        // the port is closed.
+        lose(m_client->errorString());
+        break;
+    default:
+        break;
+    }
+}
+
+void ModbusDevice::checkPresence()
+{
+    if (!m_openedPath.isEmpty() && !QFileInfo::exists(m_openedPath))
+        lose(QStringLiteral("%1 vanished").arg(m_openedPath));
+}
+
+void ModbusDevice::lose(const QString &reason)
+{
+    if (m_state != DeviceState::Connected || !m_client)
+        return;
+    qCInfo(lcSerial).noquote() << "lost" << m_path << ":" << reason;
+    QModbusRtuSerialClient *client = std::exchange(m_client, nullptr);
+    disconnect(client, nullptr, this, nullptr);
+    client->disconnectDevice();
+    client->deleteLater();
+    m_presenceTimer.stop();
+    m_pollTimer.stop();
+    m_inFlight = nullptr;
+    m_cycleRead = -1;
+    QList<quint64> tickets;
+    if (m_inFlightTicket)
+        tickets << *m_inFlightTicket;
+    m_inFlightTicket.reset();
+    for (const Write &w : std::as_const(m_queued))
+        tickets << w.ticket;
+    m_queued.clear();
+    m_retryTimer.start(m_backoff.next());
+    setState(DeviceState::Disconnected);
+    for (quint64 ticket : tickets)
+        Q_EMIT commandFinished(ticket, unavailable());
+}
+
+void ModbusDevice::onPollTick()
+{
+    if (m_state != DeviceState::Connected || m_reads.isEmpty() || m_cycleRead >= 0)
+        return;
+    m_cycleRead = 0;
+    m_cycleSample = Sample();
+    m_cycleSample.device = m_id;
+    pump();
+}
+
+bool ModbusDevice::track(QModbusReply *reply)
+{
+    if (!reply) {
+        lose(m_client ? m_client->errorString() : QStringLiteral("no client"));
+        return false;
+    }
+    m_inFlight = reply;
+    if (reply->isFinished()) {
+        // Broadcasts finish at once; nothing here sends them, but be safe.
+        QMetaObject::invokeMethod(reply, &QModbusReply::finished, Qt::QueuedConnection);
+    }
+    return true;
+}
+
+void ModbusDevice::pump()
+{
+    if (m_inFlight || !m_client || m_state != DeviceState::Connected)
+        return;
+    if (!m_queued.isEmpty()) {
+        const Write write = m_queued.takeFirst();
+        QModbusReply *reply = m_client->sendWriteRequest(write.unit, m_unit);
+        const quint64 ticket = write.ticket;
+        m_inFlightTicket = ticket;
+        if (!track(reply))
+            return;
+        connect(reply, &QModbusReply::finished, this,
+                [this, reply, ticket]() { onWriteFinished(reply, ticket); });
+        return;
+    }
+    if (m_cycleRead >= 0 && m_cycleRead < m_reads.size()) {
+        const ModbusRead &read = m_reads.at(m_cycleRead);
+        QModbusReply *reply = m_client->sendReadRequest(
+                QModbusDataUnit(read.table, read.start, quint16(read.count)), m_unit);
+        if (!track(reply))
+            return;
+        connect(reply, &QModbusReply::finished, this, [this, reply]() { onReadFinished(reply); });
+    }
+}
+
+CommandOutcome ModbusDevice::failure(QModbusReply *reply) const
+{
+    if (reply->error() == QModbusDevice::ProtocolError) {
+        return CommandOutcome::error(
+                QStringLiteral("modbus_exception"),
+                QStringLiteral("exception %1: %2")
+                        .arg(int(reply->rawResult().exceptionCode()))
+                        .arg(reply->errorString()));
+    }
+    if (reply->error() == QModbusDevice::TimeoutError) {
+        return CommandOutcome::error(QStringLiteral("no_reply"),
+                                     QStringLiteral("no reply within %1 ms").arg(ReplyTimeoutMs));
+    }
+    return CommandOutcome::error(QStringLiteral("device_error"), reply->errorString());
+}
+
+void ModbusDevice::onReadFinished(QModbusReply *reply)
+{
+    reply->deleteLater();
+    if (reply != m_inFlight)
+        return;
+    m_inFlight = nullptr;
+    if (m_cycleRead < 0 || m_cycleRead >= m_reads.size())
+        return;
+    if (reply->error() != QModbusDevice::NoError) {
+        m_cycleRead = -1;
+        const CommandOutcome why = failure(reply);
+        Q_EMIT errorOccurred(QStringLiteral("%1: %2").arg(why.errorCode, why.errorMessage));
+        pump();
+        return;
+    }
+    const QModbusDataUnit unit = reply->result();
+    const ModbusRead &read = m_reads.at(m_cycleRead);
+    for (int index : read.channels) {
+        const ModbusChannel &c = m_channels.at(index);
+        m_cycleSample.values << ChannelValue{c.name, c.decode(unit)};
+    }
+    if (++m_cycleRead == m_reads.size()) {
+        m_cycleRead = -1;
+        m_cycleSample.timestampUs = wallClockUs();
+        Q_EMIT sampleReady(m_cycleSample);
+    }
+    pump();
+}
+
+void ModbusDevice::onWriteFinished(QModbusReply *reply, quint64 ticket)
+{
+    reply->deleteLater();
+    if (reply != m_inFlight)
+        return;
+    m_inFlight = nullptr;
+    // An aborted write still occupied the line; its answer is dropped.
+    const bool wanted = m_inFlightTicket == ticket;
+    m_inFlightTicket.reset();
+    if (wanted) {
+        Q_EMIT commandFinished(ticket, reply->error() == QModbusDevice::NoError
+                                               ? CommandOutcome::ok()
+                                               : failure(reply));
+    }
+    pump();
+}
+
+void ModbusDevice::startCommand(quint64 ticket, const QString &command, const QVariantMap &params)
+{
+    const int address = params.value(QStringLiteral("address")).toInt();
+    Write write;
+    write.ticket = ticket;
+    if (command == QLatin1String("write_register")) {
+        const qint64 value = params.value(QStringLiteral("value")).toLongLong();
+        if (value < -32768 || value > 65535 || address < 0 || address > 65535) {
+            Q_EMIT commandFinished(ticket, CommandOutcome::error(
+                                                   QStringLiteral("invalid_params"),
+                                                   QStringLiteral("value: expected a 16-bit value")));
+            return;
+        }
+        write.unit = QModbusDataUnit(QModbusDataUnit::HoldingRegisters, address,
+                                     QList<quint16>{quint16(value)});
+    } else if (command == QLatin1String("write_coil")) {
+        write.unit = QModbusDataUnit(QModbusDataUnit::Coils, address,
+                                     QList<quint16>{quint16(params.value(QStringLiteral("value"))
+                                                                    .toBool() ? 1 : 0)});
+    } else {
+        Q_EMIT commandFinished(ticket, CommandOutcome::error(
+                                               QStringLiteral("unknown_command"),
+                                               QStringLiteral("no command \"%1\"").arg(command)));
+        return;
+    }
+    if (m_state != DeviceState::Connected) {
+        Q_EMIT commandFinished(ticket, unavailable());
+        return;
+    }
+    m_queued << write;
+    pump();
+}
+
+void ModbusDevice::abortCommand(quint64 ticket)
+{
+    for (qsizetype i = 0; i < m_queued.size(); ++i) {
+        if (m_queued.at(i).ticket == ticket) {
+            m_queued.removeAt(i);
+            return;
+        }
+    }
+    if (m_inFlightTicket == ticket)
+        m_inFlightTicket.reset();
+}
+
+} // namespace halhub

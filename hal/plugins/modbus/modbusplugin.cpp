@@ -1,0 +1,42 @@
+#include "modbusplugin.h"
+
+#include "modbusdevice.h"
+#include "modbusmap.h"
+#include "serial/serialsettings.h"
+
+#include <cmath>
+
+namespace halhub {
+
+QString ModbusPlugin::checkConfig(const QVariantMap &config) const
+{
+    const QString serial = SerialSettings::check(config);
+    if (!serial.isEmpty())
+        return serial;
+    const auto name = config.constFind(QStringLiteral("name"));
+    if (name != config.constEnd() && name->typeId() != QMetaType::QString)
+        return QStringLiteral("name: expected a string");
+    const QVariant unit = config.value(QStringLiteral("unit"));
+    if (!unit.isNull()) {
+        const double u = unit.toDouble();
+        if (unit.typeId() == QMetaType::QString || !unit.canConvert<double>() || u != std::floor(u)
+            || u < 1 || u > 247)
+            return QStringLiteral("unit: expected a slave address from 1 to 247");
+    }
+    const QVariant poll = config.value(QStringLiteral("poll_hz"));
+    if (!poll.isNull()) {
+        const double hz = poll.toDouble();
+        if (poll.typeId() == QMetaType::QString || !poll.canConvert<double>()
+            || !std::isfinite(hz) || hz <= 0 || hz > ModbusDevice::MaxPollHz)
+            return QStringLiteral("poll_hz: expected a number above 0 and at most %1")
+                    .arg(ModbusDevice::MaxPollHz);
+    }
+    return checkModbusChannels(config.value(QStringLiteral("channels")));
+}
+
+Device *ModbusPlugin::createDevice(const QVariantMap &config)
+{
+    return new ModbusDevice(config);
+}
+
+} // namespace halhub

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <QList>
+#include <QSerialPort>
+#include <QString>
+#include <QVariantMap>
+
+namespace halhub {
+
+// What a serial port says about itself (QSerialPortInfo), reduced to what
+// a `match` looks at, so the matching can be checked without hardware.
+struct PortDescription
+{
+    QString path;                       // /dev/ttyUSB0
+    QString vid;                        // 4 lower-case hex digits, empty: unknown
+    QString pid;
+    QString serialNumber;
+};
+
+// The serial keys of a device entry (PROTOCOL.md sections 10 and 11):
+// `port` or `match` ({vid, pid, serial}), `baud`, `databits`, `parity`,
+// `stopbits`, `flow`.
+struct SerialSettings
+{
+    QString port;                       // empty: found by match
+    QString matchVid;                   // lower case; empty: any
+    QString matchPid;
+    QString matchSerial;
+    qint32 baud = 9600;
+    QSerialPort::DataBits dataBits = QSerialPort::Data8;
+    QSerialPort::Parity parity = QSerialPort::NoParity;
+    QSerialPort::StopBits stopBits = QSerialPort::OneStop;
+    QSerialPort::FlowControl flow = QSerialPort::NoFlowControl;
+
+    // The config keys this struct reads, for plugin metadata and checks.
+    static QStringList configKeys();
+
+    // Empty when fine, else what is wrong, naming the key.
+    static QString check(const QVariantMap &config);
+    // For a checked entry.
+    static SerialSettings fromConfig(const QVariantMap &config);
+
+    // `port` or "vid:pid serial" for messages.
+    QString describe() const;
+
+    bool matches(const PortDescription &port) const;
+    // The path to open: `port` itself, or the first listed port that
+    // matches; empty when none does.
+    QString resolve(const QList<PortDescription> &available) const;
+    // The ports of this machine (QSerialPortInfo).
+    static QList<PortDescription> availablePorts();
+};
+
+} // namespace halhub

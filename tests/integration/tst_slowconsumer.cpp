@@ -1,0 +1,149 @@
+// A client that stops reading (PROTOCOL.md 7, "Slow consumer"): its
+// telemetry is coalesced to the newest frame per stream, the first frame after
+// drops is a key frame marked gap, stream_overflow counts the drops, and
+// replies are never dropped.
+
+#include "rawwebsocket.h"
+#include "server/server.h"
+#include "testclient.h"
+#include "testserver.h"
+
+#include <QTest>
+
+using namespace halhub;
+
+class tst_SlowConsumer : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void coalescesAndReportsDrops();
+    void otherClientsUnaffected();
+};
+
+void tst_SlowConsumer::coalescesAndReportsDrops()
+{
+    Config config = TestServer::simConfig(4, 1000);
+    config.limits.sendHighWaterBytes = 64 * 1024;
+    TestServer hub(config);
+    QVERIFY2(hub.start(), qPrintable(hub.error()));
+
+    QElapsedTimer clock;
+    clock.start();
+    RawWebSocket slow;
+    QVERIFY(slow.open(hub.url(), 4096));
+    for (int i = 0; i < 4; ++i)
+        slow.sendText(QStringLiteral(R"({"type":"subscribe","id":%1,"device":"sim%1"})").arg(i).toUtf8());
+
+    // Not reading: the server's queue passes the high-water mark, then
+    // frames are dropped instead of piling up.
+    QTRY_VERIFY_WITH_TIMEOUT(!hub.server().clientStats().isEmpty()
+                                 && hub.server().clientStats().first().unsentBytes > 64 * 1024,
+                             30000);
+    QTRY_VERIFY_WITH_TIMEOUT([&] {
+        quint64 dropped = 0;
+        for (const StreamStats &s : hub.server().streamStats())
+            dropped += s.framesDropped;
+        return dropped > 100;
+    }(), 30000);
+    // Bounded: coalescing keeps the queue near the mark, far below the 16 MiB cap.
+    QVERIFY(hub.server().clientStats().first().unsentBytes < 16 * 1024 * 1024);
+    slow.sendText(R"({"type":"ping","id":"while-slow"})");
+    qInfo("congested after %lld ms", (long long)clock.elapsed());
+
+    // Reading again, at full speed: everything queued arrives, the pong among it.
+    slow.socket().setReadBufferSize(0);
+    QList<QVariantMap> messages;
+    QTRY_VERIFY_WITH_TIMEOUT([&] {
+        messages += slow.readMessages();
+        quint64 overflowReports = 0;
+        bool pong = false;
+        for (const QVariantMap &m : std::as_const(messages)) {
+            pong |= m.value(QStringLiteral("type")) == QLatin1String("pong");
+            overflowReports += m.value(QStringLiteral("event")) == QLatin1String("stream_overflow");
+        }
+        return pong && overflowReports >= 4;
+    }(), 30000);
+
+    QHash<QString, quint64> lastSeq;
+    QHash<QString, quint64> gapFrames;
+    QHash<QString, quint64> missing;
+    QHash<QString, quint64> reported;
+    for (const QVariantMap &m : std::as_const(messages)) {
+        const QString type = m.value(QStringLiteral("type")).toString();
+        const QString stream = m.value(QStringLiteral("stream")).toString();
+        if (type == QLatin1String("event") && m.value(QStringLiteral("event")) == QLatin1String("stream_overflow")) {
+            const qint64 dropped = m.value(QStringLiteral("data")).toMap().value(QStringLiteral("dropped")).toLongLong();
+            QVERIFY(dropped > 0);
+            reported[stream] += quint64(dropped);
+            continue;
+        }
+        if (type != QLatin1String("telemetry"))
+            continue;
+        const quint64 seq = m.value(QStringLiteral("seq")).toULongLong();
+        const quint64 previous = lastSeq.value(stream);
+        QVERIFY(seq > previous);
+        if (seq != previous + 1) {
+            // The frame after a drop is a key frame marked gap, with every channel.
+            QVERIFY2(m.value(QStringLiteral("gap")).toBool(), qPrintable(stream));
+            QVERIFY(m.value(QStringLiteral("key")).toBool());
+            QCOMPARE(m.value(QStringLiteral("values")).toMap().size(), 4);
+            ++gapFrames[stream];
+            missing[stream] += seq - previous - 1;
+        }
+        lastSeq[stream] = seq;
+    }
+    QCOMPARE(lastSeq.size(), 4);
+    for (auto it = missing.cbegin(); it != missing.cend(); ++it) {
+        QVERIFY(gapFrames.value(it.key()) > 0);
+        // Every frame missing from the sequence was reported (reports may
+        // also cover drops whose key frame is still queued).
+        QVERIFY2(reported.value(it.key()) >= it.value(),
+                 qPrintable(QStringLiteral("%1: %2 missing, %3 reported")
+                                .arg(it.key()).arg(it.value()).arg(reported.value(it.key()))));
+    }
+}
+
+void tst_SlowConsumer::otherClientsUnaffected()
+{
+    Config config = TestServer::simConfig(2, 1000);
+    config.limits.sendHighWaterBytes = 64 * 1024;
+    TestServer hub(config);
+    QVERIFY2(hub.start(), qPrintable(hub.error()));
+
+    RawWebSocket slow;
+    QVERIFY(slow.open(hub.url(), 4096));
+    slow.sendText(R"({"type":"subscribe","id":1,"device":"sim0"})");
+    slow.sendText(R"({"type":"subscribe","id":2,"device":"sim1"})");
+
+    TestClient healthy;
+    QVERIFY(healthy.open(hub.url()));
+    const QVariantMap sub = healthy.request({{QStringLiteral("type"), QStringLiteral("subscribe")},
+                                             {QStringLiteral("device"), QStringLiteral("sim0")},
+                                             {QStringLiteral("rate_hz"), 100}});
+    const QString stream = sub.value(QStringLiteral("stream")).toString();
+    QTRY_VERIFY_WITH_TIMEOUT([&] {
+        quint64 dropped = 0;
+        for (const StreamStats &s : hub.server().streamStats())
+            dropped += s.framesDropped;
+        return dropped > 100;
+    }(), 30000);
+    const qsizetype from = healthy.received().size();
+    QVERIFY(!healthy.waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("stream")) == stream
+            && m.value(QStringLiteral("seq")).toULongLong()
+                   >= healthy.received().at(from - 1).message.value(QStringLiteral("seq")).toULongLong() + 100;
+    }, 15000, from).isEmpty());
+    quint64 expected = 1;
+    for (const TestClient::Received &r : healthy.received()) {
+        if (r.message.value(QStringLiteral("type")) != QLatin1String("telemetry")
+            || r.message.value(QStringLiteral("stream")) != stream)
+            continue;
+        QCOMPARE(r.message.value(QStringLiteral("seq")).toULongLong(), expected);
+        QVERIFY(!r.message.value(QStringLiteral("gap")).toBool());
+        ++expected;
+    }
+}
+
+QTEST_GUILESS_MAIN(tst_SlowConsumer)
+#include "tst_slowconsumer.moc"
