@@ -6,6 +6,8 @@
 #include <QDateTime>
 #include <QWebSocket>
 
+#include <limits>
+
 namespace halhub {
 
 namespace {
@@ -58,6 +60,14 @@ ClientConnection::ClientConnection(QWebSocket *socket, const ConnectionLimits &l
     m_heartbeat.setInterval(qMin(m_limits.heartbeatMs, 1000));
     connect(&m_heartbeat, &QTimer::timeout, this, &ClientConnection::onHeartbeat);
     m_heartbeat.start();
+
+    m_authDeadline.setSingleShot(true);
+    connect(&m_authDeadline, &QTimer::timeout, this, [this] {
+        if (!m_authenticated)
+            closeWith(closecode::kUnauthorized, QStringLiteral("no valid token"));
+    });
+    m_authExpiry.setSingleShot(true);
+    connect(&m_authExpiry, &QTimer::timeout, this, &ClientConnection::onAuthExpired);
 }
 
 ClientConnection::~ClientConnection() = default;
@@ -135,6 +145,46 @@ void ClientConnection::closeWith(int code, const QString &reason)
             m_socket->abort();
         onDisconnected();
     });
+}
+
+void ClientConnection::requireAuthentication(int graceMs)
+{
+    m_authRequired = true;
+    m_authGraceMs = graceMs;
+    m_authenticated = false;
+    m_scopes = Scopes();
+    m_authDeadline.start(graceMs);
+}
+
+void ClientConnection::authenticate(const TokenClaims &claims)
+{
+    if (!m_authRequired)
+        return;
+    Q_ASSERT(m_subject.isEmpty() || m_subject == claims.subject);
+    m_subject = claims.subject;
+    m_scopes = Scopes(claims.scopes);
+    m_authenticated = true;
+    m_authDeadline.stop();
+    m_acceptedUntilMs = claims.acceptedUntil * 1000;
+    onAuthExpired();
+}
+
+void ClientConnection::onAuthExpired()
+{
+    if (!m_authenticated)
+        return;
+    const qint64 leftMs = m_acceptedUntilMs - QDateTime::currentMSecsSinceEpoch();
+    if (leftMs > 0) {
+        // QTimer takes an int: a token valid for longer than ~24 days is
+        // looked at again then.
+        m_authExpiry.start(int(qMin<qint64>(leftMs, std::numeric_limits<int>::max())));
+        return;
+    }
+    qCInfo(lcNet) << "token of" << m_subject << "on connection" << m_id
+                  << "expired; closing unless renewed";
+    m_authenticated = false;
+    m_scopes = Scopes();
+    m_authDeadline.start(m_authGraceMs);
 }
 
 bool ClientConnection::admit()

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "auth/scopes.h"
+#include "auth/tokenverifier.h"
 #include "net/ratelimiter.h"
 #include "protocol/framecodec.h"
 
@@ -67,6 +69,19 @@ public:
 
     // Buckets shared with other connections (per user, per IP). May be null.
     void setSharedBuckets(TokenBucket *ipBucket, TokenBucket *userBucket);
+    TokenBucket *userBucket() const { return m_userBucket; }
+
+    // Authentication (PROTOCOL.md 9). Until requireAuthentication() every
+    // scope is granted. From it on, a connection without a valid token is
+    // closed with 4401 after graceMs, and so is one whose token expired and
+    // was not renewed within graceMs.
+    void requireAuthentication(int graceMs);
+    bool isAuthenticated() const { return m_authenticated; }
+    // The `sub` of the first valid token; kept after expiry.
+    QString subject() const { return m_subject; }
+    const Scopes &scopes() const { return m_scopes; }
+    // A verified token whose subject is this connection's (or the first).
+    void authenticate(const TokenClaims &claims);
 
     // Sends a non-droppable message (replies, results, events).
     void sendMessage(const QVariantMap &message);
@@ -104,6 +119,7 @@ private:
     void onHeartbeat();
     void onDisconnected();
     void write(const EncodedFrame &frame);
+    void onAuthExpired();
 
     QWebSocket *m_socket = nullptr;
     ConnectionLimits m_limits;
@@ -126,6 +142,15 @@ private:
     qint64 m_overHighWaterSinceMs = -1;
     bool m_closing = false;
     bool m_closedEmitted = false;
+
+    bool m_authRequired = false;
+    bool m_authenticated = false;
+    int m_authGraceMs = 5000;
+    QString m_subject;
+    Scopes m_scopes = Scopes::all();
+    QTimer m_authDeadline;      // 4401 when it fires unauthenticated
+    QTimer m_authExpiry;        // the token's exp plus leeway
+    qint64 m_acceptedUntilMs = 0;
 
     qint64 m_messagesIn = 0;
     qint64 m_messagesOut = 0;

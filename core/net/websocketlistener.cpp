@@ -3,6 +3,11 @@
 #include "logging.h"
 #include "net/handshake.h"
 
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTimer>
@@ -14,12 +19,54 @@ namespace halhub {
 namespace {
 constexpr int kHandshakeTimeoutMs = 10000;
 constexpr qsizetype kMaxHeadBytes = 16384;
+
+// Accepted sockets start their TLS handshake at once; nothing but
+// encrypted traffic is ever read from them.
+class TlsTcpServer final : public QTcpServer
+{
+public:
+    using QTcpServer::QTcpServer;
+    QSslConfiguration configuration;
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QSslSocket(this);
+        if (!socket->setSocketDescriptor(descriptor)) {
+            delete socket;
+            return;
+        }
+        socket->setSslConfiguration(configuration);
+        connect(socket, &QSslSocket::errorOccurred, socket,
+                [socket](QAbstractSocket::SocketError) {
+                    qCInfo(lcNet).noquote()
+                        << "TLS connection from" << socket->peerAddress().toString()
+                        << "failed:" << socket->errorString();
+                    socket->abort();
+                });
+        addPendingConnection(socket);
+        socket->startServerEncryption();
+    }
+};
+
+QByteArray readFile(const QString &name, const QString &key, QString *error)
+{
+    QFile file(name);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: cannot read '%2': %3").arg(key, name, file.errorString());
+        return {};
+    }
+    QByteArray bytes = file.readAll();
+    if (bytes.isEmpty())
+        *error = QStringLiteral("%1: '%2' is empty").arg(key, name);
+    return bytes;
 }
+} // namespace
 
 WebSocketListener::WebSocketListener(const ServerConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
-    , m_tcp(new QTcpServer(this))
+    , m_tcp(config.tls ? new TlsTcpServer(this) : new QTcpServer(this))
     , m_ws(new QWebSocketServer(QStringLiteral("halhub/" HALHUB_VERSION),
                                 QWebSocketServer::NonSecureMode, this))
 {
@@ -34,8 +81,47 @@ WebSocketListener::WebSocketListener(const ServerConfig &config, QObject *parent
 
 WebSocketListener::~WebSocketListener() = default;
 
+bool WebSocketListener::loadTls(QString *error)
+{
+    error->clear();
+    if (!QSslSocket::supportsSsl()) {
+        *error = QStringLiteral("server.tls: this Qt has no TLS backend (%1)")
+                     .arg(QSslSocket::activeBackend());
+        return false;
+    }
+    const QByteArray certPem = readFile(m_config.tls->certFile, QStringLiteral("server.tls.cert"), error);
+    if (!error->isEmpty())
+        return false;
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(certPem, QSsl::Pem);
+    if (chain.isEmpty() || chain.first().isNull()) {
+        *error = QStringLiteral("server.tls.cert: '%1' holds no PEM certificate")
+                     .arg(m_config.tls->certFile);
+        return false;
+    }
+    const QByteArray keyPem = readFile(m_config.tls->keyFile, QStringLiteral("server.tls.key"), error);
+    if (!error->isEmpty())
+        return false;
+    QSslKey key(keyPem, QSsl::Rsa, QSsl::Pem, QSsl::PrivateKey);
+    if (key.isNull())
+        key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem, QSsl::PrivateKey);
+    if (key.isNull()) {
+        *error = QStringLiteral("server.tls.key: '%1' holds no unencrypted PEM RSA or EC private key")
+                     .arg(m_config.tls->keyFile);
+        return false;
+    }
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setLocalCertificateChain(chain);
+    configuration.setPrivateKey(key);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    configuration.setProtocol(QSsl::TlsV1_2OrLater);
+    static_cast<TlsTcpServer *>(m_tcp)->configuration = configuration;
+    return true;
+}
+
 bool WebSocketListener::listen(QString *error)
 {
+    if (m_config.tls && !loadTls(error))
+        return false;
     QHostAddress address;
     if (m_config.host == QLatin1String("localhost"))
         address = QHostAddress(QHostAddress::LocalHost);

@@ -17,7 +17,8 @@ namespace halhub {
 // Accepts TCP connections and makes the checks of PROTOCOL.md section 1
 // before the WebSocket upgrade: a wrong path gets 404, a foreign Origin 403,
 // one connection too many or a server shutting down 503. What passes is
-// upgraded by QWebSocketServer and handed out by newSocket.
+// upgraded by QWebSocketServer and handed out by newSocket. With TLS the
+// checks read the decrypted request: TLS is ours, the upgrade is the same.
 class WebSocketListener : public QObject
 {
     Q_OBJECT
@@ -25,6 +26,8 @@ public:
     explicit WebSocketListener(const ServerConfig &config, QObject *parent = nullptr);
     ~WebSocketListener() override;
 
+    // With server.tls, loads the certificate and key first (a bad file is
+    // an error naming it) and serves wss:// only.
     bool listen(QString *error);
     quint16 port() const;
     QHostAddress address() const;
@@ -43,6 +46,7 @@ private:
     void onNewTcpConnection();
     void inspect(QTcpSocket *socket);
     void refuse(QTcpSocket *socket, int status, const QByteArray &reason, const QByteArray &body);
+    bool loadTls(QString *error);
 
     ServerConfig m_config;
     QTcpServer *m_tcp = nullptr;

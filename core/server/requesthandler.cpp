@@ -1,5 +1,9 @@
 #include "server/requesthandler.h"
 
+#include "auth/auditlog.h"
+#include "auth/authlogging.h"
+#include "auth/scopes.h"
+#include "auth/tokenverifier.h"
 #include "bus/clock.h"
 #include "bus/devicebus.h"
 #include "commands/commandrouter.h"
@@ -26,11 +30,108 @@ RequestHandler::RequestHandler(const Config &config, DeviceBus *bus, CommandRout
     , m_sessions(sessions)
     , m_metrics(std::move(metrics))
 {
+    connect(m_router, &CommandRouter::resultReady, this, &RequestHandler::onResult);
+}
+
+void RequestHandler::setSecurity(const TokenVerifier *verifier, AuditLog *audit)
+{
+    m_verifier = verifier;
+    m_audit = audit;
+}
+
+bool RequestHandler::authorize(RequestContext &context, const QVariantMap &message,
+                               const QString &type, const QVariant &id)
+{
+    if (!m_verifier || type == QLatin1String("hello") || type == QLatin1String("ping"))
+        return true;
+    const ClientConnection *connection = context.connection;
+    if (!connection->isAuthenticated()) {
+        const QString why = connection->subject().isEmpty()
+            ? QStringLiteral("authentication required: send a valid token (hello with token)")
+            : QStringLiteral("token expired: renew it with hello");
+        refuseAccess(context, QStringLiteral("unauthorized"), why, type, message, id);
+        return false;
+    }
+    if (!connection->scopes().allowsType(type)) {
+        refuseAccess(context, QStringLiteral("forbidden"),
+                     QStringLiteral("'%1' needs scope %2").arg(type, Scopes::requiredFor(type)),
+                     type, message, id);
+        return false;
+    }
+    return true;
+}
+
+void RequestHandler::refuseAccess(RequestContext &context, const QString &code,
+                                  const QString &why, const QString &type,
+                                  const QVariantMap &message, const QVariant &id)
+{
+    const ClientConnection *connection = context.connection;
+    qCWarning(lcAuth).noquote() << "refused" << type << "from" << connection->peerAddress().toString()
+                                << "user" << (connection->subject().isEmpty()
+                                                  ? QStringLiteral("(none)")
+                                                  : connection->subject())
+                                << "on connection" << connection->id() << "with" << code + QLatin1Char(':')
+                                << why;
+    if (type == QLatin1String("command"))
+        auditCommand(context, message, code, why);
+    error(context, code, why, id);
+}
+
+void RequestHandler::auditCommand(const RequestContext &context, const QVariantMap &message,
+                                  const QString &status, const QString &error,
+                                  const QString &commandId)
+{
+    QVariantMap record;
+    record.insert(QStringLiteral("user"), context.connection->subject());
+    record.insert(QStringLiteral("address"),
+                  QStringLiteral("%1:%2").arg(context.connection->peerAddress().toString())
+                      .arg(context.connection->peerPort()));
+    record.insert(QStringLiteral("session"), context.session->id());
+    for (const QLatin1String key : {QLatin1String("id"), QLatin1String("device"),
+                                    QLatin1String("command"), QLatin1String("params")}) {
+        const QVariant v = message.value(key);
+        if (v.isValid())
+            record.insert(key == QLatin1String("id") ? QStringLiteral("request_id") : QString(key), v);
+    }
+    if (!commandId.isEmpty())
+        record.insert(QStringLiteral("command_id"), commandId);
+    if (status.isEmpty()) {
+        // Accepted: the record is completed and written with the result.
+        m_pending.insert(commandId, {record, message.value(QStringLiteral("device")).toString(),
+                                     context.session->id()});
+        return;
+    }
+    record.insert(QStringLiteral("status"), status);
+    if (!error.isEmpty())
+        record.insert(QStringLiteral("error"), error);
+    record.insert(QStringLiteral("duration_ms"), qlonglong(0));
+    if (m_audit)
+        m_audit->record(record);
+}
+
+void RequestHandler::onResult(const CommandResult &result, const QList<CommandWaiter> &)
+{
+    const auto it = m_pending.find(result.commandId);
+    if (it == m_pending.end())
+        return;
+    QVariantMap record = it->audit;
+    m_pending.erase(it);
+    record.insert(QStringLiteral("status"), commandStatusName(result.status));
+    if (!result.errorCode.isEmpty()) {
+        record.insert(QStringLiteral("error"),
+                      QStringLiteral("%1: %2").arg(result.errorCode, result.errorMessage));
+    }
+    record.insert(QStringLiteral("attempts"), qlonglong(result.attempts));
+    record.insert(QStringLiteral("duration_ms"), qlonglong(result.durationMs));
+    if (m_audit)
+        m_audit->record(record);
 }
 
 void RequestHandler::handle(RequestContext &context, const QVariantMap &message,
                             const QString &type, const QVariant &id)
 {
+    if (!authorize(context, message, type, id))
+        return;
     if (type == QLatin1String("hello"))
         hello(context, message, id);
     else if (type == QLatin1String("ping"))
@@ -93,7 +194,7 @@ QVariantMap RequestHandler::welcome(const RequestContext &context, bool resumed)
 void RequestHandler::hello(RequestContext &context, const QVariantMap &message, const QVariant &id)
 {
     FieldReader f(message);
-    f.string(QStringLiteral("token"), false);
+    const auto token = f.string(QStringLiteral("token"), false);
     const auto encoding = f.choice(QStringLiteral("encoding"), false,
                                    {QStringLiteral("json"), QStringLiteral("msgpack")});
     const auto compression = f.boolean(QStringLiteral("compression"), false);
@@ -128,6 +229,39 @@ void RequestHandler::hello(RequestContext &context, const QVariantMap &message, 
     if (!f.ok()) {
         error(context, QStringLiteral("invalid_params"), f.error(), id);
         return;
+    }
+
+    // Without auth.required tokens are ignored. A refused token changes
+    // nothing, not even the encoding asked for in the same hello.
+    std::optional<TokenClaims> claims;
+    if (m_verifier && token) {
+        const TokenCheck check = m_verifier->verify(token->toUtf8());
+        const QString current = context.connection->subject();
+        if (!check.ok) {
+            refuseAccess(context, QStringLiteral("unauthorized"),
+                         QStringLiteral("invalid token: %1").arg(check.error),
+                         QStringLiteral("hello"), message, id);
+            return;
+        }
+        if (!current.isEmpty() && current != check.claims.subject) {
+            refuseAccess(context, QStringLiteral("forbidden"),
+                         QStringLiteral("this connection belongs to '%1'; a token for '%2' "
+                                        "needs a new connection")
+                             .arg(current, check.claims.subject),
+                         QStringLiteral("hello"), message, id);
+            return;
+        }
+        claims = check.claims;
+    }
+    if (claims) {
+        if (context.connection->subject().isEmpty()) {
+            qCInfo(lcAuth).noquote() << "connection" << context.connection->id() << "from"
+                                     << context.connection->peerAddress().toString()
+                                     << "authenticated as" << claims->subject;
+        }
+        context.connection->authenticate(*claims);
+        if (context.session->principal().isEmpty())
+            context.session->setPrincipal(claims->subject);
     }
 
     // The welcome already speaks the encoding it announces.
@@ -301,7 +435,16 @@ void RequestHandler::command(RequestContext &context, const QVariantMap &message
     request.retries = int(f.integer(QStringLiteral("retries"), false, 0, 5).value_or(0));
     request.key = f.string(QStringLiteral("key"), false, 1, 64).value_or(QString());
     if (!f.ok()) {
+        auditCommand(context, message, QStringLiteral("invalid_params"), f.error());
         error(context, QStringLiteral("invalid_params"), f.error(), id);
+        return;
+    }
+    if (!context.connection->scopes().canWriteDevice(request.device)) {
+        refuseAccess(context, QStringLiteral("forbidden"),
+                     QStringLiteral("a command on '%1' needs scope %2")
+                         .arg(request.device,
+                              Scopes::requiredFor(QStringLiteral("command"), request.device)),
+                     QStringLiteral("command"), message, id);
         return;
     }
     const QString principal = context.session->principal();
@@ -310,8 +453,15 @@ void RequestHandler::command(RequestContext &context, const QVariantMap &message
 
     const CommandRouter::Submission submission = m_router->submit(request);
     if (submission.outcome == CommandRouter::Submission::Outcome::Refused) {
+        auditCommand(context, message, submission.errorCode, submission.errorMessage);
         error(context, submission.errorCode, submission.errorMessage, id);
         return;
+    }
+    if (submission.outcome == CommandRouter::Submission::Outcome::Duplicate) {
+        auditCommand(context, message, QStringLiteral("duplicate"),
+                     QStringLiteral("idempotency key seen before"), submission.commandId);
+    } else {
+        auditCommand(context, message, QString(), QString(), submission.commandId);
     }
     QVariantMap ack;
     ack.insert(QStringLiteral("type"), QStringLiteral("ack"));
@@ -328,6 +478,21 @@ void RequestHandler::cancel(RequestContext &context, const QVariantMap &message,
     if (!f.ok()) {
         error(context, QStringLiteral("invalid_params"), f.error(), id);
         return;
+    }
+    const Scopes &scopes = context.connection->scopes();
+    if (!scopes.canWriteAnyDevice()) {
+        // Only the caller's own commands are looked at: another session's
+        // command is not_found, as without auth.
+        const auto it = m_pending.constFind(*commandId);
+        if (it != m_pending.cend() && it->session == context.session->id()
+            && !scopes.canWriteDevice(it->device)) {
+            refuseAccess(context, QStringLiteral("forbidden"),
+                         QStringLiteral("cancelling a command on '%1' needs scope %2")
+                             .arg(it->device,
+                                  Scopes::requiredFor(QStringLiteral("cancel"), it->device)),
+                         QStringLiteral("cancel"), message, id);
+            return;
+        }
     }
     if (!m_router->cancel(*commandId, context.session->id())) {
         error(context, QStringLiteral("not_found"),

@@ -2,6 +2,7 @@
 
 #include "config/config.h"
 
+#include <QHash>
 #include <QObject>
 #include <QVariant>
 #include <QVariantMap>
@@ -10,8 +11,12 @@
 
 namespace halhub {
 
+class AuditLog;
 class ClientConnection;
 class CommandRouter;
+class TokenVerifier;
+struct CommandResult;
+struct CommandWaiter;
 class DeviceBus;
 class Session;
 class SessionManager;
@@ -38,6 +43,10 @@ public:
                    SessionManager *sessions, std::function<QVariantMap()> metrics,
                    QObject *parent = nullptr);
 
+    // verifier: set when auth.required (null: every request allowed, tokens
+    // ignored). audit: where commands are recorded (may be null).
+    void setSecurity(const TokenVerifier *verifier, AuditLog *audit);
+
     void handle(RequestContext &context, const QVariantMap &message, const QString &type,
                 const QVariant &id);
 
@@ -58,6 +67,16 @@ private:
     void cancel(RequestContext &context, const QVariantMap &message, const QVariant &id);
     void getMetrics(RequestContext &context, const QVariant &id);
 
+    // Authentication and the scope of the type (PROTOCOL.md 9); on refusal
+    // the error is sent and false returned.
+    bool authorize(RequestContext &context, const QVariantMap &message, const QString &type,
+                   const QVariant &id);
+    void refuseAccess(RequestContext &context, const QString &code, const QString &why,
+                      const QString &type, const QVariantMap &message, const QVariant &id);
+    void auditCommand(const RequestContext &context, const QVariantMap &message,
+                      const QString &status, const QString &error, const QString &commandId = {});
+    void onResult(const CommandResult &result, const QList<CommandWaiter> &waiters);
+
     QVariantMap welcome(const RequestContext &context, bool resumed) const;
     void reply(RequestContext &context, QVariantMap message, const QVariant &id);
     void error(RequestContext &context, const QString &code, const QString &message,
@@ -68,6 +87,18 @@ private:
     CommandRouter *m_router = nullptr;
     SessionManager *m_sessions = nullptr;
     std::function<QVariantMap()> m_metrics;
+    const TokenVerifier *m_verifier = nullptr;
+    AuditLog *m_audit = nullptr;
+
+    // Accepted commands until their result: the audit record waiting for its
+    // status, and the device a cancel is checked against.
+    struct PendingCommand
+    {
+        QVariantMap audit;
+        QString device;
+        QString session;
+    };
+    QHash<QString, PendingCommand> m_pending;
 };
 
 } // namespace halhub

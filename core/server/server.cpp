@@ -1,5 +1,9 @@
 #include "server/server.h"
 
+#include "auth/auditlog.h"
+#include "auth/authlogging.h"
+#include "auth/tokenverifier.h"
+#include "net/handshake.h"
 #include "bus/devicebus.h"
 #include "commands/commandrouter.h"
 #include "bus/clock.h"
@@ -15,6 +19,7 @@
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkRequest>
 #include <QWebSocket>
 
 namespace halhub {
@@ -23,6 +28,7 @@ namespace {
 
 constexpr qint64 kDeviceErrorIntervalMs = 1000;
 constexpr int kShutdownCloseMs = 1000;
+constexpr int kAuthGraceMs = 5000;
 
 QString encodingName(Encoding e)
 {
@@ -42,6 +48,7 @@ Server::Server(const Config &config, DeviceBus *bus, QObject *parent)
     m_sessions = new SessionManager(m_hub, m_router, &m_latency, config.server.resumeGraceMs, this);
     m_requests = new RequestHandler(config, bus, m_router, m_sessions,
                                     [this] { return metricsReply(); }, this);
+    m_audit = new AuditLog(this);
     connect(m_requests, &RequestHandler::sessionTakenOver, this, [](ClientConnection *previous) {
         previous->closeWith(closecode::kTakenOver, QStringLiteral("session taken over"));
     });
@@ -73,10 +80,24 @@ Server::~Server()
     delete m_requests;
     delete m_sessions;
     qDeleteAll(m_ipBuckets);
+    qDeleteAll(m_userBuckets);
 }
 
 bool Server::start(QString *error)
 {
+    if (m_config.auth.required) {
+        m_verifier = std::make_unique<TokenVerifier>(m_config.auth);
+        if (!m_verifier->load(error))
+            return false;
+        qCInfo(lcAuth).noquote() << "authentication required; tokens signed with"
+                                 << m_verifier->algorithm();
+    }
+    if (!m_config.auth.auditLog.isEmpty()) {
+        if (!m_audit->open(m_config.auth.auditLog, error))
+            return false;
+        qCInfo(lcAuth).noquote() << "audit log:" << m_config.auth.auditLog;
+    }
+    m_requests->setSecurity(m_verifier.get(), m_audit);
     if (!m_listener->listen(error))
         return false;
     qCInfo(lcNet).noquote() << "listening on" << url().toString();
@@ -132,6 +153,40 @@ TokenBucket *Server::ipBucket(const QHostAddress &address)
     return bucket;
 }
 
+TokenBucket *Server::userBucket(const QString &user)
+{
+    TokenBucket *&bucket = m_userBuckets[user];
+    if (!bucket)
+        bucket = new TokenBucket(m_config.limits.rateLimitPerUserPerMin);
+    return bucket;
+}
+
+void Server::authenticateHandshake(ClientConnection *connection, QWebSocket *socket)
+{
+    connection->requireAuthentication(kAuthGraceMs);
+    // The upgrade request as QWebSocketServer saw it: the same token rules
+    // as the listener's own parser (Bearer wins, no fallback to the query).
+    const QNetworkRequest request = socket->request();
+    HttpRequestHead head;
+    head.url = request.url();
+    const QList<QByteArray> names = request.rawHeaderList();
+    for (const QByteArray &name : names)
+        head.headers.insert(name.toLower(), request.rawHeader(name));
+    const QString token = extractToken(head);
+    if (token.isEmpty())
+        return;
+    const TokenCheck check = m_verifier->verify(token.toUtf8());
+    if (!check.ok) {
+        qCWarning(lcAuth).noquote() << "handshake token from" << connection->peerAddress().toString()
+                                    << "refused (treated as absent):" << check.error;
+        return;
+    }
+    connection->authenticate(check.claims);
+    qCInfo(lcAuth).noquote() << "connection" << connection->id() << "from"
+                             << connection->peerAddress().toString() << "authenticated as"
+                             << check.claims.subject;
+}
+
 void Server::onNewSocket(QWebSocket *socket)
 {
     if (m_shuttingDown) {
@@ -147,11 +202,15 @@ void Server::onNewSocket(QWebSocket *socket)
 
     const quint64 id = ++m_nextConnectionId;
     auto *connection = new ClientConnection(socket, limits, id, this);
-    connection->setSharedBuckets(ipBucket(connection->peerAddress()), nullptr);
+    if (m_verifier)
+        authenticateHandshake(connection, socket);
+    const QString user = connection->subject();
+    connection->setSharedBuckets(ipBucket(connection->peerAddress()),
+                                 user.isEmpty() ? nullptr : userBucket(user));
 
     ConnectionEntry entry;
     entry.connection = connection;
-    entry.session = m_sessions->create(QString());
+    entry.session = m_sessions->create(user);
     entry.session->attach(connection);
     m_connections.emplace(id, entry);
 
@@ -184,6 +243,11 @@ void Server::onMessage(ClientConnection *connection, const QVariantMap &message,
         return;
     it->second.session = context.session;
     it->second.client = context.client;
+    // The per-user bucket joins once the connection has a user.
+    if (!connection->subject().isEmpty() && !connection->userBucket()) {
+        connection->setSharedBuckets(ipBucket(connection->peerAddress()),
+                                     userBucket(connection->subject()));
+    }
     connection->setProperty("halhub.issuedRequests", context.issuedRequests);
 }
 
@@ -218,8 +282,11 @@ QList<ClientConnection *> Server::openConnections() const
 
 void Server::broadcast(const QVariantMap &event)
 {
-    for (ClientConnection *connection : openConnections())
-        connection->sendMessage(event);
+    // Device events are for those who may list devices (telemetry:read).
+    for (ClientConnection *connection : openConnections()) {
+        if (connection->scopes().canReadTelemetry())
+            connection->sendMessage(event);
+    }
     Q_EMIT eventBroadcast(event);
 }
 

@@ -19,6 +19,7 @@ class QWebSocket;
 
 namespace halhub {
 
+class AuditLog;
 class ClientConnection;
 class CommandRouter;
 class DeviceBus;
@@ -26,6 +27,7 @@ class MetricsHttpServer;
 class RequestHandler;
 class SessionManager;
 class TelemetryHub;
+class TokenVerifier;
 class WebSocketListener;
 
 // What the GUI and metrics see of one connection.
@@ -57,7 +59,9 @@ public:
     Server(const Config &config, DeviceBus *bus, QObject *parent = nullptr);
     ~Server() override;
 
-    // Listens on server.host:server.port (and metrics.port when set).
+    // Loads the TLS certificate and key, the token key and opens the audit
+    // log, then listens on server.host:server.port (and metrics.port when
+    // set). Any failure is a start-up error in *error.
     bool start(QString *error);
     quint16 port() const;
     QUrl url() const;
@@ -88,6 +92,8 @@ public:
 
     DeviceBus *bus() const { return m_bus; }
     CommandRouter *router() const { return m_router; }
+    // Every command's record (auth.audit_log); the GUI shows `recorded`.
+    AuditLog *auditLog() const { return m_audit; }
     const Config &config() const { return m_config; }
 
 Q_SIGNALS:
@@ -109,6 +115,8 @@ private:
     void flushDeviceErrors();
     void onDeviceRemoved(const QString &device);
     TokenBucket *ipBucket(const QHostAddress &address);
+    TokenBucket *userBucket(const QString &user);
+    void authenticateHandshake(ClientConnection *connection, QWebSocket *socket);
 
     Config m_config;
     DeviceBus *m_bus = nullptr;
@@ -130,6 +138,9 @@ private:
     std::map<quint64, ConnectionEntry> m_connections;
     quint64 m_nextConnectionId = 0;
     QHash<QString, TokenBucket *> m_ipBuckets;
+    QHash<QString, TokenBucket *> m_userBuckets;
+    std::unique_ptr<TokenVerifier> m_verifier;   // auth.required only
+    AuditLog *m_audit = nullptr;
     qint64 m_closedMessagesIn = 0;
     qint64 m_closedMessagesOut = 0;
 

@@ -52,6 +52,9 @@ public:
     QString id() const { return m_id; }
     // The token's `sub` with auth; empty without.
     QString principal() const { return m_principal; }
+    // A session made before its connection authenticated takes the token's
+    // `sub` once; a connection never changes user (PROTOCOL.md 9).
+    void setPrincipal(const QString &principal) { m_principal = principal; }
 
     ClientConnection *connection() const;
     void attach(ClientConnection *connection);

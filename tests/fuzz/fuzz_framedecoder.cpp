@@ -1,0 +1,8 @@
+// libFuzzer target: the frame decoder (built by `make fuzz` with clang).
+#include "fuzzentry.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    halhub::fuzz::frameDecoder(data, size);
+    return 0;
+}

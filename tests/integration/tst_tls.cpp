@@ -1,0 +1,122 @@
+// wss:// with a certificate the test makes: a client that trusts it talks,
+// a plain client gets nowhere, a bad certificate or key stops start-up.
+
+#include "server/server.h"
+#include "testclient.h"
+#include "testserver.h"
+#include "testtokens.h"
+
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace halhub;
+
+class tst_Tls : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void wssWithTheCertificate();
+    void plainConnectionFails();
+    void untrustedCertificateIsNotAccepted();
+    void badFilesAreStartupErrors_data();
+    void badFilesAreStartupErrors();
+
+private:
+    Config tlsConfig(const QString &cert, const QString &key) const;
+    QUrl wssUrl() const;
+    QTemporaryDir m_dir;
+    std::unique_ptr<TestServer> m_server;
+};
+
+Config tst_Tls::tlsConfig(const QString &cert, const QString &key) const
+{
+    Config config = TestServer::simConfig(1, 50);
+    config.server.tls = TlsConfig{m_dir.filePath(cert), m_dir.filePath(key)};
+    return config;
+}
+
+QUrl tst_Tls::wssUrl() const
+{
+    QUrl url = m_server->url();
+    url.setScheme(QStringLiteral("wss"));
+    return url;
+}
+
+void tst_Tls::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    const QString error = testtokens::makeKeys(m_dir);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    m_server = std::make_unique<TestServer>(tlsConfig(QStringLiteral("cert.pem"), QStringLiteral("cert.key")));
+    QVERIFY2(m_server->start(), qPrintable(m_server->error()));
+    QCOMPARE(m_server->server().url().scheme(), QStringLiteral("wss"));
+}
+
+void tst_Tls::wssWithTheCertificate()
+{
+    TestClient client;
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setCaCertificates(QSslCertificate::fromPath(m_dir.filePath(QStringLiteral("cert.pem"))));
+    client.socket().setSslConfiguration(ssl);
+    QVERIFY(client.open(wssUrl()));
+    const QVariantMap pong = client.request({{QStringLiteral("type"), QStringLiteral("ping")}});
+    QCOMPARE(pong.value(QStringLiteral("type")).toString(), QStringLiteral("pong"));
+    const QVariantMap sub = client.request({{QStringLiteral("type"), QStringLiteral("subscribe")},
+                                            {QStringLiteral("device"), QStringLiteral("sim0")}});
+    QCOMPARE(sub.value(QStringLiteral("type")).toString(), QStringLiteral("subscribed"));
+    QVERIFY(!client.waitForType(QStringLiteral("telemetry")).isEmpty());
+}
+
+void tst_Tls::plainConnectionFails()
+{
+    TestClient plain;
+    QVERIFY(!plain.open(m_server->url(), 3000));
+
+    // Not even an HTTP answer comes back in clear text.
+    QTcpSocket raw;
+    raw.connectToHost(QStringLiteral("127.0.0.1"), m_server->server().port());
+    QVERIFY(raw.waitForConnected(3000));
+    raw.write("GET /ws/hardware HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              "Sec-WebSocket-Version: 13\r\n\r\n");
+    QTRY_COMPARE_WITH_TIMEOUT(raw.state(), QAbstractSocket::UnconnectedState, 5000);
+    QVERIFY(!raw.readAll().startsWith("HTTP/"));
+}
+
+void tst_Tls::untrustedCertificateIsNotAccepted()
+{
+    TestClient client;
+    // Default trust store: the self-signed certificate is refused by the client.
+    QVERIFY(!client.open(wssUrl(), 3000));
+}
+
+void tst_Tls::badFilesAreStartupErrors_data()
+{
+    QTest::addColumn<QString>("cert");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("mention");
+    QTest::addRow("missing certificate") << "nope.pem" << "cert.key" << "server.tls.cert";
+    QTest::addRow("key as certificate") << "cert.key" << "cert.key" << "server.tls.cert";
+    QTest::addRow("missing key") << "cert.pem" << "nope.key" << "server.tls.key";
+    QTest::addRow("public key as key") << "cert.pem" << "rsa.pub" << "server.tls.key";
+}
+
+void tst_Tls::badFilesAreStartupErrors()
+{
+    QFETCH(QString, cert);
+    QFETCH(QString, key);
+    QFETCH(QString, mention);
+    TestServer server(tlsConfig(cert, key));
+    QVERIFY(!server.start());
+    QVERIFY2(server.error().contains(mention), qPrintable(server.error()));
+}
+
+QTEST_GUILESS_MAIN(tst_Tls)
+#include "tst_tls.moc"
