@@ -55,9 +55,13 @@ ClientConnection::ClientConnection(QWebSocket *socket, const ConnectionLimits &l
     connect(m_socket, &QWebSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
     connect(m_socket, &QWebSocket::disconnected, this, &ClientConnection::onDisconnected);
 
-    // One watchdog tick a second (or per heartbeat if faster) checks the
-    // stale-peer and slow-consumer deadlines and sends the pings.
-    m_heartbeat.setInterval(qMin(m_limits.heartbeatMs, 1000));
+    // One precise watchdog tick, at most a second apart and dividing the
+    // heartbeat exactly, checks the stale-peer and slow-consumer deadlines;
+    // every m_ticksPerPing-th tick sends the ping, so pings keep their
+    // interval however the ticks jitter.
+    m_ticksPerPing = qMax(1, (m_limits.heartbeatMs + 999) / 1000);
+    m_heartbeat.setTimerType(Qt::PreciseTimer);
+    m_heartbeat.setInterval(qMax(1, m_limits.heartbeatMs / m_ticksPerPing));
     connect(&m_heartbeat, &QTimer::timeout, this, &ClientConnection::onHeartbeat);
     m_heartbeat.start();
 
@@ -286,10 +290,8 @@ void ClientConnection::onHeartbeat()
         closeWith(closecode::kTimeout, QStringLiteral("slow consumer: over high-water mark too long"));
         return;
     }
-    if (now - m_lastPingMs >= m_limits.heartbeatMs) {
-        m_lastPingMs = now;
+    if (++m_ticks % m_ticksPerPing == 0)
         m_socket->ping();
-    }
 }
 
 void ClientConnection::onDisconnected()

@@ -138,7 +138,8 @@ private:
 
     QTimer m_heartbeat;
     qint64 m_lastFrameMs = 0;
-    qint64 m_lastPingMs = 0;
+    int m_ticksPerPing = 1;
+    quint64 m_ticks = 0;
     qint64 m_overHighWaterSinceMs = -1;
     bool m_closing = false;
     bool m_closedEmitted = false;
