@@ -190,6 +190,12 @@ int main(int argc, char *argv[])
     }
 
     Server server(config, &hal);
+    if (!server.prepare(&problem)) {
+        err << "halhub: bad configuration: "
+            << (configFile.isEmpty() ? problem : configFile + QStringLiteral(": ") + problem)
+            << Qt::endl;
+        return kExitConfigError;
+    }
     if (!server.start(&problem)) {
         err << "halhub: " << problem << Qt::endl;
         return 1;

@@ -118,9 +118,21 @@ bool WebSocketListener::loadTls(QString *error)
     return true;
 }
 
+bool WebSocketListener::prepare(QString *error)
+{
+    if (m_config.tls && !m_sslReady && !loadTls(error))
+        return false;
+    m_sslReady = true;
+    if (m_config.host != QLatin1String("localhost") && QHostAddress(m_config.host).isNull()) {
+        *error = QStringLiteral("server.host: '%1' is not an IP address").arg(m_config.host);
+        return false;
+    }
+    return true;
+}
+
 bool WebSocketListener::listen(QString *error)
 {
-    if (m_config.tls && !loadTls(error))
+    if (!prepare(error))
         return false;
     QHostAddress address;
     if (m_config.host == QLatin1String("localhost"))

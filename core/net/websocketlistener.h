@@ -28,6 +28,9 @@ public:
 
     // With server.tls, loads the certificate and key first (a bad file is
     // an error naming it) and serves wss:// only.
+    // Loads the TLS certificate and key and checks the address: the
+    // configuration's part of listening.
+    bool prepare(QString *error);
     bool listen(QString *error);
     quint16 port() const;
     QHostAddress address() const;
@@ -52,6 +55,7 @@ private:
     QTcpServer *m_tcp = nullptr;
     QWebSocketServer *m_ws = nullptr;
     std::function<int()> m_counter;
+    bool m_sslReady = false;
     bool m_shuttingDown = false;
 };
 

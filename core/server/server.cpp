@@ -83,8 +83,10 @@ Server::~Server()
     qDeleteAll(m_userBuckets);
 }
 
-bool Server::start(QString *error)
+bool Server::prepare(QString *error)
 {
+    if (m_prepared)
+        return true;
     if (m_config.auth.required) {
         m_verifier = std::make_unique<TokenVerifier>(m_config.auth);
         if (!m_verifier->load(error))
@@ -97,7 +99,17 @@ bool Server::start(QString *error)
             return false;
         qCInfo(lcAuth).noquote() << "audit log:" << m_config.auth.auditLog;
     }
+    if (!m_listener->prepare(error))
+        return false;
     m_requests->setSecurity(m_verifier.get(), m_audit);
+    m_prepared = true;
+    return true;
+}
+
+bool Server::start(QString *error)
+{
+    if (!prepare(error))
+        return false;
     if (!m_listener->listen(error))
         return false;
     qCInfo(lcNet).noquote() << "listening on" << url().toString();

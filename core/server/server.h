@@ -59,9 +59,11 @@ public:
     Server(const Config &config, DeviceBus *bus, QObject *parent = nullptr);
     ~Server() override;
 
-    // Loads the TLS certificate and key, the token key and opens the audit
-    // log, then listens on server.host:server.port (and metrics.port when
-    // set). Any failure is a start-up error in *error.
+    // Loads what the configuration names (TLS certificate and key, token key,
+    // audit log): a failure here is a configuration error. start() calls it
+    // when it was not called before.
+    bool prepare(QString *error);
+    // Listens on server.host:server.port (and metrics.port when set).
     bool start(QString *error);
     quint16 port() const;
     QUrl url() const;
@@ -154,6 +156,7 @@ private:
     QTimer m_errorFlush;
 
     bool m_shuttingDown = false;
+    bool m_prepared = false;
 
 };
 
