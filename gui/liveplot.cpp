@@ -14,6 +14,7 @@ namespace halhub {
 namespace {
 
 constexpr int kRepaintIntervalMs = 100;     // 10 frames a second at most
+constexpr int kSettleMs = 20;               // after the last samples before a pause
 constexpr int kHiddenRetryMs = 500;         // while hidden or minimised
 constexpr int kLeftMargin = 64;
 constexpr int kRightMargin = 16;
@@ -258,10 +259,9 @@ void LivePlot::addSample(const Sample &sample)
             break;
         }
     }
-    if (!m_dirty) {
-        m_dirty = true;
+    m_dirty = true;
+    if (!m_waitingForShow)
         scheduleRepaint();
-    }
 }
 
 void LivePlot::append(Channel &channel, const Point &p)
@@ -448,10 +448,17 @@ bool LivePlot::canBeSeen() const
 
 void LivePlot::scheduleRepaint()
 {
-    if (m_repaintTimer.isActive())
-        return;
-    const qint64 wait = kRepaintIntervalMs - m_sinceFrame.elapsed();
-    m_repaintTimer.start(int(std::clamp<qint64>(wait, 0, kRepaintIntervalMs)));
+    // A frame is started right after a sample has gone through, which leaves
+    // the pipeline the longest quiet stretch before the next one; frames on a
+    // clock of their own would keep landing on the devices' sample ticks.
+    const qint64 elapsed = m_sinceFrame.elapsed();
+    if (elapsed >= kRepaintIntervalMs) {
+        if (!m_repaintTimer.isActive() || m_repaintTimer.interval() != 0)
+            m_repaintTimer.start(0);
+    } else if (!m_repaintTimer.isActive()) {
+        // The samples before a pause still get drawn.
+        m_repaintTimer.start(int(kRepaintIntervalMs - elapsed + kSettleMs));
+    }
 }
 
 void LivePlot::onRepaintTimer()
@@ -459,9 +466,12 @@ void LivePlot::onRepaintTimer()
     if (!m_dirty)
         return;
     if (!canBeSeen()) {
+        // Samples stop scheduling frames until the plot can be seen again.
+        m_waitingForShow = true;
         m_repaintTimer.start(kHiddenRetryMs);
         return;
     }
+    m_waitingForShow = false;
     m_dirty = false;
     m_sinceFrame.restart();
     if (refreshLines()) {
@@ -574,8 +584,8 @@ void LivePlot::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
     if (m_dirty) {
-        m_repaintTimer.stop();
-        scheduleRepaint();
+        m_waitingForShow = false;
+        m_repaintTimer.start(0);
     }
 }
 

@@ -17,7 +17,8 @@ namespace halhub {
 // keeps the lowest and highest value of every time slot (at most
 // 2 x maxPointsPerSecond() points a second, so short spikes survive) in a
 // fixed ring. Painting happens at most 10 times a second, only when new
-// samples came and the widget can be seen; it draws through each pixel
+// samples came and the widget can be seen, right after a sample (so a
+// frame does not delay the next one); it draws through each pixel
 // column's lowest and highest point only, over a cached frame (legend, axes,
 // grid) that is redrawn only when the value axis or the size changes.
 class LivePlot final : public QWidget
@@ -142,6 +143,7 @@ private:
 
     // Drawing state: what the lines were decimated for, the value axis.
     bool m_dirty = false;               // samples since the last frame
+    bool m_waitingForShow = false;      // hidden with samples to show
     bool m_linesValid = false;
     qint64 m_linesEndUs = 0;
     int m_linesWidth = 0;
