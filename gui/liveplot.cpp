@@ -14,6 +14,9 @@ namespace halhub {
 namespace {
 
 constexpr int kRepaintIntervalMs = 100;     // 10 frames a second at most
+constexpr int kMaxPostponeMs = 50;          // waiting for a quiet moment
+constexpr qint64 kFrameBudgetNs = 2500000;  // what a frame takes, with room
+constexpr qint64 kFrameLeadNs = 3000000;    // at most this far into a quiet stretch
 constexpr int kSettleMs = 20;               // after the last samples before a pause
 constexpr int kHiddenRetryMs = 500;         // while hidden or minimised
 constexpr int kLeftMargin = 64;
@@ -97,8 +100,10 @@ LivePlot::LivePlot(QWidget *parent) : QWidget(parent)
 {
     setAttribute(Qt::WA_OpaquePaintEvent);
     m_repaintTimer.setSingleShot(true);
+    m_repaintTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_repaintTimer, &QTimer::timeout, this, &LivePlot::onRepaintTimer);
     m_sinceFrame.start();
+    m_clock.start();
 }
 
 void LivePlot::setDevice(const DeviceInfo &info)
@@ -232,8 +237,12 @@ void LivePlot::setChannelVisible(const QString &channel, bool visible)
 
 void LivePlot::addSample(const Sample &sample)
 {
-    if (m_device.isEmpty() || sample.device != m_device)
+    noteArrival(sample.device);
+    if (m_device.isEmpty() || sample.device != m_device) {
+        if (m_dirty && !m_waitingForShow)
+            scheduleRepaint();
         return;
+    }
     const qint64 windowUs = qint64(m_windowSeconds * 1e6);
     if (m_newestUs != 0 && sample.timestampUs < m_newestUs - windowUs) {
         // The device's clock went back further than the window: start over.
@@ -446,23 +455,62 @@ bool LivePlot::canBeSeen() const
     return isVisible() && !window()->isMinimized();
 }
 
+void LivePlot::noteArrival(const QString &device)
+{
+    // Only known devices' slots are touched: no allocation after the first sample.
+    const qint64 now = m_clock.nsecsElapsed();
+    Arrival &a = m_arrivals[device];
+    if (a.lastNs != 0) {
+        const qint64 gap = now - a.lastNs;
+        a.periodNs = a.periodNs == 0 ? gap : (7 * a.periodNs + gap) / 8;
+    }
+    a.lastNs = now;
+}
+
+qint64 LivePlot::quietDelayUs() const
+{
+    const qint64 now = m_clock.nsecsElapsed();
+    qint64 next = std::numeric_limits<qint64>::max();
+    for (const Arrival &a : m_arrivals) {
+        // A device that stopped sending is not waited for.
+        if (a.periodNs > 0 && now - a.lastNs < 4 * a.periodNs)
+            next = std::min(next, a.lastNs + a.periodNs);
+    }
+    if (next == std::numeric_limits<qint64>::max())
+        return 0;
+    const qint64 spareNs = next - now - kFrameBudgetNs;
+    if (spareNs < 0)
+        return -1;
+    // Into the stretch, not at its start: the sample just sent is still
+    // being read by clients that may share the CPU with this process.
+    return std::min(spareNs / 2, kFrameLeadNs) / 1000;
+}
+
 void LivePlot::scheduleRepaint()
 {
-    // A frame is started right after a sample has gone through, which leaves
-    // the pipeline the longest quiet stretch before the next one; frames on a
-    // clock of their own would keep landing on the devices' sample ticks.
+    // Frames go between the devices' samples, when none is due for a while;
+    // on a clock of their own they keep landing on the sample ticks.
     const qint64 elapsed = m_sinceFrame.elapsed();
     if (elapsed >= kRepaintIntervalMs) {
-        if (!m_repaintTimer.isActive() || m_repaintTimer.interval() != 0)
-            m_repaintTimer.start(0);
+        if (m_frameQueued)
+            return;
+        const qint64 delayUs = quietDelayUs();
+        if (delayUs < 0 && elapsed < kRepaintIntervalMs + kMaxPostponeMs) {
+            if (!m_repaintTimer.isActive())
+                m_repaintTimer.start(kMaxPostponeMs + kSettleMs);
+            return;
+        }
+        m_frameQueued = true;
+        m_repaintTimer.start(int(std::max<qint64>(delayUs, 0) / 1000));
     } else if (!m_repaintTimer.isActive()) {
         // The samples before a pause still get drawn.
-        m_repaintTimer.start(int(kRepaintIntervalMs - elapsed + kSettleMs));
+        m_repaintTimer.start(int(kRepaintIntervalMs - elapsed + kMaxPostponeMs + kSettleMs));
     }
 }
 
 void LivePlot::onRepaintTimer()
 {
+    m_frameQueued = false;
     if (!m_dirty)
         return;
     if (!canBeSeen()) {
@@ -585,6 +633,7 @@ void LivePlot::showEvent(QShowEvent *event)
     QWidget::showEvent(event);
     if (m_dirty) {
         m_waitingForShow = false;
+        m_frameQueued = true;
         m_repaintTimer.start(0);
     }
 }

@@ -4,6 +4,7 @@
 
 #include <QColor>
 #include <QElapsedTimer>
+#include <QHash>
 #include <QPixmap>
 #include <QTimer>
 #include <QWidget>
@@ -17,8 +18,8 @@ namespace halhub {
 // keeps the lowest and highest value of every time slot (at most
 // 2 x maxPointsPerSecond() points a second, so short spikes survive) in a
 // fixed ring. Painting happens at most 10 times a second, only when new
-// samples came and the widget can be seen, right after a sample (so a
-// frame does not delay the next one); it draws through each pixel
+// samples came and the widget can be seen, timed between the devices'
+// samples (so a frame delays none of them); it draws through each pixel
 // column's lowest and highest point only, over a cached frame (legend, axes,
 // grid) that is redrawn only when the value axis or the size changes.
 class LivePlot final : public QWidget
@@ -126,6 +127,10 @@ private:
     // Decimates every channel and fits the value axis; true if the axis moved.
     bool refreshLines();
     bool canBeSeen() const;
+    // How long until a quiet moment between the devices' samples (-1: none
+    // soon; 0: no device is sending).
+    qint64 quietDelayUs() const;
+    void noteArrival(const QString &device);
     void scheduleRepaint();
     void onRepaintTimer();
     void invalidateFrame();
@@ -144,6 +149,7 @@ private:
     // Drawing state: what the lines were decimated for, the value axis.
     bool m_dirty = false;               // samples since the last frame
     bool m_waitingForShow = false;      // hidden with samples to show
+    bool m_frameQueued = false;         // a frame is timed for a quiet moment
     bool m_linesValid = false;
     qint64 m_linesEndUs = 0;
     int m_linesWidth = 0;
@@ -157,6 +163,14 @@ private:
     std::vector<QPointF> m_vertices;    // reused for each channel's line
     QTimer m_repaintTimer;
     QElapsedTimer m_sinceFrame;
+    // When each device's samples arrive, to start frames between them.
+    struct Arrival
+    {
+        qint64 lastNs = 0;
+        qint64 periodNs = 0;
+    };
+    QHash<QString, Arrival> m_arrivals;
+    QElapsedTimer m_clock;
     int m_paintCount = 0;
     mutable QList<QRect> m_legendRects;
 };
