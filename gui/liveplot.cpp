@@ -3,7 +3,7 @@
 #include <QLocale>
 #include <QMouseEvent>
 #include <QPainter>
-#include <QPainterPath>
+#include <QPaintEvent>
 
 #include <algorithm>
 #include <cmath>
@@ -13,11 +13,19 @@ namespace halhub {
 
 namespace {
 
-constexpr int kRepaintIntervalMs = 50;     // 20 Hz at most
+constexpr int kRepaintIntervalMs = 100;     // 10 frames a second at most
+constexpr int kMaxPostponeMs = 50;          // waiting for a quiet moment
+constexpr qint64 kFrameBudgetNs = 2500000;  // what a frame takes, with room
+constexpr qint64 kFrameLeadNs = 3000000;    // at most this far into a quiet stretch
+constexpr int kSettleMs = 20;               // after the last samples before a pause
+constexpr int kHiddenRetryMs = 500;         // while hidden or minimised
 constexpr int kLeftMargin = 64;
 constexpr int kRightMargin = 16;
 constexpr int kTopMargin = 34;
 constexpr int kBottomMargin = 28;
+// Per channel; beyond it slots widen so the window still fits (long windows
+// of fast devices), which bounds memory at 2 MiB a channel.
+constexpr size_t kMaxRingPoints = size_t(1) << 17;
 
 const QColor kPalette[] = {
     QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x5f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
@@ -40,14 +48,62 @@ double niceStep(double span, int target)
     return nice * magnitude;
 }
 
+qint64 floorDiv(qint64 a, qint64 b)
+{
+    const qint64 q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+// Integer arithmetic, so a time always lands in the same column.
+int columnFor(qint64 tUs, qint64 startUs, qint64 spanUs, int columns)
+{
+    const qint64 rel = tUs - startUs;
+    if (rel < 0)
+        return -1;
+    return int(std::min<qint64>(rel * columns / spanUs, columns - 1));
+}
+
 } // namespace
+
+void LivePlot::Ring::reset(size_t capacity)
+{
+    // Keeps the newest points that fit; only on user actions, never per sample.
+    std::vector<Point> buf(std::max<size_t>(capacity, 1));
+    const size_t keep = std::min(m_size, buf.size());
+    for (size_t i = 0; i < keep; ++i)
+        buf[i] = at(m_size - keep + i);
+    m_buf.swap(buf);
+    m_head = 0;
+    m_size = keep;
+}
+
+void LivePlot::Ring::push(const Point &p)
+{
+    if (m_size == m_buf.size()) {
+        m_buf[m_head] = p;
+        m_head = (m_head + 1) % m_buf.size();
+    } else {
+        m_buf[(m_head + m_size) % m_buf.size()] = p;
+        ++m_size;
+    }
+}
+
+void LivePlot::Ring::popFront()
+{
+    if (m_size == 0)
+        return;
+    m_head = (m_head + 1) % m_buf.size();
+    --m_size;
+}
 
 LivePlot::LivePlot(QWidget *parent) : QWidget(parent)
 {
     setAttribute(Qt::WA_OpaquePaintEvent);
-    m_repaintTimer.setInterval(kRepaintIntervalMs);
-    connect(&m_repaintTimer, &QTimer::timeout, this, &LivePlot::repaintIfDirty);
-    m_repaintTimer.start();
+    m_repaintTimer.setSingleShot(true);
+    m_repaintTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_repaintTimer, &QTimer::timeout, this, &LivePlot::onRepaintTimer);
+    m_sinceFrame.start();
+    m_clock.start();
 }
 
 void LivePlot::setDevice(const DeviceInfo &info)
@@ -55,10 +111,12 @@ void LivePlot::setDevice(const DeviceInfo &info)
     m_device = info.id;
     m_deviceName = info.name;
     m_channels.clear();
-    m_lastAcceptedUs = 0;
     m_newestUs = 0;
     for (const ChannelInfo &c : info.channels)
         addChannel(c);
+    m_hasData = false;
+    m_linesValid = false;
+    invalidateFrame();
     update();
 }
 
@@ -71,13 +129,20 @@ void LivePlot::updateChannels(const DeviceInfo &info)
 {
     if (info.id != m_device)
         return;
+    bool added = false;
     for (const ChannelInfo &c : info.channels) {
         const bool known = std::any_of(m_channels.cbegin(), m_channels.cend(),
                                        [&c](const Channel &ch) { return ch.name == c.name; });
-        if (!known)
+        if (!known && isPlottable(c.type)) {
             addChannel(c);
+            added = true;
+        }
     }
-    update();
+    if (added) {
+        m_linesValid = false;
+        invalidateFrame();
+        update();
+    }
 }
 
 void LivePlot::addChannel(const ChannelInfo &info)
@@ -88,20 +153,46 @@ void LivePlot::addChannel(const ChannelInfo &info)
     channel.name = info.name;
     channel.unit = info.unit;
     channel.color = kPalette[m_channels.size() % std::size(kPalette)];
-    m_channels.append(std::move(channel));
+    m_channels.push_back(std::move(channel));
+    resetStorage();
+}
+
+qint64 LivePlot::slotUs() const
+{
+    const qint64 windowUs = qint64(m_windowSeconds * 1e6);
+    const qint64 byRate = 1000000 / m_maxPointsPerSecond;
+    // Two points a slot must fit the ring for the whole window.
+    const qint64 byMemory = (2 * windowUs + qint64(kMaxRingPoints) - 5) / qint64(kMaxRingPoints - 4);
+    return std::max<qint64>({byRate, byMemory, 1});
+}
+
+void LivePlot::resetStorage()
+{
+    const qint64 windowUs = qint64(m_windowSeconds * 1e6);
+    const size_t capacity = std::min(kMaxRingPoints, size_t(2 * (windowUs / slotUs() + 2)));
+    for (Channel &c : m_channels) {
+        // A slot already begun belongs to the old slot width: keep it as points.
+        flushSlot(c);
+        c.ring.reset(capacity);
+        c.drawn.reserve(size_t(std::max(width(), 1)) * 2 + 4);
+    }
 }
 
 void LivePlot::setWindowSeconds(double seconds)
 {
     m_windowSeconds = std::clamp(seconds, 1.0, 600.0);
+    resetStorage();
     for (Channel &c : m_channels)
         trim(c);
+    m_linesValid = false;
+    invalidateFrame();
     update();
 }
 
 void LivePlot::setMaxPointsPerSecond(int points)
 {
     m_maxPointsPerSecond = std::clamp(points, 1, 1000);
+    resetStorage();
 }
 
 QStringList LivePlot::channelNames() const
@@ -115,8 +206,11 @@ QStringList LivePlot::channelNames() const
 int LivePlot::pointCount(const QString &channel) const
 {
     for (const Channel &c : m_channels) {
-        if (c.name == channel)
-            return int(c.points.size());
+        if (c.name == channel) {
+            int n = 0;
+            forEachPoint(c, [&n](const Point &) { ++n; });
+            return n;
+        }
     }
     return 0;
 }
@@ -136,53 +230,310 @@ void LivePlot::setChannelVisible(const QString &channel, bool visible)
         if (c.name == channel)
             c.visible = visible;
     }
+    m_linesValid = false;
+    invalidateFrame();
     update();
 }
 
 void LivePlot::addSample(const Sample &sample)
 {
-    if (sample.device != m_device || m_device.isEmpty())
+    noteArrival(sample.device);
+    if (m_device.isEmpty() || sample.device != m_device) {
+        if (m_dirty && !m_waitingForShow)
+            scheduleRepaint();
         return;
-    // Decimation: the plot cannot show more points than pixels anyway.
-    const qint64 minIntervalUs = 1000000 / m_maxPointsPerSecond;
-    if (m_lastAcceptedUs != 0 && sample.timestampUs - m_lastAcceptedUs < minIntervalUs
-        && sample.timestampUs >= m_lastAcceptedUs)
-        return;
-    m_lastAcceptedUs = sample.timestampUs;
-    m_newestUs = std::max(m_newestUs, sample.timestampUs);
-    for (const ChannelValue &v : sample.values) {
+    }
+    const qint64 windowUs = qint64(m_windowSeconds * 1e6);
+    if (m_newestUs != 0 && sample.timestampUs < m_newestUs - windowUs) {
+        // The device's clock went back further than the window: start over.
         for (Channel &c : m_channels) {
+            c.ring.clear();
+            c.slot = Slot{};
+        }
+        m_newestUs = 0;
+    }
+    m_newestUs = std::max(m_newestUs, sample.timestampUs);
+    // Values usually come in channel order: look from where the last one matched.
+    size_t next = 0;
+    for (const ChannelValue &v : sample.values) {
+        for (size_t k = 0; k < m_channels.size(); ++k) {
+            Channel &c = m_channels[(next + k) % m_channels.size()];
             if (c.name != v.channel)
                 continue;
+            next = (next + k + 1) % m_channels.size();
             bool ok = false;
             const double value = v.value.toDouble(&ok);
-            if (ok && std::isfinite(value)) {
-                c.points.push_back({sample.timestampUs, value});
-                trim(c);
-            }
+            if (ok && std::isfinite(value))
+                append(c, {sample.timestampUs, value});
             break;
         }
     }
     m_dirty = true;
+    if (!m_waitingForShow)
+        scheduleRepaint();
+}
+
+void LivePlot::append(Channel &channel, const Point &p)
+{
+    Slot &s = channel.slot;
+    const qint64 index = floorDiv(p.tUs, slotUs());
+    // A late sample joins the open slot rather than going back in the ring.
+    if (s.index >= 0 && index <= s.index) {
+        if (p.value < s.low.value)
+            s.low = p;
+        if (p.value > s.high.value)
+            s.high = p;
+        return;
+    }
+    flushSlot(channel);
+    s.index = index;
+    s.low = p;
+    s.high = p;
+    trim(channel);
+}
+
+void LivePlot::flushSlot(Channel &channel)
+{
+    Slot &s = channel.slot;
+    if (s.index < 0)
+        return;
+    const bool one = s.low.tUs == s.high.tUs && s.low.value == s.high.value;
+    if (one) {
+        channel.ring.push(s.low);
+    } else if (s.low.tUs <= s.high.tUs) {
+        channel.ring.push(s.low);
+        channel.ring.push(s.high);
+    } else {
+        channel.ring.push(s.high);
+        channel.ring.push(s.low);
+    }
+    s.index = -1;
 }
 
 void LivePlot::trim(Channel &channel)
 {
     const qint64 cutoffUs = m_newestUs - qint64(m_windowSeconds * 1e6);
     // Keep one point left of the window so the line enters from the edge.
-    while (channel.points.size() > 2 && channel.points[1].tUs < cutoffUs)
-        channel.points.pop_front();
-    const size_t cap = size_t(m_windowSeconds * m_maxPointsPerSecond) + 2;
-    while (channel.points.size() > cap)
-        channel.points.pop_front();
+    Ring &ring = channel.ring;
+    while (ring.size() >= 2 && ring.at(1).tUs < cutoffUs)
+        ring.popFront();
+    const Slot &s = channel.slot;
+    if (ring.size() == 1 && s.index >= 0 && std::min(s.low.tUs, s.high.tUs) < cutoffUs)
+        ring.popFront();
 }
 
-void LivePlot::repaintIfDirty()
+template<typename Fn>
+void LivePlot::forEachPoint(const Channel &channel, Fn fn) const
 {
-    if (!m_dirty || !isVisible())
+    for (size_t i = 0; i < channel.ring.size(); ++i)
+        fn(channel.ring.at(i));
+    const Slot &s = channel.slot;
+    if (s.index < 0)
         return;
+    if (s.low.tUs == s.high.tUs && s.low.value == s.high.value) {
+        fn(s.low);
+    } else if (s.low.tUs <= s.high.tUs) {
+        fn(s.low);
+        fn(s.high);
+    } else {
+        fn(s.high);
+        fn(s.low);
+    }
+}
+
+int LivePlot::columnOf(qint64 tUs) const
+{
+    const qint64 spanUs = qint64(m_windowSeconds * 1e6);
+    return columnFor(tUs, m_newestUs - spanUs, spanUs, int(plotArea().width()));
+}
+
+void LivePlot::decimate(const Channel &channel, std::vector<Point> &out) const
+{
+    out.clear();
+    const qint64 spanUs = qint64(m_windowSeconds * 1e6);
+    const qint64 startUs = m_newestUs - spanUs;
+    const int columns = int(plotArea().width());
+    int column = std::numeric_limits<int>::min();
+    Point low;
+    Point high;
+    const auto emitColumn = [&] {
+        if (column == std::numeric_limits<int>::min())
+            return;
+        if (low.tUs == high.tUs && low.value == high.value) {
+            out.push_back(low);
+        } else if (low.tUs <= high.tUs) {
+            out.push_back(low);
+            out.push_back(high);
+        } else {
+            out.push_back(high);
+            out.push_back(low);
+        }
+    };
+    forEachPoint(channel, [&](const Point &p) {
+        const int c = columnFor(p.tUs, startUs, spanUs, columns);
+        if (c != column) {
+            emitColumn();
+            column = c;
+            low = p;
+            high = p;
+            return;
+        }
+        if (p.value < low.value)
+            low = p;
+        if (p.value > high.value)
+            high = p;
+    });
+    emitColumn();
+}
+
+std::vector<LivePlot::Point> LivePlot::drawnPoints(const QString &channel) const
+{
+    std::vector<Point> out;
+    for (const Channel &c : m_channels) {
+        if (c.name == channel)
+            decimate(c, out);
+    }
+    return out;
+}
+
+bool LivePlot::refreshLines()
+{
+    const qint64 startUs = m_newestUs - qint64(m_windowSeconds * 1e6);
+    double lo = std::numeric_limits<double>::max();
+    double hi = std::numeric_limits<double>::lowest();
+    for (Channel &c : m_channels) {
+        if (!c.visible) {
+            c.drawn.clear();
+            continue;
+        }
+        // Each column's extremes are kept, so the axis can be fitted to these.
+        decimate(c, c.drawn);
+        for (const Point &pt : c.drawn) {
+            if (pt.tUs < startUs)
+                continue;
+            lo = std::min(lo, pt.value);
+            hi = std::max(hi, pt.value);
+        }
+    }
+    m_linesValid = true;
+    m_linesEndUs = m_newestUs;
+    m_linesWidth = width();
+
+    const bool hasData = lo <= hi;
+    double newLo = -1;
+    double newHi = 1;
+    double newStep = 0;
+    const QRectF area = plotArea();
+    const int ticks = std::max(2, int(area.height() / 50));
+    if (hasData) {
+        // The axis stays while the data fills at least half of it, so the
+        // frame (labels, grid) is not redrawn for every wiggle.
+        if (m_hasData && lo >= m_lo && hi <= m_hi && hi - lo >= 0.5 * (m_hi - m_lo)) {
+            newLo = m_lo;
+            newHi = m_hi;
+        } else {
+            if (hi - lo < 1e-9) {
+                lo -= 1;
+                hi += 1;
+            }
+            const double pad = (hi - lo) * 0.06;
+            newLo = lo - pad;
+            newHi = hi + pad;
+        }
+    }
+    newStep = niceStep(newHi - newLo, ticks);
+    const bool changed = hasData != m_hasData || newLo != m_lo || newHi != m_hi || newStep != m_yStep;
+    m_hasData = hasData;
+    m_lo = newLo;
+    m_hi = newHi;
+    m_yStep = newStep;
+    return changed;
+}
+
+bool LivePlot::canBeSeen() const
+{
+    return isVisible() && !window()->isMinimized();
+}
+
+void LivePlot::noteArrival(const QString &device)
+{
+    // Only known devices' slots are touched: no allocation after the first sample.
+    const qint64 now = m_clock.nsecsElapsed();
+    Arrival &a = m_arrivals[device];
+    if (a.lastNs != 0) {
+        const qint64 gap = now - a.lastNs;
+        a.periodNs = a.periodNs == 0 ? gap : (7 * a.periodNs + gap) / 8;
+    }
+    a.lastNs = now;
+}
+
+qint64 LivePlot::quietDelayUs() const
+{
+    const qint64 now = m_clock.nsecsElapsed();
+    qint64 next = std::numeric_limits<qint64>::max();
+    for (const Arrival &a : m_arrivals) {
+        // A device that stopped sending is not waited for.
+        if (a.periodNs > 0 && now - a.lastNs < 4 * a.periodNs)
+            next = std::min(next, a.lastNs + a.periodNs);
+    }
+    if (next == std::numeric_limits<qint64>::max())
+        return 0;
+    const qint64 spareNs = next - now - kFrameBudgetNs;
+    if (spareNs < 0)
+        return -1;
+    // Into the stretch, not at its start: the sample just sent is still
+    // being read by clients that may share the CPU with this process.
+    return std::min(spareNs / 2, kFrameLeadNs) / 1000;
+}
+
+void LivePlot::scheduleRepaint()
+{
+    // Frames go between the devices' samples, when none is due for a while;
+    // on a clock of their own they keep landing on the sample ticks.
+    const qint64 elapsed = m_sinceFrame.elapsed();
+    if (elapsed >= kRepaintIntervalMs) {
+        if (m_frameQueued)
+            return;
+        const qint64 delayUs = quietDelayUs();
+        if (delayUs < 0 && elapsed < kRepaintIntervalMs + kMaxPostponeMs) {
+            if (!m_repaintTimer.isActive())
+                m_repaintTimer.start(kMaxPostponeMs + kSettleMs);
+            return;
+        }
+        m_frameQueued = true;
+        m_repaintTimer.start(int(std::max<qint64>(delayUs, 0) / 1000));
+    } else if (!m_repaintTimer.isActive()) {
+        // The samples before a pause still get drawn.
+        m_repaintTimer.start(int(kRepaintIntervalMs - elapsed + kMaxPostponeMs + kSettleMs));
+    }
+}
+
+void LivePlot::onRepaintTimer()
+{
+    m_frameQueued = false;
+    if (!m_dirty)
+        return;
+    if (!canBeSeen()) {
+        // Samples stop scheduling frames until the plot can be seen again.
+        m_waitingForShow = true;
+        m_repaintTimer.start(kHiddenRetryMs);
+        return;
+    }
+    m_waitingForShow = false;
     m_dirty = false;
-    update();
+    m_sinceFrame.restart();
+    if (refreshLines()) {
+        invalidateFrame();
+        update();
+    } else {
+        // Only the data moved: the frame around it stays as it is.
+        update(plotArea().toAlignedRect().adjusted(-2, -2, 2, 2));
+    }
+}
+
+void LivePlot::invalidateFrame()
+{
+    m_frameValid = false;
 }
 
 QSize LivePlot::sizeHint() const
@@ -201,6 +552,19 @@ QRectF LivePlot::plotArea() const
                   std::max(10, height() - kTopMargin - kBottomMargin));
 }
 
+double LivePlot::xOf(qint64 tUs) const
+{
+    const QRectF area = plotArea();
+    const qint64 spanUs = qint64(m_windowSeconds * 1e6);
+    return area.left() + area.width() * double(tUs - (m_newestUs - spanUs)) / double(spanUs);
+}
+
+double LivePlot::yOf(double value) const
+{
+    const QRectF area = plotArea();
+    return area.bottom() - area.height() * (value - m_lo) / (m_hi - m_lo);
+}
+
 void LivePlot::layoutLegend() const
 {
     m_legendRects.clear();
@@ -217,8 +581,8 @@ void LivePlot::layoutLegend() const
 QRect LivePlot::legendRect(const QString &channel) const
 {
     layoutLegend();
-    for (int i = 0; i < m_channels.size(); ++i) {
-        if (m_channels.at(i).name == channel)
+    for (int i = 0; i < int(m_channels.size()); ++i) {
+        if (m_channels.at(size_t(i)).name == channel)
             return m_legendRects.value(i);
     }
     return {};
@@ -227,19 +591,55 @@ QRect LivePlot::legendRect(const QString &channel) const
 void LivePlot::mousePressEvent(QMouseEvent *event)
 {
     layoutLegend();
-    for (int i = 0; i < m_legendRects.size() && i < m_channels.size(); ++i) {
+    for (int i = 0; i < m_legendRects.size() && i < int(m_channels.size()); ++i) {
         if (m_legendRects.at(i).contains(event->position().toPoint())) {
-            m_channels[i].visible = !m_channels[i].visible;
-            update();
+            Channel &c = m_channels[size_t(i)];
+            setChannelVisible(c.name, !c.visible);
             return;
         }
     }
     QWidget::mousePressEvent(event);
 }
 
-void LivePlot::paintEvent(QPaintEvent *)
+void LivePlot::resizeEvent(QResizeEvent *event)
 {
-    QPainter p(this);
+    QWidget::resizeEvent(event);
+    for (Channel &c : m_channels)
+        c.drawn.reserve(size_t(std::max(width(), 1)) * 2 + 4);
+    m_vertices.reserve(size_t(std::max(width(), 1)) * 2 + 4);
+    m_linesValid = false;
+    invalidateFrame();
+}
+
+void LivePlot::changeEvent(QEvent *event)
+{
+    switch (event->type()) {
+    case QEvent::PaletteChange:
+    case QEvent::FontChange:
+    case QEvent::StyleChange:
+    case QEvent::LanguageChange:
+    case QEvent::LocaleChange:
+        invalidateFrame();
+        update();
+        break;
+    default:
+        break;
+    }
+    QWidget::changeEvent(event);
+}
+
+void LivePlot::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_dirty) {
+        m_waitingForShow = false;
+        m_frameQueued = true;
+        m_repaintTimer.start(0);
+    }
+}
+
+void LivePlot::paintFrame(QPainter &p) const
+{
     const QPalette &pal = palette();
     p.fillRect(rect(), pal.color(QPalette::Base));
     const QRectF area = plotArea();
@@ -255,8 +655,8 @@ void LivePlot::paintEvent(QPaintEvent *)
 
     // Legend: click toggles a channel.
     layoutLegend();
-    for (int i = 0; i < m_channels.size(); ++i) {
-        const Channel &c = m_channels.at(i);
+    for (int i = 0; i < int(m_channels.size()); ++i) {
+        const Channel &c = m_channels.at(size_t(i));
         const QRect r = m_legendRects.at(i);
         p.setPen(Qt::NoPen);
         p.setBrush(c.visible ? c.color : pal.color(QPalette::Mid));
@@ -266,53 +666,22 @@ void LivePlot::paintEvent(QPaintEvent *)
         p.drawText(r.adjusted(18, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, text);
     }
 
-    const qint64 endUs = m_newestUs;
-    const qint64 startUs = endUs - qint64(m_windowSeconds * 1e6);
-    double lo = std::numeric_limits<double>::max();
-    double hi = std::numeric_limits<double>::lowest();
-    for (const Channel &c : std::as_const(m_channels)) {
-        if (!c.visible)
-            continue;
-        for (const Point &pt : c.points) {
-            if (pt.tUs < startUs)
-                continue;
-            lo = std::min(lo, pt.value);
-            hi = std::max(hi, pt.value);
-        }
-    }
-    const bool hasData = lo <= hi;
-    if (!hasData) {
-        lo = -1;
-        hi = 1;
-    } else if (hi - lo < 1e-9) {
-        lo -= 1;
-        hi += 1;
-    }
-    const double pad = (hi - lo) * 0.06;
-    lo -= pad;
-    hi += pad;
-
-    const auto xOf = [&](qint64 tUs) {
-        return area.left() + area.width() * double(tUs - startUs) / double(endUs - startUs);
-    };
-    const auto yOf = [&](double v) { return area.bottom() - area.height() * (v - lo) / (hi - lo); };
-
     // Grid: values
-    const double yStep = niceStep(hi - lo, std::max(2, int(area.height() / 50)));
     const QLocale locale;
-    for (double v = std::ceil(lo / yStep) * yStep; v <= hi; v += yStep) {
+    for (double v = std::ceil(m_lo / m_yStep - 1e-9) * m_yStep; v <= m_hi + m_yStep * 1e-9;
+         v += m_yStep) {
         const double y = yOf(v);
         p.setPen(QPen(gridColor, 1));
         p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
         p.setPen(textColor);
-        const double shown = std::abs(v) < yStep * 1e-6 ? 0.0 : v;
+        const double shown = std::abs(v) < m_yStep * 1e-6 ? 0.0 : v;
         p.drawText(QRectF(0, y - fm.height() / 2.0, kLeftMargin - 8, fm.height()),
                    Qt::AlignRight | Qt::AlignVCenter, locale.toString(shown, 'g', 4));
     }
     // Grid: seconds before the newest sample
     const double xStep = niceStep(m_windowSeconds, std::max(2, int(area.width() / 90)));
     for (double s = 0; s <= m_windowSeconds + 1e-9; s += xStep) {
-        const double x = xOf(endUs - qint64(s * 1e6));
+        const double x = area.right() - area.width() * s / m_windowSeconds;
         p.setPen(QPen(gridColor, 1));
         p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
         p.setPen(textColor);
@@ -326,23 +695,58 @@ void LivePlot::paintEvent(QPaintEvent *)
     p.setBrush(Qt::NoBrush);
     p.drawRect(area);
 
-    if (!hasData) {
+    if (!m_hasData) {
         p.setPen(pal.color(QPalette::PlaceholderText));
         p.drawText(area, Qt::AlignCenter, tr("Waiting for samples from %1…").arg(m_device));
-        return;
+    }
+}
+
+void LivePlot::paintEvent(QPaintEvent *event)
+{
+    if (!m_linesValid || m_linesEndUs != m_newestUs || m_linesWidth != width()) {
+        if (refreshLines())
+            invalidateFrame();
+    }
+    if (!m_frameValid) {
+        const qreal dpr = devicePixelRatioF();
+        const QSize pixels = (QSizeF(size()) * dpr).toSize();
+        if (m_frame.size() != pixels)
+            m_frame = QPixmap(pixels);
+        m_frame.setDevicePixelRatio(dpr);
+        QPainter fp(&m_frame);
+        paintFrame(fp);
+        m_frameValid = true;
+        // A partial update found the frame stale: the rest needs it too.
+        if (!event->rect().contains(rect()))
+            update();
     }
 
+    QPainter p(this);
+    const QRect r = event->rect();
+    const qreal dpr = m_frame.devicePixelRatio();
+    p.drawPixmap(QRectF(r), m_frame, QRectF(QPointF(r.topLeft()) * dpr, QSizeF(r.size()) * dpr));
+    ++m_paintCount;
+    if (m_device.isEmpty() || !m_hasData)
+        return;
+
+    // Pens of one pixel take the rasteriser's cheap antialiased path; a
+    // vertex per column extreme keeps the work per frame bounded by the width.
+    const QRectF area = plotArea();
     p.setClipRect(area.adjusted(0, -1, 0, 1));
     p.setRenderHint(QPainter::Antialiasing, true);
-    for (const Channel &c : std::as_const(m_channels)) {
-        if (!c.visible || c.points.empty())
+    for (const Channel &c : m_channels) {
+        if (!c.visible || c.drawn.empty())
             continue;
-        QPolygonF line;
-        line.reserve(qsizetype(c.points.size()));
-        for (const Point &pt : c.points)
-            line.append(QPointF(xOf(pt.tUs), yOf(pt.value)));
-        p.setPen(QPen(c.color, 1.6));
-        p.drawPolyline(line);
+        m_vertices.clear();
+        for (const Point &pt : c.drawn)
+            m_vertices.emplace_back(xOf(pt.tUs), yOf(pt.value));
+        p.setPen(QPen(c.color, 1));
+        p.drawPolyline(m_vertices.data(), int(m_vertices.size()));
+        // A second pass half a pixel off reads like a 1.5 px line at a
+        // fraction of what a wide antialiased pen costs to stroke.
+        p.translate(0.5, 0.5);
+        p.drawPolyline(m_vertices.data(), int(m_vertices.size()));
+        p.translate(-0.5, -0.5);
     }
 }
 
