@@ -12,7 +12,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QHostAddress>
 #include <QSerialPortInfo>
 #include <QTextStream>
 #include <QTimer>
@@ -29,14 +28,6 @@ using namespace halhub;
 namespace {
 
 constexpr int kExitConfigError = 2;
-
-bool isLoopback(const QString &host)
-{
-    if (host == QLatin1String("localhost"))
-        return true;
-    const QHostAddress address(host);
-    return !address.isNull() && address.isLoopback();
-}
 
 bool wantsHeadless(int argc, char *argv[])
 {
@@ -168,7 +159,7 @@ int main(int argc, char *argv[])
         }
         config.server.port = quint16(port);
     }
-    if (!config.auth.required && !isLoopback(config.server.host)) {
+    if (!config.auth.required && !isLoopbackHost(config.server.host)) {
         if (!parser.isSet(insecureOption)) {
             err << "halhub: refusing to listen on " << config.server.host
                 << " without authentication; configure auth.required or pass --insecure"

@@ -129,6 +129,8 @@ QString EventLogModel::eventText(const Entry &entry) const
         return tr("Command finished");
     if (e == QLatin1String("command_failed"))
         return tr("Command failed");
+    if (e == QLatin1String("command_audit"))
+        return tr("Command (audit)");
     return e;
 }
 

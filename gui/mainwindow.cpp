@@ -8,6 +8,7 @@
 #include "liveplot.h"
 #include "streamtablemodel.h"
 
+#include "auth/auditlog.h"
 #include "commands/commandrouter.h"
 #include "halmanager.h"
 #include "server/server.h"
@@ -94,6 +95,8 @@ MainWindow::MainWindow(Server *server, HalManager *hal, QWidget *parent)
         connect(server, &Server::clientDisconnected, this, &MainWindow::onClientDisconnected);
         if (CommandRouter *router = server->router())
             connect(router, &CommandRouter::resultReady, this, &MainWindow::onCommandResult);
+        if (AuditLog *audit = server->auditLog())
+            connect(audit, &AuditLog::recorded, this, &MainWindow::onAuditRecord);
         setWindowTitle(tr("halhub monitor – %1").arg(server->url().toString()));
     }
     connect(m_streams, &StreamTableModel::streamOpened, this, &MainWindow::onStreamOpened);
@@ -443,6 +446,16 @@ void MainWindow::createStatusBar()
     connect(m_urlButton, &QToolButton::clicked, this, &MainWindow::copyUrl);
     statusBar()->addWidget(m_urlButton);
 
+    if (m_server && m_server->isInsecure()) {
+        auto *warning = new QLabel(tr("NO AUTHENTICATION: anyone who can reach this port can "
+                                      "command the instruments (--insecure)"),
+                                   this);
+        warning->setObjectName(QStringLiteral("insecureWarning"));
+        warning->setStyleSheet(QStringLiteral(
+            "QLabel { background: #c62828; color: white; font-weight: bold; padding: 2px 8px; }"));
+        statusBar()->addWidget(warning);
+    }
+
     m_clientsLabel = new QLabel(this);
     m_clientsLabel->setObjectName(QStringLiteral("clientsLabel"));
     m_rateLabel = new QLabel(this);
@@ -633,6 +646,21 @@ void MainWindow::onCommandResult(const CommandResult &result, const QList<Comman
     logEvent(ok ? QStringLiteral("command_finished") : QStringLiteral("command_failed"),
              result.device, {}, details,
              int(ok ? EventLogModel::Severity::Info : EventLogModel::Severity::Error));
+}
+
+void MainWindow::onAuditRecord(const QVariantMap &record)
+{
+    const QString status = record.value(QStringLiteral("status")).toString();
+    const QString user = record.value(QStringLiteral("user")).toString();
+    const QString address = record.value(QStringLiteral("address")).toString();
+    const bool finished = status == QLatin1String("ok") || status == QLatin1String("duplicate");
+    const bool failed = status == QLatin1String("error") || status == QLatin1String("timeout");
+    const int severity = int(finished ? EventLogModel::Severity::Info
+                             : failed ? EventLogModel::Severity::Error
+                                      : EventLogModel::Severity::Warning);
+    logEvent(QStringLiteral("command_audit"), record.value(QStringLiteral("device")).toString(),
+             user.isEmpty() ? address : QStringLiteral("%1 (%2)").arg(user, address),
+             tr("%1: %2").arg(record.value(QStringLiteral("command")).toString(), status), severity);
 }
 
 void MainWindow::logEvent(const QString &event, const QString &device, const QString &client,

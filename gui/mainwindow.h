@@ -99,6 +99,7 @@ private:
     void onStreamOpened(const StreamStats &stream);
     void onStreamClosed(const StreamStats &stream);
     void onFramesDropped(const StreamStats &stream, quint64 dropped);
+    void onAuditRecord(const QVariantMap &record);
     void logEvent(const QString &event, const QString &device, const QString &client,
                   const QString &details, int severity);
     void exportEventsInteractive();

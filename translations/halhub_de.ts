@@ -220,6 +220,10 @@
         <translation>Client getrennt</translation>
     </message>
     <message>
+        <source>Command (audit)</source>
+        <translation>Befehl (Protokoll)</translation>
+    </message>
+    <message>
         <location filename="../gui/eventlogmodel.cpp" line="129"/>
         <source>Command finished</source>
         <translation>Befehl ausgeführt</translation>
@@ -363,6 +367,14 @@
 </context>
 <context>
     <name>halhub::MainWindow</name>
+    <message>
+        <source>NO AUTHENTICATION: anyone who can reach this port can command the instruments (--insecure)</source>
+        <translation>KEINE AUTHENTIFIZIERUNG: Jeder, der diesen Port erreicht, kann die Instrumente steuern (--insecure)</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
     <message numerus="yes">
         <location filename="../gui/mainwindow.cpp" line="60"/>
         <source>%n day(s) %1</source>

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <QHostAddress>
+
 #include "net/handshake.h"
 
 #include <QDir>
@@ -589,6 +591,14 @@ std::optional<Config> parseConfig(const QByteArray &json, const QString &file,
         || !checker.devices(root, knownPlugins, &config.devices))
         return std::nullopt;
     return config;
+}
+
+bool isLoopbackHost(const QString &host)
+{
+    if (host == QLatin1String("localhost"))
+        return true;
+    const QHostAddress address(host);
+    return !address.isNull() && address.isLoopback();
 }
 
 } // namespace halhub

@@ -84,6 +84,10 @@ struct Config
     void addSimulated(int count);
 };
 
+// Whether a listen address only accepts this machine: "localhost" or a
+// loopback IP. Without auth, halhub refuses any other without --insecure.
+bool isLoopbackHost(const QString &host);
+
 struct ConfigError
 {
     QString file;

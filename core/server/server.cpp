@@ -395,6 +395,11 @@ void Server::shutdown()
     });
 }
 
+bool Server::isInsecure() const
+{
+    return !m_config.auth.required && !isLoopbackHost(m_config.server.host);
+}
+
 int Server::clientCount() const
 {
     return int(m_connections.size());

@@ -73,6 +73,8 @@ public:
     // server_shutdown and a 1001 close; shutdownComplete follows within 1 s.
     void shutdown();
     bool isShuttingDown() const { return m_shuttingDown; }
+    // Listening beyond this machine without authentication (--insecure).
+    bool isInsecure() const;
 
     // Observation (for the GUI, metrics and tests).
     int clientCount() const;

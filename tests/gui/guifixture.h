@@ -15,6 +15,7 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <functional>
 #include <memory>
 
 namespace halhub::test {
@@ -44,7 +45,8 @@ struct RunningServer
     HalManager hal;
     std::unique_ptr<Server> server;
 
-    bool start(const QList<DeviceConfig> &devices = {simConfig(QStringLiteral("sim0"))})
+    bool start(const QList<DeviceConfig> &devices = {simConfig(QStringLiteral("sim0"))},
+               const std::function<void(Config &)> &adjust = {})
     {
         if (hal.discoverPlugins({QStringLiteral(HALHUB_PLUGIN_DIR)}) == 0) {
             qWarning() << "no device plugins in" << HALHUB_PLUGIN_DIR << hal.loadErrors();
@@ -58,6 +60,8 @@ struct RunningServer
         Config config = Config::defaults();
         config.devices = devices;
         config.server.port = 0;
+        if (adjust)
+            adjust(config);
         server = std::make_unique<Server>(config, &hal);
         if (!server->start(&error)) {
             qWarning() << "server did not start:" << error;

@@ -35,6 +35,8 @@ private Q_SLOTS:
     void statusBarShowsTheServer();
     void plotFollowsTheChosenDevice();
     void exportSavesWhatTheFilterShows();
+    void auditRecordsReachTheEventLog();
+    void insecureListeningIsShownLoudly();
 
 private:
     static QStringList eventNames(const EventLogModel *events)
@@ -250,6 +252,53 @@ void tst_MainWindow::exportSavesWhatTheFilterShows()
     const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
     QCOMPARE(lines.size(), 1);
     QVERIFY(lines.first().contains("\"psu1\""));
+}
+
+void tst_MainWindow::auditRecordsReachTheEventLog()
+{
+    QTemporaryDir dir;
+    const QString auditFile = dir.filePath(QStringLiteral("audit.jsonl"));
+    RunningServer audited;
+    QVERIFY(audited.start({simConfig(QStringLiteral("sim0"))},
+                          [&](Config &c) { c.auth.auditLog = auditFile; }));
+    MainWindow window(audited.server.get(), &audited.hal);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    Client client(audited.server->url());
+    QTRY_VERIFY(client.isOpen());
+    client.send({{QStringLiteral("type"), QStringLiteral("command")}, {QStringLiteral("id"), 1},
+                 {QStringLiteral("device"), QStringLiteral("sim0")},
+                 {QStringLiteral("command"), QStringLiteral("fail")}});
+    // The operator sees the command, who sent it and how it ended.
+    QTRY_VERIFY(eventNames(window.eventModel()).contains(QStringLiteral("command_audit")));
+    const EventLogModel *events = window.eventModel();
+    const int row = eventNames(events).indexOf(QStringLiteral("command_audit"));
+    QCOMPARE(events->index(row, EventLogModel::EventColumn).data().toString(),
+             EventLogModel::tr("Command (audit)"));
+    QVERIFY(events->index(row, EventLogModel::DetailsColumn).data().toString().contains(
+        QStringLiteral("fail: error")));
+    QCOMPARE(events->index(row, 0).data(EventLogModel::SeverityRole).toInt(),
+             int(EventLogModel::Severity::Error));
+}
+
+void tst_MainWindow::insecureListeningIsShownLoudly()
+{
+    // Not started: the window only needs to know where it would listen.
+    Config open = Config::defaults();
+    open.server.host = QStringLiteral("0.0.0.0");
+    Server exposed(open, &m_running.hal);
+    MainWindow window(&exposed, &m_running.hal);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto *warning = window.findChild<QLabel *>(QStringLiteral("insecureWarning"));
+    QVERIFY(warning);
+    QVERIFY(warning->isVisible());
+    QVERIFY(warning->text().contains(QStringLiteral("--insecure")));
+
+    // On loopback there is nothing to warn about.
+    MainWindow safe(m_running.server.get(), &m_running.hal);
+    QVERIFY(!safe.findChild<QLabel *>(QStringLiteral("insecureWarning")));
 }
 
 QTEST_MAIN(tst_MainWindow)

@@ -93,6 +93,12 @@ void tst_App::badConfigExitsWithCode2_data()
     QTest::addRow("plugin rejects a setting")
         << QByteArray(R"({"devices": [{"id": "s", "plugin": "sim", "rate_hz": 5000}]})")
         << QStringLiteral("rate_hz");
+    QTest::addRow("missing TLS certificate")
+        << QByteArray(R"({"server": {"tls": {"cert": "nowhere.pem", "key": "nowhere.key"}}})")
+        << QStringLiteral("nowhere.pem");
+    QTest::addRow("auth without a readable key")
+        << QByteArray(R"({"auth": {"required": true, "jwt_public_key_file": "absent.pem"}})")
+        << QStringLiteral("absent.pem");
 }
 
 void tst_App::badConfigExitsWithCode2()
