@@ -55,15 +55,7 @@ ClientConnection::ClientConnection(QWebSocket *socket, const ConnectionLimits &l
     connect(m_socket, &QWebSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
     connect(m_socket, &QWebSocket::disconnected, this, &ClientConnection::onDisconnected);
 
-    // One precise watchdog tick, at most a second apart and dividing the
-    // heartbeat exactly, checks the stale-peer and slow-consumer deadlines;
-    // every m_ticksPerPing-th tick sends the ping, so pings keep their
-    // interval however the ticks jitter.
-    m_ticksPerPing = qMax(1, (m_limits.heartbeatMs + 999) / 1000);
-    m_heartbeat.setTimerType(Qt::PreciseTimer);
-    m_heartbeat.setInterval(qMax(1, m_limits.heartbeatMs / m_ticksPerPing));
-    connect(&m_heartbeat, &QTimer::timeout, this, &ClientConnection::onHeartbeat);
-    m_heartbeat.start();
+    m_ticksPerPing = ticksPerHeartbeat(m_limits.heartbeatMs);
 
     m_authDeadline.setSingleShot(true);
     connect(&m_authDeadline, &QTimer::timeout, this, [this] {
@@ -138,7 +130,6 @@ void ClientConnection::closeWith(int code, const QString &reason)
     if (m_closing)
         return;
     m_closing = true;
-    m_heartbeat.stop();
     qCInfo(lcNet) << "closing connection" << m_id << "from" << m_peer.toString() << "with"
                   << code << reason;
     m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
@@ -279,8 +270,20 @@ void ClientConnection::checkBackpressure()
     }
 }
 
-void ClientConnection::onHeartbeat()
+int ClientConnection::ticksPerHeartbeat(int heartbeatMs)
 {
+    return qMax(1, (heartbeatMs + 999) / 1000);
+}
+
+int ClientConnection::watchdogIntervalMs(int heartbeatMs)
+{
+    return qMax(1, heartbeatMs / ticksPerHeartbeat(heartbeatMs));
+}
+
+void ClientConnection::watchdogTick()
+{
+    if (m_closing)
+        return;
     const qint64 now = m_clock.elapsed();
     if (now - m_lastFrameMs > 3LL * m_limits.heartbeatMs) {
         closeWith(closecode::kTimeout, QStringLiteral("no frame for 3 heartbeats"));
@@ -300,7 +303,6 @@ void ClientConnection::onDisconnected()
         return;
     m_closedEmitted = true;
     m_closing = true;
-    m_heartbeat.stop();
     Q_EMIT closed();
 }
 

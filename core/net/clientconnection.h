@@ -97,6 +97,14 @@ public:
                    qint64 retryAfterMs = -1);
     void closeWith(int code, const QString &reason);
 
+    // The owner calls this every watchdogIntervalMs() (one timer for all
+    // connections): it checks the stale-peer and slow-consumer deadlines, and
+    // every ticksPerHeartbeat()-th call sends the ping, so pings keep their
+    // interval exactly. The interval divides the heartbeat and is at most 1 s.
+    void watchdogTick();
+    static int ticksPerHeartbeat(int heartbeatMs);
+    static int watchdogIntervalMs(int heartbeatMs);
+
     // Counters for metrics and the GUI.
     qint64 messagesIn() const { return m_messagesIn; }
     qint64 messagesOut() const { return m_messagesOut; }
@@ -116,7 +124,6 @@ private:
     bool admit();
     void onBytesWritten();
     void checkBackpressure();
-    void onHeartbeat();
     void onDisconnected();
     void write(const EncodedFrame &frame);
     void onAuthExpired();
@@ -136,7 +143,6 @@ private:
     TokenBucket *m_userBucket = nullptr;
     QElapsedTimer m_clock;
 
-    QTimer m_heartbeat;
     qint64 m_lastFrameMs = 0;
     int m_ticksPerPing = 1;
     quint64 m_ticks = 0;

@@ -70,6 +70,16 @@ Server::Server(const Config &config, DeviceBus *bus, QObject *parent)
     connect(bus, &DeviceBus::deviceRemoved, this, &Server::onDeviceRemoved);
     connect(bus, &DeviceBus::deviceError, this, &Server::onDeviceError);
 
+    // One watchdog for every connection: a timer each would cost the event
+    // loop dearly with thousands of clients.
+    m_watchdog.setTimerType(Qt::PreciseTimer);
+    m_watchdog.setInterval(ClientConnection::watchdogIntervalMs(config.server.heartbeatMs));
+    connect(&m_watchdog, &QTimer::timeout, this, [this] {
+        for (ClientConnection *connection : openConnections())
+            connection->watchdogTick();
+    });
+    m_watchdog.start();
+
     m_errorFlush.setInterval(int(kDeviceErrorIntervalMs / 4));
     connect(&m_errorFlush, &QTimer::timeout, this, &Server::flushDeviceErrors);
 }

@@ -156,6 +156,7 @@ private:
     };
     QHash<QString, ErrorThrottle> m_deviceErrors;
     QTimer m_errorFlush;
+    QTimer m_watchdog;
 
     bool m_shuttingDown = false;
     bool m_prepared = false;
