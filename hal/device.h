@@ -26,7 +26,7 @@ public:
     ~Device() override = default;
 
     virtual DeviceInfo info() const = 0;
-    virtual DeviceState state() const = 0;
+    DeviceState state() const { return m_state; }
 
     virtual void open() = 0;
     virtual void close() = 0;
@@ -43,6 +43,19 @@ Q_SIGNALS:
     void errorOccurred(const QString &message);
     void infoChanged();
     void commandFinished(quint64 ticket, const halhub::CommandOutcome &outcome);
+
+protected:
+    // Records a transition and emits stateChanged; no signal when unchanged.
+    void setState(DeviceState state)
+    {
+        if (m_state == state)
+            return;
+        m_state = state;
+        Q_EMIT stateChanged(state);
+    }
+
+private:
+    DeviceState m_state = DeviceState::Connecting;
 };
 
 } // namespace halhub

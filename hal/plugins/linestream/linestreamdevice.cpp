@@ -59,7 +59,7 @@ DeviceInfo LinestreamDevice::info() const
     info.plugin = QStringLiteral("linestream");
     info.name = m_name;
     info.port = m_line->portPath();
-    info.state = m_state;
+    info.state = state();
     info.channels = m_channels;
     info.dynamicChannels = true;
     info.anyCommand = m_allowedCommands.isEmpty();
@@ -81,14 +81,6 @@ void LinestreamDevice::close()
     m_waiting.reset();
     m_line->close();
     setState(DeviceState::Disconnected);
-}
-
-void LinestreamDevice::setState(DeviceState state)
-{
-    if (m_state == state)
-        return;
-    m_state = state;
-    Q_EMIT stateChanged(state);
 }
 
 void LinestreamDevice::onLine(const QByteArray &bytes)
@@ -203,7 +195,7 @@ void LinestreamDevice::startCommand(quint64 ticket, const QString &command,
             out += QLatin1Char(' ') + text;
         }
     }
-    if (m_state != DeviceState::Connected || !m_line->write(out.toUtf8() + '\n')) {
+    if (state() != DeviceState::Connected || !m_line->write(out.toUtf8() + '\n')) {
         Q_EMIT commandFinished(ticket, unavailable());
         return;
     }

@@ -26,7 +26,6 @@ public:
     ~LinestreamDevice() override;
 
     DeviceInfo info() const override;
-    DeviceState state() const override { return m_state; }
 
     void open() override;
     void close() override;
@@ -36,7 +35,6 @@ public:
     void abortCommand(quint64 ticket) override;
 
 private:
-    void setState(DeviceState state);
     void onLine(const QByteArray &line);
     bool handleAnswer(const QString &line);
     void handleSample(const QString &line, bool repaired);
@@ -46,7 +44,6 @@ private:
     QString m_name;
     QStringList m_allowedCommands;      // empty: any plain name
     SerialLine *m_line = nullptr;
-    DeviceState m_state = DeviceState::Connecting;
     QList<ChannelInfo> m_channels;
     QHash<QString, ChannelType> m_channelTypes;
     std::optional<quint64> m_waiting;   // the command whose OK/ERR is due

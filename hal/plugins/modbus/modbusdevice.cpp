@@ -72,7 +72,7 @@ DeviceInfo ModbusDevice::info() const
     info.plugin = QStringLiteral("modbus");
     info.name = m_name;
     info.port = m_path.isEmpty() ? m_settings.port : m_path;
-    info.state = m_state;
+    info.state = state();
     info.rateHz = m_pollHz;
     for (const ModbusChannel &c : m_channels)
         info.channels << ChannelInfo{c.name, QString(), c.channelType()};
@@ -116,14 +116,6 @@ void ModbusDevice::close()
         m_client = nullptr;
     }
     setState(DeviceState::Disconnected);
-}
-
-void ModbusDevice::setState(DeviceState state)
-{
-    if (m_state == state)
-        return;
-    m_state = state;
-    Q_EMIT stateChanged(state);
 }
 
 void ModbusDevice::attemptOpen()
@@ -196,7 +188,7 @@ void ModbusDevice::checkPresence()
 
 void ModbusDevice::lose(const QString &reason)
 {
-    if (m_state != DeviceState::Connected || !m_client)
+    if (state() != DeviceState::Connected || !m_client)
         return;
     qCInfo(lcSerial).noquote() << "lost" << m_path << ":" << reason;
     QModbusRtuSerialClient *client = std::exchange(m_client, nullptr);
@@ -222,7 +214,7 @@ void ModbusDevice::lose(const QString &reason)
 
 void ModbusDevice::onPollTick()
 {
-    if (m_state != DeviceState::Connected || m_reads.isEmpty() || m_cycleRead >= 0)
+    if (state() != DeviceState::Connected || m_reads.isEmpty() || m_cycleRead >= 0)
         return;
     m_cycleRead = 0;
     m_cycleSample = Sample();
@@ -246,7 +238,7 @@ bool ModbusDevice::track(QModbusReply *reply)
 
 void ModbusDevice::pump()
 {
-    if (m_inFlight || !m_client || m_state != DeviceState::Connected)
+    if (m_inFlight || !m_client || state() != DeviceState::Connected)
         return;
     if (!m_queued.isEmpty()) {
         const Write write = m_queued.takeFirst();
@@ -356,7 +348,7 @@ void ModbusDevice::startCommand(quint64 ticket, const QString &command, const QV
                                                QStringLiteral("no command \"%1\"").arg(command)));
         return;
     }
-    if (m_state != DeviceState::Connected) {
+    if (state() != DeviceState::Connected) {
         Q_EMIT commandFinished(ticket, unavailable());
         return;
     }

@@ -31,7 +31,6 @@ public:
     ~ModbusDevice() override;
 
     DeviceInfo info() const override;
-    DeviceState state() const override { return m_state; }
 
     void open() override;
     void close() override;
@@ -49,7 +48,6 @@ private:
         QModbusDataUnit unit;
     };
 
-    void setState(DeviceState state);
     void attemptOpen();
     void onClientError();
     void checkPresence();
@@ -70,7 +68,6 @@ private:
     QList<ModbusRead> m_reads;
 
     QModbusRtuSerialClient *m_client = nullptr;
-    DeviceState m_state = DeviceState::Connecting;
     QString m_path;                     // the tty, symlinks resolved
     QString m_openedPath;               // as opened
     ReconnectBackoff m_backoff;

@@ -83,7 +83,7 @@ DeviceInfo ScpiDevice::info() const
     info.plugin = QStringLiteral("scpi");
     info.name = m_name;
     info.port = m_line->portPath();
-    info.state = m_state;
+    info.state = state();
     info.rateHz = m_pollHz;
     for (const auto &channel : m_channels)
         info.channels << ChannelInfo{channel.first, QString(), ChannelType::Float};
@@ -131,14 +131,6 @@ void ScpiDevice::close()
     setState(DeviceState::Disconnected);
 }
 
-void ScpiDevice::setState(DeviceState state)
-{
-    if (m_state == state)
-        return;
-    m_state = state;
-    Q_EMIT stateChanged(state);
-}
-
 void ScpiDevice::onOpened()
 {
     setState(DeviceState::Connected);
@@ -172,7 +164,7 @@ void ScpiDevice::abandonAll(const CommandOutcome &outcome)
 
 void ScpiDevice::onPollTick()
 {
-    if (m_state != DeviceState::Connected || m_channels.isEmpty())
+    if (state() != DeviceState::Connected || m_channels.isEmpty())
         return;
     if (m_cycleIndex >= 0) {
         ++m_skippedPolls;
@@ -187,7 +179,7 @@ void ScpiDevice::onPollTick()
 void ScpiDevice::pump()
 {
     // Loops rather than recursing: writes that expect no reply finish at once.
-    while (!m_inFlight && !m_ghost && m_state == DeviceState::Connected) {
+    while (!m_inFlight && !m_ghost && state() == DeviceState::Connected) {
         if (!m_queuedCommands.isEmpty()) {
             send(m_queuedCommands.takeFirst());
             continue;
@@ -313,7 +305,7 @@ void ScpiDevice::startCommand(quint64 ticket, const QString &command, const QVar
                                                QStringLiteral("no command \"%1\"").arg(command)));
         return;
     }
-    if (m_state != DeviceState::Connected) {
+    if (state() != DeviceState::Connected) {
         Q_EMIT commandFinished(ticket, unavailable());
         return;
     }

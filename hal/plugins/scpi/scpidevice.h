@@ -29,7 +29,6 @@ public:
     ~ScpiDevice() override;
 
     DeviceInfo info() const override;
-    DeviceState state() const override { return m_state; }
 
     void open() override;
     void close() override;
@@ -50,7 +49,6 @@ private:
         quint64 ticket = 0;
     };
 
-    void setState(DeviceState state);
     void onOpened();
     void onLost();
     void onPollTick();
@@ -68,7 +66,6 @@ private:
     QList<QPair<QString, QByteArray>> m_channels;   // name, query, in config order
     QMap<QString, QString> m_templates;
     SerialLine *m_line = nullptr;
-    DeviceState m_state = DeviceState::Connecting;
 
     QTimer m_pollTimer;
     QTimer m_replyTimer;

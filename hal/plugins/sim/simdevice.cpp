@@ -110,7 +110,7 @@ DeviceInfo SimDevice::info() const
     info.id = m_id;
     info.plugin = QStringLiteral("sim");
     info.name = m_name;
-    info.state = m_state;
+    info.state = state();
     info.rateHz = m_rateHz;
     for (const QString &name : {kSine, kRamp, kNoise, kStep})
         info.channels << ChannelInfo{name, QString(), ChannelType::Float};
@@ -118,14 +118,9 @@ DeviceInfo SimDevice::info() const
     return info;
 }
 
-DeviceState SimDevice::state() const
-{
-    return m_state;
-}
-
 void SimDevice::open()
 {
-    if (m_state != DeviceState::Connecting)
+    if (state() != DeviceState::Connecting)
         return;
     m_startEpochUs = nowEpochUs();
     m_clock.start();
@@ -143,14 +138,6 @@ void SimDevice::close()
     for (quint64 ticket : tickets)
         abortCommand(ticket);
     setState(DeviceState::Disconnected);
-}
-
-void SimDevice::setState(DeviceState state)
-{
-    if (m_state == state)
-        return;
-    m_state = state;
-    Q_EMIT stateChanged(state);
 }
 
 void SimDevice::startSampling()
@@ -185,21 +172,21 @@ qint64 SimDevice::dueCount() const
 
 void SimDevice::produceDueSamples()
 {
-    if (m_state != DeviceState::Connected)
+    if (state() != DeviceState::Connected)
         return;
     const qint64 due = dueCount();
     if (due - m_nextIndex > MaxCatchUp)
         m_nextIndex = due - MaxCatchUp;
     // Same clock as the grid, so a stamp is never before its grid time.
     const qint64 nowUs = m_startEpochUs + m_clock.nsecsElapsed() / 1000;
-    while (m_nextIndex < due && m_state == DeviceState::Connected) {
+    while (m_nextIndex < due && state() == DeviceState::Connected) {
         ++m_nextIndex;
         // Samples made up after a late wake-up are all made now; a
         // microsecond apart they stay distinct and in order.
         m_lastStampUs = std::max(nowUs, m_lastStampUs + 1);
         Q_EMIT sampleReady(makeSample(m_lastStampUs));
     }
-    if (m_state == DeviceState::Connected)
+    if (state() == DeviceState::Connected)
         scheduleNextSample();
 }
 
@@ -238,7 +225,7 @@ Sample SimDevice::makeSample(qint64 timestampUs)
 
 void SimDevice::startCommand(quint64 ticket, const QString &command, const QVariantMap &params)
 {
-    if (m_state != DeviceState::Connected) {
+    if (state() != DeviceState::Connected) {
         answerLater(ticket, 0, [this, ticket]() {
             finish(ticket, CommandOutcome::error(QStringLiteral("device_unavailable"),
                                                  QStringLiteral("device is not connected")));
@@ -322,7 +309,7 @@ void SimDevice::finish(quint64 ticket, const CommandOutcome &outcome)
 
 void SimDevice::unplug(int awayMs)
 {
-    if (m_state != DeviceState::Connected)
+    if (state() != DeviceState::Connected)
         return;
     stopSampling();
     setState(DeviceState::Disconnected);

@@ -33,7 +33,6 @@ public:
     ~SimDevice() override;
 
     DeviceInfo info() const override;
-    DeviceState state() const override;
 
     void open() override;
     void close() override;
@@ -43,7 +42,6 @@ public:
     void abortCommand(quint64 ticket) override;
 
 private:
-    void setState(DeviceState state);
     void startSampling();
     void stopSampling();
     void produceDueSamples();
@@ -62,7 +60,6 @@ private:
     QString m_id;
     QString m_name;
     double m_rateHz = DefaultRateHz;
-    DeviceState m_state = DeviceState::Connecting;
 
     QTimer m_sampleTimer;
     QTimer m_reconnectTimer;
