@@ -47,6 +47,10 @@ QStringList SerialSettings::configKeys()
 
 QString SerialSettings::check(const QVariantMap &config)
 {
+    // Every serial device may carry a display name.
+    const auto name = config.constFind(QStringLiteral("name"));
+    if (name != config.constEnd() && !name->isNull() && name->typeId() != QMetaType::QString)
+        return QStringLiteral("name: expected a string");
     const QVariant port = config.value(QStringLiteral("port"));
     const QVariant match = config.value(QStringLiteral("match"));
     if (!port.isNull() && !match.isNull())

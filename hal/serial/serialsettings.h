@@ -35,6 +35,7 @@ struct SerialSettings
     // The config keys this struct reads, for plugin metadata and checks.
     static QStringList configKeys();
 
+    // Checks the keys every serial device shares (the line and `name`).
     // Empty when fine, else what is wrong, naming the key.
     static QString check(const QVariantMap &config);
     // For a checked entry.

@@ -11,9 +11,6 @@ QString LinestreamPlugin::checkConfig(const QVariantMap &config) const
     const QString serial = SerialSettings::check(config);
     if (!serial.isEmpty())
         return serial;
-    const auto name = config.constFind(QStringLiteral("name"));
-    if (name != config.constEnd() && name->typeId() != QMetaType::QString)
-        return QStringLiteral("name: expected a string");
     const auto commands = config.constFind(QStringLiteral("commands"));
     if (commands != config.constEnd() && !commands->isNull()) {
         if (commands->typeId() != QMetaType::QVariantList)

@@ -13,9 +13,6 @@ QString ModbusPlugin::checkConfig(const QVariantMap &config) const
     const QString serial = SerialSettings::check(config);
     if (!serial.isEmpty())
         return serial;
-    const auto name = config.constFind(QStringLiteral("name"));
-    if (name != config.constEnd() && name->typeId() != QMetaType::QString)
-        return QStringLiteral("name: expected a string");
     const QVariant unit = config.value(QStringLiteral("unit"));
     if (!unit.isNull()) {
         const double u = unit.toDouble();

@@ -32,9 +32,6 @@ QString ScpiPlugin::checkConfig(const QVariantMap &config) const
     const QString serial = SerialSettings::check(config);
     if (!serial.isEmpty())
         return serial;
-    const auto name = config.constFind(QStringLiteral("name"));
-    if (name != config.constEnd() && name->typeId() != QMetaType::QString)
-        return QStringLiteral("name: expected a string");
     const QVariant poll = config.value(QStringLiteral("poll_hz"));
     if (!poll.isNull() && (!isNumber(poll) || poll.toDouble() <= 0
                            || poll.toDouble() > ScpiDevice::MaxPollHz))
