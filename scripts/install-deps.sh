@@ -9,7 +9,7 @@ packages=(
     qt6-serialbus-dev qt6-httpserver-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
     libxkbcommon-dev libgl-dev libmsgpack-cxx-dev zlib1g-dev
-    socat xvfb python3-pymodbus python3-msgpack
+    socat xvfb python3-pymodbus python3-serial-asyncio python3-msgpack
     libjwt-dev openssl clang libclang-rt-14-dev
 )
 

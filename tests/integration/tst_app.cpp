@@ -1,8 +1,9 @@
 // The halhub executable as an operator runs it: command line, config errors,
-// default devices, and a clean shutdown on SIGTERM.
+// default devices, reloading devices on SIGHUP, and a clean shutdown on SIGTERM.
 
 #include "testclient.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -50,6 +51,32 @@ bool startHalhub(QProcess &process, const QStringList &args, QUrl *url)
     return false;
 }
 
+bool writeFile(const QString &path, const QByteArray &content)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    return f.write(content) == content.size();
+}
+
+QStringList deviceIds(TestClient &client)
+{
+    QStringList ids;
+    const QVariantList devices = client.request({{QStringLiteral("type"), QStringLiteral("list_devices")}})
+                                         .value(QStringLiteral("devices")).toList();
+    for (const QVariant &d : devices)
+        ids.append(d.toMap().value(QStringLiteral("id")).toString());
+    ids.sort();
+    return ids;
+}
+
+bool isEvent(const QVariantMap &m, const QString &event, const QString &device = QString())
+{
+    return m.value(QStringLiteral("type")) == QLatin1String("event")
+           && m.value(QStringLiteral("event")) == event
+           && (device.isEmpty() || m.value(QStringLiteral("device")) == device);
+}
+
 } // namespace
 
 class tst_App : public QObject
@@ -62,6 +89,7 @@ private Q_SLOTS:
     void badConfigExitsWithCode2();
     void refusesNonLoopbackWithoutAuth();
     void defaultDevicesAndSigtermShutdown();
+    void sighupReloadsDevices();
 };
 
 void tst_App::versionAndHelp()
@@ -169,6 +197,142 @@ void tst_App::defaultDevicesAndSigtermShutdown()
     QVERIFY2(p.exitStatus() == QProcess::NormalExit, p.readAllStandardError().constData());
     QCOMPARE(p.exitCode(), 0);
     QVERIFY(t.elapsed() < 5000);
+}
+
+void tst_App::sighupReloadsDevices()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("halhub.json"));
+    QVERIFY(writeFile(file, R"({"devices": [{"id": "keep0", "plugin": "sim", "rate_hz": 50},
+                                            {"id": "tune0", "plugin": "sim", "rate_hz": 50},
+                                            {"id": "gone0", "plugin": "sim", "rate_hz": 50}]})"));
+    QProcess p;
+    QUrl url;
+    QVERIFY(startHalhub(p, {QStringLiteral("--config"), file, QStringLiteral("--port"),
+                            QString::number(freePort())}, &url));
+    QByteArray err;
+    auto stderrHas = [&](const char *text, int times) {
+        err += p.readAllStandardError();
+        return err.count(text) >= times;
+    };
+
+    TestClient client;
+    QVERIFY(client.open(url));
+    QCOMPARE(deviceIds(client), (QStringList{QStringLiteral("gone0"), QStringLiteral("keep0"),
+                                             QStringLiteral("tune0")}));
+    auto subscribe = [&](const QString &device) {
+        return client.request({{QStringLiteral("type"), QStringLiteral("subscribe")},
+                               {QStringLiteral("device"), device}})
+                .value(QStringLiteral("stream")).toString();
+    };
+    const QString goneStream = subscribe(QStringLiteral("gone0"));
+    const QString keepStream = subscribe(QStringLiteral("keep0"));
+    const QString tuneStream = subscribe(QStringLiteral("tune0"));
+    QVERIFY(!goneStream.isEmpty() && !keepStream.isEmpty() && !tuneStream.isEmpty());
+    auto frameOf = [](const QString &stream) {
+        return [stream](const QVariantMap &m) {
+            return m.value(QStringLiteral("type")) == QLatin1String("telemetry")
+                   && m.value(QStringLiteral("stream")) == stream;
+        };
+    };
+    QVERIFY(!client.waitFor(frameOf(goneStream)).isEmpty());
+
+    // gone0 leaves, fresh0 arrives, tune0 changes, keep0 is the same entry.
+    QVERIFY(writeFile(file, R"({"devices": [{"id": "keep0", "plugin": "sim", "rate_hz": 50},
+                                            {"id": "tune0", "plugin": "sim", "rate_hz": 25},
+                                            {"id": "fresh0", "plugin": "sim", "rate_hz": 20}]})"));
+    const qsizetype before = client.received().size();
+    QCOMPARE(::kill(pid_t(p.processId()), SIGHUP), 0);
+
+    qsizetype closedAt = -1, removedAt = -1, addedAt = -1;
+    const QVariantMap closed = client.waitFor([&](const QVariantMap &m) {
+        return isEvent(m, QStringLiteral("stream_closed"))
+               && m.value(QStringLiteral("stream")) == goneStream;
+    }, 5000, before, &closedAt);
+    QVERIFY2(!closed.isEmpty(), "no stream_closed for the removed device's stream");
+    QVERIFY(!client.waitFor([](const QVariantMap &m) {
+                return isEvent(m, QStringLiteral("device_removed"), QStringLiteral("gone0"));
+            }, 5000, before, &removedAt).isEmpty());
+    QVERIFY(!client.waitFor([](const QVariantMap &m) {
+                return isEvent(m, QStringLiteral("device_added"), QStringLiteral("fresh0"));
+            }, 5000, before, &addedAt).isEmpty());
+    QVERIFY2(closedAt < removedAt, "stream_closed must come before device_removed");
+    QVERIFY2(removedAt < addedAt, "device_added must follow device_removed");
+
+    // A changed entry is removed and added again, its streams closed.
+    qsizetype tuneClosedAt = -1, tuneRemovedAt = -1, tuneAddedAt = -1;
+    QVERIFY(!client.waitFor([&](const QVariantMap &m) {
+                return isEvent(m, QStringLiteral("stream_closed"))
+                       && m.value(QStringLiteral("stream")) == tuneStream;
+            }, 5000, before, &tuneClosedAt).isEmpty());
+    QVERIFY(!client.waitFor([](const QVariantMap &m) {
+                return isEvent(m, QStringLiteral("device_removed"), QStringLiteral("tune0"));
+            }, 5000, before, &tuneRemovedAt).isEmpty());
+    QVERIFY(!client.waitFor([](const QVariantMap &m) {
+                return isEvent(m, QStringLiteral("device_added"), QStringLiteral("tune0"));
+            }, 5000, before, &tuneAddedAt).isEmpty());
+    QVERIFY(tuneClosedAt < tuneRemovedAt && tuneRemovedAt < tuneAddedAt);
+    QTRY_VERIFY_WITH_TIMEOUT(stderrHas("devices reloaded", 1), 5000);
+
+    // Nothing of the closed stream follows its stream_closed; the kept
+    // device's stream goes on; the unchanged device was not touched.
+    const qsizetype afterEvents = client.received().size();
+    QVERIFY(!client.waitFor(frameOf(keepStream), 5000, afterEvents).isEmpty());
+    for (qsizetype i = closedAt + 1; i < client.received().size(); ++i)
+        QVERIFY(!frameOf(goneStream)(client.received().at(i).message));
+    for (qsizetype i = before; i < client.received().size(); ++i) {
+        const QVariantMap &m = client.received().at(i).message;
+        QVERIFY2(!(isEvent(m, QStringLiteral("device_removed"), QStringLiteral("keep0"))
+                   || (isEvent(m, QStringLiteral("stream_closed"))
+                       && m.value(QStringLiteral("stream")) == keepStream)),
+                 "an unchanged device was reloaded");
+    }
+    const QStringList reloaded{QStringLiteral("fresh0"), QStringLiteral("keep0"),
+                               QStringLiteral("tune0")};
+    QCOMPARE(deviceIds(client), reloaded);
+    for (const auto &[device, rate] : {std::pair{QStringLiteral("fresh0"), 20.0},
+                                       std::pair{QStringLiteral("tune0"), 25.0}}) {
+        const QVariantMap sub = client.request({{QStringLiteral("type"), QStringLiteral("subscribe")},
+                                                {QStringLiteral("device"), device}});
+        QCOMPARE(sub.value(QStringLiteral("rate_hz")).toDouble(), rate);
+    }
+
+    // A broken file changes nothing: neither one that is not JSON nor one
+    // naming a plugin that does not exist.
+    const QList<QByteArray> broken{
+            QByteArray(R"({"devices": [{"id": "keep0", "plugin": "sim"}, )"),
+            QByteArray(R"({"devices": [{"id": "warp0", "plugin": "warpdrive"}]})")};
+    int refusals = 0;
+    for (const QByteArray &content : broken) {
+        QVERIFY(writeFile(file, content));
+        const qsizetype mark = client.received().size();
+        QCOMPARE(::kill(pid_t(p.processId()), SIGHUP), 0);
+        ++refusals;
+        QTRY_VERIFY_WITH_TIMEOUT(stderrHas("reload refused", refusals), 5000);
+        QCOMPARE(deviceIds(client), reloaded);
+        for (qsizetype i = mark; i < client.received().size(); ++i) {
+            const QVariantMap &m = client.received().at(i).message;
+            QVERIFY2(!isEvent(m, QStringLiteral("device_removed"))
+                             && !isEvent(m, QStringLiteral("device_added"))
+                             && !isEvent(m, QStringLiteral("stream_closed")),
+                     qPrintable(m.value(QStringLiteral("event")).toString()));
+        }
+    }
+    QVERIFY2(err.contains("warpdrive"), err.constData());
+
+    // Still serving: a new connection gets live frames of the new device.
+    TestClient late;
+    QVERIFY(late.open(url));
+    const QString lateStream = late.request({{QStringLiteral("type"), QStringLiteral("subscribe")},
+                                             {QStringLiteral("device"), QStringLiteral("fresh0")}})
+                                       .value(QStringLiteral("stream")).toString();
+    QVERIFY(!lateStream.isEmpty());
+    QVERIFY(!late.waitFor(frameOf(lateStream)).isEmpty());
+
+    QCOMPARE(::kill(pid_t(p.processId()), SIGTERM), 0);
+    QVERIFY(p.state() == QProcess::NotRunning || p.waitForFinished(5000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_App)
