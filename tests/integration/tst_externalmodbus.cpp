@@ -397,6 +397,18 @@ void tst_ExternalModbus::readOutsideTheMapIsModbusException()
     const QVariantMap device = client.request(msg(QStringLiteral("list_devices")))
                                        .value(QStringLiteral("devices")).toList().value(0).toMap();
     QCOMPARE(device.value(QStringLiteral("state")).toString(), QStringLiteral("connected"));
+
+    // The channels the slave does answer for keep streaming.
+    const QVariantMap sub = subscribe(client);
+    const QString stream = sub.value(QStringLiteral("stream")).toString();
+    const QVariantMap frame = client.waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")) == QLatin1String("telemetry")
+               && m.value(QStringLiteral("stream")) == stream;
+    }, 10000);
+    QVERIFY2(!frame.isEmpty(), "no telemetry from the readable channels");
+    const QVariantMap values = frame.value(QStringLiteral("values")).toMap();
+    QCOMPARE(values.value(QStringLiteral("flow")).toDouble(), 123.4);
+    QVERIFY(!values.contains(QStringLiteral("ghost")));
 }
 
 QTEST_GUILESS_MAIN(tst_ExternalModbus)

@@ -286,22 +286,28 @@ void ModbusDevice::onReadFinished(QModbusReply *reply)
     if (m_cycleRead < 0 || m_cycleRead >= m_reads.size())
         return;
     if (reply->error() != QModbusDevice::NoError) {
-        m_cycleRead = -1;
         const CommandOutcome why = failure(reply);
         Q_EMIT errorOccurred(QStringLiteral("%1: %2").arg(why.errorCode, why.errorMessage));
-        pump();
-        return;
-    }
-    const QModbusDataUnit unit = reply->result();
-    const ModbusRead &read = m_reads.at(m_cycleRead);
-    for (int index : read.channels) {
-        const ModbusChannel &c = m_channels.at(index);
-        m_cycleSample.values << ChannelValue{c.name, c.decode(unit)};
+        // A slave that does not answer ends the cycle; one that refuses a
+        // read only loses that read's channels, the others still arrive.
+        if (reply->error() != QModbusDevice::ProtocolError) {
+            m_cycleRead = -1;
+            pump();
+            return;
+        }
+    } else {
+        const QModbusDataUnit unit = reply->result();
+        const ModbusRead &read = m_reads.at(m_cycleRead);
+        for (int index : read.channels) {
+            const ModbusChannel &c = m_channels.at(index);
+            m_cycleSample.values << ChannelValue{c.name, c.decode(unit)};
+        }
     }
     if (++m_cycleRead == m_reads.size()) {
         m_cycleRead = -1;
         m_cycleSample.timestampUs = wallClockUs();
-        Q_EMIT sampleReady(m_cycleSample);
+        if (!m_cycleSample.values.isEmpty())
+            Q_EMIT sampleReady(m_cycleSample);
     }
     pump();
 }
