@@ -1,3 +1,4 @@
+#include "protocol/value.h"
 #include "protocol/json.h"
 #include "protocolvalues.h"
 
@@ -32,10 +33,7 @@ private slots:
     void roundTrips();
 };
 
-static QVariant null()
-{
-    return QVariant::fromValue(nullptr);
-}
+using halhub::value::null;
 
 static QVariant str(const char16_t *s)
 {

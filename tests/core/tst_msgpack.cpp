@@ -1,3 +1,4 @@
+#include "protocol/value.h"
 #include "protocol/json.h"
 #include "protocol/msgpack.h"
 #include "protocolvalues.h"
@@ -33,10 +34,7 @@ private slots:
     void jsonAndMsgPackAgree();
 };
 
-static QVariant null()
-{
-    return QVariant::fromValue(nullptr);
-}
+using halhub::value::null;
 
 static QByteArray hex(const char *h)
 {
