@@ -167,6 +167,9 @@ void WebSocketListener::close()
 void WebSocketListener::onNewTcpConnection()
 {
     while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        // Telemetry is many small messages: without TCP_NODELAY, Nagle's
+        // algorithm holds one back until the peer's delayed ACK (40 ms).
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         // Nothing is read from the socket here, only peeked: QWebSocketServer
         // reads the same request again to do the upgrade.
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { inspect(socket); });
