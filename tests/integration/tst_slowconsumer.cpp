@@ -19,6 +19,7 @@ class tst_SlowConsumer : public QObject
 private Q_SLOTS:
     void coalescesAndReportsDrops();
     void otherClientsUnaffected();
+    void closedAboveTheHardCap();
 };
 
 void tst_SlowConsumer::coalescesAndReportsDrops()
@@ -143,6 +144,36 @@ void tst_SlowConsumer::otherClientsUnaffected()
         QVERIFY(!r.message.value(QStringLiteral("gap")).toBool());
         ++expected;
     }
+}
+
+void tst_SlowConsumer::closedAboveTheHardCap()
+{
+    // Replies are never dropped, so a client that asks and never reads can
+    // only be stopped by closing it: above 16 MiB unsent, with 4408.
+    Config config = TestServer::simConfig(1);
+    config.limits.rateLimitPerMin = 100000;
+    config.limits.rateLimitPerIpPerMin = 100000;
+    TestServer hub(config);
+    QVERIFY2(hub.start(), qPrintable(hub.error()));
+
+    RawWebSocket greedy;
+    QVERIFY(greedy.open(hub.url(), 4096));
+    QTRY_COMPARE(hub.server().clientCount(), 1);
+    const QByteArray ping = R"({"type":"ping","t":")" + QByteArray(60000, 'x') + R"("})";
+    // 400 pongs of 60 kB each: 24 MB, more than the kernel buffers and the cap.
+    for (int i = 0; i < 400; ++i)
+        greedy.sendText(ping);
+    QTRY_COMPARE_WITH_TIMEOUT(hub.server().clientCount(), 0, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(greedy.socket().state() == QAbstractSocket::UnconnectedState
+                                 || (greedy.readMessages(), false),
+                             10000);
+
+    // Everyone else carries on.
+    TestClient next;
+    QVERIFY(next.open(hub.url()));
+    QCOMPARE(next.request({{QStringLiteral("type"), QStringLiteral("ping")}})
+                 .value(QStringLiteral("type")).toString(),
+             QStringLiteral("pong"));
 }
 
 QTEST_GUILESS_MAIN(tst_SlowConsumer)
