@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     cmake g++ make pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-serialport-dev
-    qt6-serialbus-dev qt6-httpserver-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6
+    qt6-serialbus-dev libqt6svg6
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
     libxkbcommon-dev libgl-dev libmsgpack-cxx-dev zlib1g-dev
     socat xvfb python3-pymodbus python3-serial-asyncio python3-msgpack
