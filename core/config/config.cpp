@@ -108,9 +108,10 @@ public:
         return true;
     }
 
-    // Absent or null: *out keeps its default. Present but not an object: error.
+    // Absent or null: *present stays false. Present but not an object, or
+    // holding a key outside `allowed`: error.
     bool section(const QJsonObject &parent, const QString &prefix, const QString &name,
-                 QJsonObject *out, bool *present)
+                 const QStringList &allowed, QJsonObject *out, bool *present)
     {
         *present = false;
         const QJsonValue value = parent.value(name);
@@ -120,7 +121,7 @@ public:
             return failExpected(join(prefix, name), QStringLiteral("an object"), value);
         *out = value.toObject();
         *present = true;
-        return true;
+        return checkKeys(*out, join(prefix, name), allowed);
     }
 
     bool integer(const QJsonObject &object, const QString &prefix, const QString &name,
@@ -212,16 +213,15 @@ public:
         const QString prefix = QStringLiteral("server");
         QJsonObject object;
         bool present = false;
-        if (!section(root, QString(), prefix, &object, &present))
+        if (!section(root, QString(), prefix,
+                     {QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("path"),
+                      QStringLiteral("tls"), QStringLiteral("allowed_origins"),
+                      QStringLiteral("heartbeat_ms"), QStringLiteral("resume_grace_ms"),
+                      QStringLiteral("max_clients")},
+                     &object, &present))
             return false;
         if (!present)
             return true;
-        if (!checkKeys(object, prefix,
-                       {QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("path"),
-                        QStringLiteral("tls"), QStringLiteral("allowed_origins"),
-                        QStringLiteral("heartbeat_ms"), QStringLiteral("resume_grace_ms"),
-                        QStringLiteral("max_clients")}))
-            return false;
 
         if (!string(object, prefix, QStringLiteral("host"), true, &out->host))
             return false;
@@ -241,12 +241,11 @@ public:
 
         QJsonObject tls;
         bool hasTls = false;
-        if (!section(object, prefix, QStringLiteral("tls"), &tls, &hasTls))
+        if (!section(object, prefix, QStringLiteral("tls"),
+                     {QStringLiteral("cert"), QStringLiteral("key")}, &tls, &hasTls))
             return false;
         if (hasTls) {
             const QString tlsPrefix = QStringLiteral("server.tls");
-            if (!checkKeys(tls, tlsPrefix, {QStringLiteral("cert"), QStringLiteral("key")}))
-                return false;
             TlsConfig config;
             for (const auto &[name, target] :
                  {std::pair{QStringLiteral("cert"), &config.certFile},
@@ -297,18 +296,17 @@ public:
         const QString prefix = QStringLiteral("limits");
         QJsonObject object;
         bool present = false;
-        if (!section(root, QString(), prefix, &object, &present))
+        if (!section(root, QString(), prefix,
+                     {QStringLiteral("rate_limit_per_min"),
+                      QStringLiteral("rate_limit_per_user_per_min"),
+                      QStringLiteral("rate_limit_per_ip_per_min"),
+                      QStringLiteral("max_rate_hz"), QStringLiteral("max_streams"),
+                      QStringLiteral("max_message_bytes"),
+                      QStringLiteral("send_high_water_bytes")},
+                     &object, &present))
             return false;
         if (!present)
             return true;
-        if (!checkKeys(object, prefix,
-                       {QStringLiteral("rate_limit_per_min"),
-                        QStringLiteral("rate_limit_per_user_per_min"),
-                        QStringLiteral("rate_limit_per_ip_per_min"),
-                        QStringLiteral("max_rate_hz"), QStringLiteral("max_streams"),
-                        QStringLiteral("max_message_bytes"),
-                        QStringLiteral("send_high_water_bytes")}))
-            return false;
 
         constexpr qint64 intMax = std::numeric_limits<int>::max();
         if (!integerInto(object, prefix, QStringLiteral("rate_limit_per_min"), 1, intMax,
@@ -342,15 +340,14 @@ public:
         const QString prefix = QStringLiteral("auth");
         QJsonObject object;
         bool present = false;
-        if (!section(root, QString(), prefix, &object, &present))
+        if (!section(root, QString(), prefix,
+                     {QStringLiteral("required"), QStringLiteral("jwt_secret"),
+                      QStringLiteral("jwt_public_key_file"), QStringLiteral("issuer"),
+                      QStringLiteral("audience"), QStringLiteral("audit_log")},
+                     &object, &present))
             return false;
         if (!present)
             return true;
-        if (!checkKeys(object, prefix,
-                       {QStringLiteral("required"), QStringLiteral("jwt_secret"),
-                        QStringLiteral("jwt_public_key_file"), QStringLiteral("issuer"),
-                        QStringLiteral("audience"), QStringLiteral("audit_log")}))
-            return false;
 
         if (!boolean(object, prefix, QStringLiteral("required"), &out->required)
             || !string(object, prefix, QStringLiteral("jwt_secret"), false, &out->jwtSecret)
@@ -382,12 +379,12 @@ public:
         const QString prefix = QStringLiteral("metrics");
         QJsonObject object;
         bool present = false;
-        if (!section(root, QString(), prefix, &object, &present))
+        if (!section(root, QString(), prefix,
+                     {QStringLiteral("port")},
+                     &object, &present))
             return false;
         if (!present)
             return true;
-        if (!checkKeys(object, prefix, {QStringLiteral("port")}))
-            return false;
         return port(object, prefix, QStringLiteral("port"), &out->port);
     }
 
