@@ -3,7 +3,10 @@
 #include "logging.h"
 #include "protocol/envelope.h"
 
+#include "net/websocketframe.h"
+
 #include <QDateTime>
+#include <QAbstractSocket>
 #include <QWebSocket>
 
 #include <limits>
@@ -28,10 +31,11 @@ QVariantMap errorMessage(const QString &code, const QString &message, const QVar
 
 } // namespace
 
-ClientConnection::ClientConnection(QWebSocket *socket, const ConnectionLimits &limits,
-                                   quint64 id, QObject *parent)
+ClientConnection::ClientConnection(QWebSocket *socket, QAbstractSocket *transport,
+                                   const ConnectionLimits &limits, quint64 id, QObject *parent)
     : QObject(parent)
     , m_socket(socket)
+    , m_tcp(transport)
     , m_limits(limits)
     , m_id(id)
     , m_bucket(limits.rateLimitPerMin)
@@ -57,13 +61,8 @@ ClientConnection::ClientConnection(QWebSocket *socket, const ConnectionLimits &l
 
     m_ticksPerPing = ticksPerHeartbeat(m_limits.heartbeatMs);
 
-    m_authDeadline.setSingleShot(true);
-    connect(&m_authDeadline, &QTimer::timeout, this, [this] {
-        if (!m_authenticated)
-            closeWith(closecode::kUnauthorized, QStringLiteral("no valid token"));
-    });
-    m_authExpiry.setSingleShot(true);
-    connect(&m_authExpiry, &QTimer::timeout, this, &ClientConnection::onAuthExpired);
+    if (!m_tcp)
+        qCWarning(lcNet) << "connection" << m_id << "has no transport socket; frames go through QWebSocket";
 }
 
 ClientConnection::~ClientConnection() = default;
@@ -101,17 +100,39 @@ void ClientConnection::sendEncoded(const EncodedFrame &frame)
 
 void ClientConnection::write(const EncodedFrame &frame)
 {
-    if (frame.binary)
+    if (m_tcp) {
+        const websocketframe::Header header = websocketframe::header(
+            frame.binary ? websocketframe::Opcode::Binary : websocketframe::Opcode::Text,
+            quint64(frame.bytes.size()));
+        writeFrame(header.bytes, header.size, frame.bytes);
+    } else if (frame.binary) {
         m_socket->sendBinaryMessage(frame.bytes);
-    else
+    } else {
         m_socket->sendTextMessage(QString::fromUtf8(frame.bytes));
+    }
     ++m_messagesOut;
     checkBackpressure();
 }
 
+void ClientConnection::writeFrame(const char *header, qsizetype headerSize,
+                                  const QByteArray &payload)
+{
+    // Whole frames only, in order, on the socket QWebSocket writes its
+    // pings and close frame to, so frames never interleave. They wait in
+    // the socket's buffer until the event loop flushes it: a sample fanned
+    // out to a thousand sockets then ends in a burst of writes the peers
+    // read in batches. (Writing each frame to the kernel at once was tried:
+    // it wakes a reader per message and made that case slower.)
+    m_tcp->write(header, headerSize);
+    m_tcp->write(payload);
+}
+
 bool ClientConnection::canSendTelemetry() const
 {
-    return isOpen() && m_socket->bytesToWrite() <= m_limits.sendHighWaterBytes;
+    const bool ok = isOpen() && m_socket->bytesToWrite() <= m_limits.sendHighWaterBytes;
+    if (!ok)
+        m_telemetryHeld = true;
+    return ok;
 }
 
 qint64 ClientConnection::unsentBytes() const
@@ -142,13 +163,36 @@ void ClientConnection::closeWith(int code, const QString &reason)
     });
 }
 
+QTimer *ClientConnection::authDeadline()
+{
+    if (!m_authDeadline) {
+        m_authDeadline = new QTimer(this);
+        m_authDeadline->setSingleShot(true);
+        connect(m_authDeadline, &QTimer::timeout, this, [this] {
+            if (!m_authenticated)
+                closeWith(closecode::kUnauthorized, QStringLiteral("no valid token"));
+        });
+    }
+    return m_authDeadline;
+}
+
+QTimer *ClientConnection::authExpiry()
+{
+    if (!m_authExpiry) {
+        m_authExpiry = new QTimer(this);
+        m_authExpiry->setSingleShot(true);
+        connect(m_authExpiry, &QTimer::timeout, this, &ClientConnection::onAuthExpired);
+    }
+    return m_authExpiry;
+}
+
 void ClientConnection::requireAuthentication(int graceMs)
 {
     m_authRequired = true;
     m_authGraceMs = graceMs;
     m_authenticated = false;
     m_scopes = Scopes();
-    m_authDeadline.start(graceMs);
+    authDeadline()->start(graceMs);
 }
 
 void ClientConnection::authenticate(const TokenClaims &claims)
@@ -159,7 +203,7 @@ void ClientConnection::authenticate(const TokenClaims &claims)
     m_subject = claims.subject;
     m_scopes = Scopes(claims.scopes);
     m_authenticated = true;
-    m_authDeadline.stop();
+    authDeadline()->stop();
     m_acceptedUntilMs = claims.acceptedUntil * 1000;
     onAuthExpired();
 }
@@ -172,14 +216,14 @@ void ClientConnection::onAuthExpired()
     if (leftMs > 0) {
         // QTimer takes an int: a token valid for longer than ~24 days is
         // looked at again then.
-        m_authExpiry.start(int(qMin<qint64>(leftMs, std::numeric_limits<int>::max())));
+        authExpiry()->start(int(qMin<qint64>(leftMs, std::numeric_limits<int>::max())));
         return;
     }
     qCInfo(lcNet) << "token of" << m_subject << "on connection" << m_id
                   << "expired; closing unless renewed";
     m_authenticated = false;
     m_scopes = Scopes();
-    m_authDeadline.start(m_authGraceMs);
+    authDeadline()->start(m_authGraceMs);
 }
 
 bool ClientConnection::admit()
@@ -249,8 +293,11 @@ void ClientConnection::handleFrame(qsizetype bytes, const DecodedFrame &decoded)
 void ClientConnection::onBytesWritten()
 {
     checkBackpressure();
-    if (canSendTelemetry())
+    // Only a connection that held telemetry back has anything to flush.
+    if (m_telemetryHeld && canSendTelemetry()) {
+        m_telemetryHeld = false;
         Q_EMIT drained();
+    }
 }
 
 void ClientConnection::checkBackpressure()

@@ -12,6 +12,7 @@
 #include <QTimer>
 #include <QVariantMap>
 
+class QAbstractSocket;
 class QWebSocket;
 
 namespace halhub {
@@ -51,9 +52,11 @@ class ClientConnection : public QObject
 {
     Q_OBJECT
 public:
-    // Takes ownership of the socket.
-    ClientConnection(QWebSocket *socket, const ConnectionLimits &limits, quint64 id,
-                     QObject *parent = nullptr);
+    // Takes ownership of the socket. transport: the TCP or TLS socket
+    // under it (owned by it), which the connection writes its frames to;
+    // with null they go through QWebSocket.
+    ClientConnection(QWebSocket *socket, QAbstractSocket *transport,
+                     const ConnectionLimits &limits, quint64 id, QObject *parent = nullptr);
     ~ClientConnection() override;
 
     quint64 id() const { return m_id; }
@@ -126,9 +129,16 @@ private:
     void checkBackpressure();
     void onDisconnected();
     void write(const EncodedFrame &frame);
+    void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload);
+    QTimer *authDeadline();
+    QTimer *authExpiry();
     void onAuthExpired();
 
     QWebSocket *m_socket = nullptr;
+    // The TCP (or TLS) socket under m_socket, which our data frames are
+    // written to (QWebSocket 6.4 takes text only as QString: JSON would be
+    // converted to UTF-16 and back per message); null: QWebSocket sends them.
+    QAbstractSocket *m_tcp = nullptr;
     ConnectionLimits m_limits;
     quint64 m_id = 0;
     QHostAddress m_peer;
@@ -149,14 +159,17 @@ private:
     qint64 m_overHighWaterSinceMs = -1;
     bool m_closing = false;
     bool m_closedEmitted = false;
+    // canSendTelemetry() said no: `drained` is due once the buffer empties.
+    mutable bool m_telemetryHeld = false;
 
     bool m_authRequired = false;
     bool m_authenticated = false;
     int m_authGraceMs = 5000;
     QString m_subject;
     Scopes m_scopes = Scopes::all();
-    QTimer m_authDeadline;      // 4401 when it fires unauthenticated
-    QTimer m_authExpiry;        // the token's exp plus leeway
+    // Made on first use: only connections under auth.required need them.
+    QTimer *m_authDeadline = nullptr;   // 4401 when it fires unauthenticated
+    QTimer *m_authExpiry = nullptr;     // the token's exp plus leeway
     qint64 m_acceptedUntilMs = 0;
 
     qint64 m_messagesIn = 0;

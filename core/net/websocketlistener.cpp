@@ -74,7 +74,12 @@ WebSocketListener::WebSocketListener(const ServerConfig &config, QObject *parent
     connect(m_tcp, &QTcpServer::newConnection, this, &WebSocketListener::onNewTcpConnection);
     connect(m_ws, &QWebSocketServer::newConnection, this, [this] {
         while (m_ws->hasPendingConnections()) {
-            Q_EMIT newSocket(m_ws->nextPendingConnection());
+            QWebSocket *socket = m_ws->nextPendingConnection();
+            QAbstractSocket *transport =
+                m_upgrading.take(peerKey(socket->peerAddress(), socket->peerPort()));
+            if (transport)
+                disconnect(transport, &QObject::destroyed, this, nullptr);
+            Q_EMIT newSocket(socket, transport);
         }
     });
 }
@@ -226,7 +231,20 @@ void WebSocketListener::inspect(QTcpSocket *socket)
     socket->setProperty("halhub.done", true);
     socket->disconnect(this);
     disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    const QString key = peerKey(socket->peerAddress(), socket->peerPort());
+    m_upgrading.insert(key, socket);
+    // A failed upgrade deletes the socket; a successful one hands it on
+    // (and its QWebSocket deletes it later): either way, forget it.
+    connect(socket, &QObject::destroyed, this, [this, key, socket] {
+        if (m_upgrading.value(key) == socket)
+            m_upgrading.remove(key);
+    });
     m_ws->handleConnection(socket);
+}
+
+QString WebSocketListener::peerKey(const QHostAddress &address, quint16 port)
+{
+    return address.toString() + QLatin1Char(' ') + QString::number(port);
 }
 
 void WebSocketListener::refuse(QTcpSocket *socket, int status, const QByteArray &reason,

@@ -2,11 +2,13 @@
 
 #include "config/config.h"
 
+#include <QHash>
 #include <QHostAddress>
 #include <QObject>
 
 #include <functional>
 
+class QAbstractSocket;
 class QTcpServer;
 class QTcpSocket;
 class QWebSocket;
@@ -42,19 +44,26 @@ public:
     void setShuttingDown(bool shuttingDown) { m_shuttingDown = shuttingDown; }
 
 Q_SIGNALS:
-    // An upgraded connection; the receiver takes ownership.
-    void newSocket(QWebSocket *socket);
+    // An upgraded connection; the receiver takes ownership of socket.
+    // transport is the TCP (or TLS) socket under it, which QWebSocket owns
+    // and deletes; null if it could not be told.
+    void newSocket(QWebSocket *socket, QAbstractSocket *transport);
 
 private:
     void onNewTcpConnection();
     void inspect(QTcpSocket *socket);
     void refuse(QTcpSocket *socket, int status, const QByteArray &reason, const QByteArray &body);
     bool loadTls(QString *error);
+    static QString peerKey(const QHostAddress &address, quint16 port);
 
     ServerConfig m_config;
     QTcpServer *m_tcp = nullptr;
     QWebSocketServer *m_ws = nullptr;
     std::function<int()> m_counter;
+    // Sockets in QWebSocketServer's upgrade, by peer address and port (one
+    // live TCP connection each): how an upgraded QWebSocket is matched
+    // with its transport.
+    QHash<QString, QAbstractSocket *> m_upgrading;
     bool m_sslReady = false;
     bool m_shuttingDown = false;
 };

@@ -209,7 +209,7 @@ void Server::authenticateHandshake(ClientConnection *connection, QWebSocket *soc
                              << check.claims.subject;
 }
 
-void Server::onNewSocket(QWebSocket *socket)
+void Server::onNewSocket(QWebSocket *socket, QAbstractSocket *transport)
 {
     if (m_shuttingDown) {
         socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
@@ -223,7 +223,7 @@ void Server::onNewSocket(QWebSocket *socket)
     limits.heartbeatMs = m_config.server.heartbeatMs;
 
     const quint64 id = ++m_nextConnectionId;
-    auto *connection = new ClientConnection(socket, limits, id, this);
+    auto *connection = new ClientConnection(socket, transport, limits, id, this);
     if (m_verifier)
         authenticateHandshake(connection, socket);
     const QString user = connection->subject();

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 
+class QAbstractSocket;
 class QWebSocket;
 
 namespace halhub {
@@ -108,7 +109,7 @@ Q_SIGNALS:
     void shutdownComplete();
 
 private:
-    void onNewSocket(QWebSocket *socket);
+    void onNewSocket(QWebSocket *socket, QAbstractSocket *transport);
     void onMessage(ClientConnection *connection, const QVariantMap &message, const QString &type,
                    const QVariant &id);
     void onConnectionClosed(ClientConnection *connection);

@@ -1,0 +1,83 @@
+// Messages of every WebSocket length form (7-bit, 16-bit, 64-bit) reach a
+// standard client intact, as text (JSON, non-ASCII included) and binary
+// (MessagePack): halhub writes the frames itself, so their headers and
+// payloads are checked here against QWebSocket.
+
+#include "testclient.h"
+#include "testserver.h"
+
+#include <QTest>
+
+using namespace halhub;
+
+class tst_MessageSizes : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void echoRoundTrip_data();
+    void echoRoundTrip();
+};
+
+void tst_MessageSizes::echoRoundTrip_data()
+{
+    QTest::addColumn<int>("form");
+    QTest::addColumn<int>("length");
+    QTest::addColumn<QString>("unit");
+    const QString ascii = QStringLiteral("x");
+    const QString nonAscii = QStringLiteral("\u00b5\u00b0\u03a9\U0001F52C");
+    for (const auto &[name, form] : {std::pair{"json", TestClient::Form::Json},
+                                     std::pair{"msgpack", TestClient::Form::MsgPack}}) {
+        // The result message adds ~200 bytes around the echoed text.
+        QTest::addRow("%s, small frame", name) << int(form) << 1 << ascii;
+        QTest::addRow("%s, 16-bit length", name) << int(form) << 1000 << ascii;
+        QTest::addRow("%s, 16-bit length, non-ASCII", name) << int(form) << 2000 << nonAscii;
+        QTest::addRow("%s, 64-bit length", name) << int(form) << 70000 << ascii;
+        QTest::addRow("%s, 64-bit length, non-ASCII", name) << int(form) << 8000 << nonAscii;
+    }
+}
+
+void tst_MessageSizes::echoRoundTrip()
+{
+    QFETCH(int, form);
+    QFETCH(int, length);
+    QFETCH(QString, unit);
+
+    Config config = TestServer::simConfig(1, 10);
+    config.limits.maxMessageBytes = 1 << 20;
+    TestServer server(config);
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    TestClient client;
+    QVERIFY(client.open(server.url()));
+    const auto wire = TestClient::Form(form);
+    if (wire == TestClient::Form::MsgPack) {
+        const QVariantMap welcome = client.request({{QStringLiteral("type"), QStringLiteral("hello")},
+                                                    {QStringLiteral("encoding"), QStringLiteral("msgpack")}},
+                                                   5000, wire);
+        QCOMPARE(welcome.value(QStringLiteral("type")).toString(), QStringLiteral("welcome"));
+    }
+
+    const QString text = unit.repeated(length);
+    const QVariantMap params{{QStringLiteral("text"), text}};
+    const QVariantMap ack = client.request({{QStringLiteral("type"), QStringLiteral("command")},
+                                            {QStringLiteral("device"), QStringLiteral("sim0")},
+                                            {QStringLiteral("command"), QStringLiteral("echo")},
+                                            {QStringLiteral("params"), params}},
+                                           5000, wire);
+    QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QString commandId = ack.value(QStringLiteral("command_id")).toString();
+    const QVariantMap result = client.waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")) == QLatin1String("result")
+            && m.value(QStringLiteral("command_id")).toString() == commandId;
+    });
+    QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(result.value(QStringLiteral("result")).toMap().value(QStringLiteral("text")).toString(), text);
+    QVERIFY(!client.decodeFailed());
+    // The frame type follows the encoding: text for JSON, binary for MessagePack.
+    const bool binary = wire == TestClient::Form::MsgPack;
+    for (const TestClient::Received &r : client.received())
+        QCOMPARE(r.binary, binary);
+}
+
+QTEST_GUILESS_MAIN(tst_MessageSizes)
+#include "tst_messagesizes.moc"
