@@ -33,6 +33,7 @@ struct Options
     bool spawn = false;
     QString server;             // the halhub binary (--spawn)
     QString serverCpus;         // --spawn: pin the server to these CPUs
+    int serverIoThreads = -1;   // --spawn: server.io_threads (-1: the server's default)
     pid_t pid = -1;             // the server's pid (--url), for /proc figures
     double deviceRateHz = 0;    // --spawn: the sims' native rate
     double durationS = 5;
@@ -76,11 +77,13 @@ QByteArray serverConfig(const Options &o, uint16_t port)
                 {QStringLiteral("plugin"), QStringLiteral("sim")},
                 {QStringLiteral("rate_hz"), o.deviceRateHz}});
     }
+    QJsonObject server{{QStringLiteral("host"), QStringLiteral("127.0.0.1")},
+                       {QStringLiteral("port"), int(port)},
+                       {QStringLiteral("max_clients"), std::max(connections + 16, 1000)}};
+    if (o.serverIoThreads >= 0)
+        server.insert(QStringLiteral("io_threads"), o.serverIoThreads);
     const QJsonObject root{
-        {QStringLiteral("server"),
-         QJsonObject{{QStringLiteral("host"), QStringLiteral("127.0.0.1")},
-                     {QStringLiteral("port"), int(port)},
-                     {QStringLiteral("max_clients"), std::max(connections + 16, 1000)}}},
+        {QStringLiteral("server"), server},
         // Thousands of connections from one address would trip the per-IP
         // bucket during set-up; it is not what is measured.
         {QStringLiteral("limits"),
@@ -126,6 +129,10 @@ bool parseOptions(QCoreApplication &app, Options *o)
     const QCommandLineOption serverCpus(QStringLiteral("server-cpus"),
             QStringLiteral("--spawn: pin the server to <cpus> (\"0\", \"0-1\")."),
             QStringLiteral("cpus"));
+    const QCommandLineOption serverIoThreads(QStringLiteral("server-io-threads"),
+            QStringLiteral("--spawn: the server's socket threads (server.io_threads; "
+                           "default: the server's own default)."),
+            QStringLiteral("n"));
     const QCommandLineOption clients(QStringLiteral("clients"),
             QStringLiteral("Subscribing connections (default 1)."), QStringLiteral("n"),
             QStringLiteral("1"));
@@ -161,7 +168,7 @@ bool parseOptions(QCoreApplication &app, Options *o)
     const QCommandLineOption threads(QStringLiteral("threads"),
             QStringLiteral("Client threads (default 1)."), QStringLiteral("n"),
             QStringLiteral("1"));
-    parser.addOptions({url, pid, spawn, server, serverCpus, clients, streams, devices, rate, deviceRate, mode,
+    parser.addOptions({url, pid, spawn, server, serverCpus, serverIoThreads, clients, streams, devices, rate, deviceRate, mode,
                        encoding, compression, duration, warmup, idle, threads});
     parser.process(app);
 
@@ -220,6 +227,11 @@ bool parseOptions(QCoreApplication &app, Options *o)
                 ? parser.value(server)
                 : QCoreApplication::applicationDirPath() + QStringLiteral("/halhub");
         o->serverCpus = parser.value(serverCpus);
+        if (parser.isSet(serverIoThreads)) {
+            if (!number(serverIoThreads, 0, 64, &v))
+                return false;
+            o->serverIoThreads = int(v);
+        }
     } else {
         const QUrl u(parser.value(url));
         if (!u.isValid() || u.scheme() != QLatin1String("ws") || u.port() <= 0) {
@@ -364,7 +376,9 @@ int main(int argc, char *argv[])
                            {QStringLiteral("duration_s"), o.durationS},
                            {QStringLiteral("idle"), plan.idle},
                            {QStringLiteral("server_cpus"),
-                            o.serverCpus.isEmpty() ? QJsonValue() : QJsonValue(o.serverCpus)}});
+                            o.serverCpus.isEmpty() ? QJsonValue() : QJsonValue(o.serverCpus)},
+                           {QStringLiteral("server_io_threads"),
+                            o.serverIoThreads < 0 ? QJsonValue() : QJsonValue(o.serverIoThreads)}});
     QTextStream(stdout) << QJsonDocument(out).toJson(QJsonDocument::Indented);
     return 0;
 }

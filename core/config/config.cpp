@@ -217,7 +217,7 @@ public:
                      {QStringLiteral("host"), QStringLiteral("port"), QStringLiteral("path"),
                       QStringLiteral("tls"), QStringLiteral("allowed_origins"),
                       QStringLiteral("heartbeat_ms"), QStringLiteral("resume_grace_ms"),
-                      QStringLiteral("max_clients")},
+                      QStringLiteral("max_clients"), QStringLiteral("io_threads")},
                      &object, &present))
             return false;
         if (!present)
@@ -288,7 +288,9 @@ public:
             && integerInto(object, prefix, QStringLiteral("resume_grace_ms"), 0, 3600000,
                            &out->resumeGraceMs)
             && integerInto(object, prefix, QStringLiteral("max_clients"), 1, 100000,
-                           &out->maxClients);
+                           &out->maxClients)
+            && integerInto(object, prefix, QStringLiteral("io_threads"), 0, 64,
+                           &out->ioThreads);
     }
 
     bool limits(const QJsonObject &root, LimitsConfig *out)

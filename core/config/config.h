@@ -34,6 +34,9 @@ struct ServerConfig
     int heartbeatMs = 10000;
     int resumeGraceMs = 30000;
     int maxClients = 1000;
+    // Threads that serve the client sockets; -1: one per core beyond the
+    // first, at least one; 0: none (the main thread serves them).
+    int ioThreads = -1;
 };
 
 struct LimitsConfig

@@ -3,7 +3,8 @@
 #include "logging.h"
 #include "protocol/envelope.h"
 
-#include "net/websocketframe.h"
+#include "net/iothread.h"
+#include "net/socketchannel.h"
 
 #include <QDateTime>
 #include <QAbstractSocket>
@@ -32,44 +33,46 @@ QVariantMap errorMessage(const QString &code, const QString &message, const QVar
 } // namespace
 
 ClientConnection::ClientConnection(QWebSocket *socket, QAbstractSocket *transport,
-                                   const ConnectionLimits &limits, quint64 id, QObject *parent)
+                                   IoThread *io, const ConnectionLimits &limits, quint64 id,
+                                   QObject *parent)
     : QObject(parent)
-    , m_socket(socket)
-    , m_tcp(transport)
+    , m_io(io)
+    , m_state(std::make_shared<ChannelState>())
     , m_limits(limits)
     , m_id(id)
     , m_bucket(limits.rateLimitPerMin)
     , m_abuse(limits.rateLimitPerMin)
 {
-    m_socket->setParent(this);
-    m_peer = m_socket->peerAddress();
-    m_peerPort = m_socket->peerPort();
+    m_peer = socket->peerAddress();
+    m_peerPort = socket->peerPort();
     m_connectedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_clock.start();
-    m_lastFrameMs = 0;
+    m_state->lastFrameMs = ChannelState::nowMs();
+    m_state->highWaterBytes = m_limits.sendHighWaterBytes;
+    if (!transport)
+        qCWarning(lcNet) << "connection" << m_id << "has no transport socket; frames go through QWebSocket";
 
     // Messages beyond 16 x the limit close the connection with 1009 inside
     // QWebSocket before they are buffered whole.
-    m_socket->setMaxAllowedIncomingMessageSize(quint64(m_limits.maxMessageBytes) * 16);
-    m_socket->setMaxAllowedIncomingFrameSize(quint64(m_limits.maxMessageBytes) * 16);
-
-    connect(m_socket, &QWebSocket::textMessageReceived, this, &ClientConnection::onText);
-    connect(m_socket, &QWebSocket::binaryMessageReceived, this, &ClientConnection::onBinary);
-    connect(m_socket, &QWebSocket::pong, this, [this] { m_lastFrameMs = m_clock.elapsed(); });
-    connect(m_socket, &QWebSocket::bytesWritten, this, &ClientConnection::onBytesWritten);
-    connect(m_socket, &QWebSocket::disconnected, this, &ClientConnection::onDisconnected);
+    m_channel = new SocketChannel(socket, transport, m_state, m_limits.maxMessageBytes * 16);
+    connect(m_channel, &SocketChannel::textReceived, this, &ClientConnection::onText);
+    connect(m_channel, &SocketChannel::binaryReceived, this, &ClientConnection::onBinary);
+    connect(m_channel, &SocketChannel::drained, this, &ClientConnection::onDrained);
+    connect(m_channel, &SocketChannel::disconnected, this, &ClientConnection::onDisconnected);
+    m_io->adopt(m_channel);
 
     m_ticksPerPing = ticksPerHeartbeat(m_limits.heartbeatMs);
-
-    if (!m_tcp)
-        qCWarning(lcNet) << "connection" << m_id << "has no transport socket; frames go through QWebSocket";
 }
 
-ClientConnection::~ClientConnection() = default;
+ClientConnection::~ClientConnection()
+{
+    m_channel->disconnect(this);
+    m_io->release(m_channel);
+}
 
 bool ClientConnection::isOpen() const
 {
-    return !m_closing && m_socket->state() == QAbstractSocket::ConnectedState;
+    return !m_closing && !m_state->disconnected.load();
 }
 
 void ClientConnection::setEncoding(Encoding encoding, bool compression)
@@ -100,44 +103,28 @@ void ClientConnection::sendEncoded(const EncodedFrame &frame)
 
 void ClientConnection::write(const EncodedFrame &frame)
 {
-    if (m_tcp) {
-        const websocketframe::Header header = websocketframe::header(
-            frame.binary ? websocketframe::Opcode::Binary : websocketframe::Opcode::Text,
-            quint64(frame.bytes.size()));
-        writeFrame(header.bytes, header.size, frame.bytes);
-    } else if (frame.binary) {
-        m_socket->sendBinaryMessage(frame.bytes);
-    } else {
-        m_socket->sendTextMessage(QString::fromUtf8(frame.bytes));
-    }
+    m_state->queuedBytes += frame.bytes.size();
+    m_io->writeFrame(m_channel, frame);
     ++m_messagesOut;
     checkBackpressure();
 }
 
-void ClientConnection::writeFrame(const char *header, qsizetype headerSize,
-                                  const QByteArray &payload)
-{
-    // Whole frames only, in order, on the socket QWebSocket writes its
-    // pings and close frame to, so frames never interleave. They wait in
-    // the socket's buffer until the event loop flushes it: a sample fanned
-    // out to a thousand sockets then ends in a burst of writes the peers
-    // read in batches. (Writing each frame to the kernel at once was tried:
-    // it wakes a reader per message and made that case slower.)
-    m_tcp->write(header, headerSize);
-    m_tcp->write(payload);
-}
-
 bool ClientConnection::canSendTelemetry() const
 {
-    const bool ok = isOpen() && m_socket->bytesToWrite() <= m_limits.sendHighWaterBytes;
-    if (!ok)
-        m_telemetryHeld = true;
-    return ok;
+    if (!isOpen())
+        return false;
+    if (m_state->unsentBytes() <= m_limits.sendHighWaterBytes)
+        return true;
+    // Held: the channel sends `drained` once the bytes are down again. It
+    // may have got there since the figure was read: then carry on (see
+    // SocketChannel::onBytesWritten for why no drain is missed).
+    m_state->held = true;
+    return m_state->unsentBytes() <= m_limits.sendHighWaterBytes;
 }
 
 qint64 ClientConnection::unsentBytes() const
 {
-    return m_socket->bytesToWrite();
+    return m_state->unsentBytes();
 }
 
 void ClientConnection::sendError(const QString &code, const QString &message, const QVariant &id,
@@ -153,14 +140,9 @@ void ClientConnection::closeWith(int code, const QString &reason)
     m_closing = true;
     qCInfo(lcNet) << "closing connection" << m_id << "from" << m_peer.toString() << "with"
                   << code << reason;
-    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
-    // A peer that never answers the close handshake must not keep the
-    // connection alive: abort after a second.
-    QTimer::singleShot(1000, this, [this] {
-        if (m_socket->state() != QAbstractSocket::UnconnectedState)
-            m_socket->abort();
-        onDisconnected();
-    });
+    // After every frame queued before it; the channel cuts a peer that does
+    // not finish the closing handshake and then reports the disconnect.
+    m_io->close(m_channel, code, reason);
 }
 
 QTimer *ClientConnection::authDeadline()
@@ -229,7 +211,6 @@ void ClientConnection::onAuthExpired()
 bool ClientConnection::admit()
 {
     const qint64 now = m_clock.elapsed();
-    m_lastFrameMs = now;
     ++m_messagesIn;
     if (m_abuse.count(now)) {
         closeWith(closecode::kRateAbuse, QStringLiteral("rate limit abuse"));
@@ -253,11 +234,10 @@ bool ClientConnection::admit()
     return ok;
 }
 
-void ClientConnection::onText(const QString &text)
+void ClientConnection::onText(const QByteArray &utf8)
 {
     if (m_closing || !admit())
         return;
-    const QByteArray utf8 = text.toUtf8();
     handleFrame(utf8.size(), framecodec::decodeText(utf8, m_limits.maxMessageBytes));
 }
 
@@ -290,21 +270,18 @@ void ClientConnection::handleFrame(qsizetype bytes, const DecodedFrame &decoded)
     Q_EMIT messageReceived(decoded.message, envelope.type, envelope.id);
 }
 
-void ClientConnection::onBytesWritten()
+void ClientConnection::onDrained()
 {
     checkBackpressure();
-    // Only a connection that held telemetry back has anything to flush.
-    if (m_telemetryHeld && canSendTelemetry()) {
-        m_telemetryHeld = false;
+    if (canSendTelemetry())
         Q_EMIT drained();
-    }
 }
 
 void ClientConnection::checkBackpressure()
 {
     if (m_closing)
         return;
-    const qint64 unsent = m_socket->bytesToWrite();
+    const qint64 unsent = m_state->unsentBytes();
     if (unsent > m_limits.sendHardCapBytes) {
         closeWith(closecode::kTimeout, QStringLiteral("slow consumer: send buffer over limit"));
         return;
@@ -331,8 +308,12 @@ void ClientConnection::watchdogTick()
 {
     if (m_closing)
         return;
+    // The unsent bytes may have fallen without a write since.
+    checkBackpressure();
+    if (m_closing)
+        return;
     const qint64 now = m_clock.elapsed();
-    if (now - m_lastFrameMs > 3LL * m_limits.heartbeatMs) {
+    if (ChannelState::nowMs() - m_state->lastFrameMs.load() > 3LL * m_limits.heartbeatMs) {
         closeWith(closecode::kTimeout, QStringLiteral("no frame for 3 heartbeats"));
         return;
     }
@@ -341,7 +322,7 @@ void ClientConnection::watchdogTick()
         return;
     }
     if (++m_ticks % m_ticksPerPing == 0)
-        m_socket->ping();
+        m_io->ping(m_channel);
 }
 
 void ClientConnection::onDisconnected()

@@ -12,12 +12,17 @@
 #include <QTimer>
 #include <QVariantMap>
 
+#include <memory>
+
 class QAbstractSocket;
 class QWebSocket;
 
 namespace halhub {
 
+struct ChannelState;
 struct Envelope;
+class IoThread;
+class SocketChannel;
 
 // Socket-level limits of one connection (PROTOCOL.md section 7).
 struct ConnectionLimits
@@ -52,10 +57,11 @@ class ClientConnection : public QObject
 {
     Q_OBJECT
 public:
-    // Takes ownership of the socket. transport: the TCP or TLS socket
-    // under it (owned by it), which the connection writes its frames to;
-    // with null they go through QWebSocket.
-    ClientConnection(QWebSocket *socket, QAbstractSocket *transport,
+    // Takes ownership of the socket and hands it to io, the thread that
+    // will serve it. transport: the TCP or TLS socket under it (owned by
+    // it), which frames are written to; with null they go through
+    // QWebSocket.
+    ClientConnection(QWebSocket *socket, QAbstractSocket *transport, IoThread *io,
                      const ConnectionLimits &limits, quint64 id, QObject *parent = nullptr);
     ~ClientConnection() override;
 
@@ -63,7 +69,6 @@ public:
     QHostAddress peerAddress() const { return m_peer; }
     quint16 peerPort() const { return m_peerPort; }
     qint64 connectedAtMs() const { return m_connectedAtMs; }
-    QWebSocket *socket() const { return m_socket; }
     bool isOpen() const;
 
     Encoding encoding() const { return m_encoding; }
@@ -121,24 +126,21 @@ Q_SIGNALS:
     void closed();
 
 private:
-    void onText(const QString &text);
+    void onText(const QByteArray &utf8);
     void onBinary(const QByteArray &data);
     void handleFrame(qsizetype bytes, const DecodedFrame &decoded);
     bool admit();
-    void onBytesWritten();
+    void onDrained();
     void checkBackpressure();
     void onDisconnected();
     void write(const EncodedFrame &frame);
-    void writeFrame(const char *header, qsizetype headerSize, const QByteArray &payload);
     QTimer *authDeadline();
     QTimer *authExpiry();
     void onAuthExpired();
 
-    QWebSocket *m_socket = nullptr;
-    // The TCP (or TLS) socket under m_socket, which our data frames are
-    // written to (QWebSocket 6.4 takes text only as QString: JSON would be
-    // converted to UTF-16 and back per message); null: QWebSocket sends them.
-    QAbstractSocket *m_tcp = nullptr;
+    IoThread *m_io = nullptr;
+    SocketChannel *m_channel = nullptr;     // lives in m_io's thread
+    std::shared_ptr<ChannelState> m_state;
     ConnectionLimits m_limits;
     quint64 m_id = 0;
     QHostAddress m_peer;
@@ -153,14 +155,11 @@ private:
     TokenBucket *m_userBucket = nullptr;
     QElapsedTimer m_clock;
 
-    qint64 m_lastFrameMs = 0;
     int m_ticksPerPing = 1;
     quint64 m_ticks = 0;
     qint64 m_overHighWaterSinceMs = -1;
     bool m_closing = false;
     bool m_closedEmitted = false;
-    // canSendTelemetry() said no: `drained` is due once the buffer empties.
-    mutable bool m_telemetryHeld = false;
 
     bool m_authRequired = false;
     bool m_authenticated = false;

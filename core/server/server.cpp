@@ -11,6 +11,7 @@
 #include "metrics/metricshttpserver.h"
 #include "metrics/prometheus.h"
 #include "net/clientconnection.h"
+#include "net/iothread.h"
 #include "net/websocketlistener.h"
 #include "server/requesthandler.h"
 #include "session/sessionmanager.h"
@@ -53,6 +54,8 @@ Server::Server(const Config &config, DeviceBus *bus, QObject *parent)
         previous->closeWith(closecode::kTakenOver, QStringLiteral("session taken over"));
     });
 
+    m_io = std::make_unique<IoThreadPool>(config.server.ioThreads < 0 ? IoThreadPool::defaultCount()
+                                                                      : config.server.ioThreads);
     m_listener = new WebSocketListener(config.server, this);
     m_listener->setConnectionCounter([this] { return int(m_connections.size()); });
     connect(m_listener, &WebSocketListener::newSocket, this, &Server::onNewSocket);
@@ -89,6 +92,12 @@ Server::~Server()
     // Sessions hold sinks in the hub and wait on the router: they go first.
     delete m_requests;
     delete m_sessions;
+    // Connections hand their sockets back to the I/O threads when deleted:
+    // they go before the threads stop.
+    for (auto &[id, entry] : m_connections)
+        delete entry.connection;
+    m_connections.clear();
+    m_io.reset();
     qDeleteAll(m_ipBuckets);
     qDeleteAll(m_userBuckets);
 }
@@ -183,12 +192,11 @@ TokenBucket *Server::userBucket(const QString &user)
     return bucket;
 }
 
-void Server::authenticateHandshake(ClientConnection *connection, QWebSocket *socket)
+void Server::authenticateHandshake(ClientConnection *connection, const QNetworkRequest &request)
 {
     connection->requireAuthentication(kAuthGraceMs);
     // The upgrade request as QWebSocketServer saw it: the same token rules
     // as the listener's own parser (Bearer wins, no fallback to the query).
-    const QNetworkRequest request = socket->request();
     HttpRequestHead head;
     head.url = request.url();
     const QList<QByteArray> names = request.rawHeaderList();
@@ -223,9 +231,11 @@ void Server::onNewSocket(QWebSocket *socket, QAbstractSocket *transport)
     limits.heartbeatMs = m_config.server.heartbeatMs;
 
     const quint64 id = ++m_nextConnectionId;
-    auto *connection = new ClientConnection(socket, transport, limits, id, this);
+    // Read before the socket moves to its I/O thread.
+    const QNetworkRequest request = m_verifier ? socket->request() : QNetworkRequest();
+    auto *connection = new ClientConnection(socket, transport, m_io->next(), limits, id, this);
     if (m_verifier)
-        authenticateHandshake(connection, socket);
+        authenticateHandshake(connection, request);
     const QString user = connection->subject();
     connection->setSharedBuckets(ipBucket(connection->peerAddress()),
                                  user.isEmpty() ? nullptr : userBucket(user));

@@ -16,6 +16,7 @@
 #include <memory>
 
 class QAbstractSocket;
+class QNetworkRequest;
 class QWebSocket;
 
 namespace halhub {
@@ -24,6 +25,7 @@ class AuditLog;
 class ClientConnection;
 class CommandRouter;
 class DeviceBus;
+class IoThreadPool;
 class MetricsHttpServer;
 class RequestHandler;
 class SessionManager;
@@ -121,7 +123,7 @@ private:
     void onDeviceRemoved(const QString &device);
     TokenBucket *ipBucket(const QHostAddress &address);
     TokenBucket *userBucket(const QString &user);
-    void authenticateHandshake(ClientConnection *connection, QWebSocket *socket);
+    void authenticateHandshake(ClientConnection *connection, const QNetworkRequest &request);
 
     Config m_config;
     DeviceBus *m_bus = nullptr;
@@ -132,6 +134,8 @@ private:
     SessionManager *m_sessions = nullptr;
     RequestHandler *m_requests = nullptr;
     WebSocketListener *m_listener = nullptr;
+    // The threads that serve the sockets (server.io_threads).
+    std::unique_ptr<IoThreadPool> m_io;
     MetricsHttpServer *m_metricsHttp = nullptr;
 
     struct ConnectionEntry

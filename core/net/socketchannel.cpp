@@ -1,0 +1,123 @@
+#include "net/socketchannel.h"
+
+#include "net/websocketframe.h"
+
+#include <QAbstractSocket>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <chrono>
+
+namespace halhub {
+
+namespace {
+constexpr int kCloseHandshakeMs = 1000;
+}
+
+qint64 ChannelState::nowMs()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+SocketChannel::SocketChannel(QWebSocket *socket, QAbstractSocket *transport,
+                             std::shared_ptr<ChannelState> state, qint64 maxIncomingBytes)
+    : m_socket(socket)
+    , m_transport(transport)
+    , m_state(std::move(state))
+{
+    // Both move with the channel to its thread: they must be its children.
+    // (QWebSocket deletes its transport itself; a deleted child leaves the
+    // list, so either order of destruction is fine.)
+    m_socket->setParent(this);
+    if (m_transport)
+        m_transport->setParent(this);
+    m_socket->setMaxAllowedIncomingMessageSize(quint64(maxIncomingBytes));
+    m_socket->setMaxAllowedIncomingFrameSize(quint64(maxIncomingBytes));
+
+    connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        m_state->lastFrameMs = ChannelState::nowMs();
+        Q_EMIT textReceived(text.toUtf8());
+    });
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
+        m_state->lastFrameMs = ChannelState::nowMs();
+        Q_EMIT binaryReceived(data);
+    });
+    connect(m_socket, &QWebSocket::pong, this,
+            [this] { m_state->lastFrameMs = ChannelState::nowMs(); });
+    connect(m_socket, &QWebSocket::bytesWritten, this, &SocketChannel::onBytesWritten);
+    connect(m_socket, &QWebSocket::disconnected, this, &SocketChannel::markDisconnected);
+}
+
+SocketChannel::~SocketChannel() = default;
+
+void SocketChannel::writeFrame(const EncodedFrame &frame)
+{
+    m_state->queuedBytes -= frame.bytes.size();
+    if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    if (m_transport) {
+        // Whole frames only, in order, on the socket QWebSocket writes its
+        // pings and close frame to, so frames never interleave. They wait
+        // in the socket's buffer until the event loop flushes it: a sample
+        // fanned out to a thousand sockets ends in a burst of writes that
+        // the peers read in batches. (Handing each frame to the kernel at
+        // once was tried: it wakes a reader per message, which costs more.)
+        const websocketframe::Header header = websocketframe::header(
+            frame.binary ? websocketframe::Opcode::Binary : websocketframe::Opcode::Text,
+            quint64(frame.bytes.size()));
+        m_transport->write(header.bytes, header.size);
+        m_transport->write(frame.bytes);
+    } else if (frame.binary) {
+        m_socket->sendBinaryMessage(frame.bytes);
+    } else {
+        m_socket->sendTextMessage(QString::fromUtf8(frame.bytes));
+    }
+    updateSocketBytes();
+}
+
+void SocketChannel::ping()
+{
+    if (!m_closing && m_socket->state() == QAbstractSocket::ConnectedState)
+        m_socket->ping();
+}
+
+void SocketChannel::close(int code, const QString &reason)
+{
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    QTimer::singleShot(kCloseHandshakeMs, this, [this] {
+        if (m_socket->state() != QAbstractSocket::UnconnectedState)
+            m_socket->abort();
+        markDisconnected();
+    });
+}
+
+void SocketChannel::updateSocketBytes()
+{
+    m_state->socketBytes = m_socket->bytesToWrite();
+}
+
+void SocketChannel::onBytesWritten()
+{
+    updateSocketBytes();
+    // Both sides store, then read the other's flag or figure (sequentially
+    // consistent): the connection sets `held` and re-reads the unsent
+    // bytes, this side lowers them and re-reads `held`, so a drain is never
+    // missed; at worst `drained` comes once too often, which is harmless.
+    if (m_state->held.load() && m_state->unsentBytes() <= m_state->highWaterBytes) {
+        m_state->held = false;
+        Q_EMIT drained();
+    }
+}
+
+void SocketChannel::markDisconnected()
+{
+    if (m_state->disconnected.exchange(true))
+        return;
+    Q_EMIT disconnected();
+}
+
+} // namespace halhub
