@@ -32,13 +32,13 @@ IoThread::~IoThread()
     // Channels still here belong to connections that are gone by now:
     // the worker deletes them (its children) in its own thread.
     if (m_thread) {
-        QMetaObject::invokeMethod(m_worker, [this] { delete m_worker; }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            m_worker, [this] { qDeleteAll(m_worker->children()); }, Qt::BlockingQueuedConnection);
         m_thread->quit();
         m_thread->wait();
         delete m_thread;
-    } else {
-        delete m_worker;
     }
+    delete m_worker;
 }
 
 void IoThread::adopt(SocketChannel *channel)

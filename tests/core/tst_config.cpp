@@ -189,6 +189,7 @@ void TestConfig::missingKeysTakeDefaults()
     QCOMPARE(config->server.host, defaults.server.host);
     QCOMPARE(config->server.path, defaults.server.path);
     QCOMPARE(config->server.heartbeatMs, defaults.server.heartbeatMs);
+    QCOMPARE(config->server.ioThreads, -1);   // one per core beyond the first
     QCOMPARE(config->limits.maxStreams, 5);
     QCOMPARE(config->limits.rateLimitPerMin, defaults.limits.rateLimitPerMin);
     QCOMPARE(config->limits.maxMessageBytes, defaults.limits.maxMessageBytes);
@@ -196,6 +197,10 @@ void TestConfig::missingKeysTakeDefaults()
     QVERIFY(!config->metrics.port);
     // No devices key: the same devices as without any file.
     QCOMPARE(ids(*config), ids(defaults));
+
+    const std::optional<Config> inline_ = parse(R"({"server": {"io_threads": 0}})");
+    QVERIFY(inline_);
+    QCOMPARE(inline_->server.ioThreads, 0);
 
     const std::optional<Config> empty = parse("{}");
     QVERIFY(empty);
@@ -328,6 +333,8 @@ void TestConfig::badFile_data()
         "1..100000");
     row("max clients too many", R"({"server": {"max_clients": 100001}})",
         "server.max_clients", "1..100000");
+    row("io threads negative", R"({"server": {"io_threads": -1}})", "server.io_threads", "0..64");
+    row("io threads too many", R"({"server": {"io_threads": 65}})", "server.io_threads", "0..64");
 
     row("limits a list", R"({"limits": []})", "limits", "expected an object");
     row("unknown limits key", R"({"limits": {"max_rate": 10}})", "limits.max_rate",

@@ -21,30 +21,41 @@ private Q_SLOTS:
 
 void tst_MessageSizes::echoRoundTrip_data()
 {
+    QTest::addColumn<int>("ioThreads");
     QTest::addColumn<int>("form");
     QTest::addColumn<int>("length");
     QTest::addColumn<QString>("unit");
     const QString ascii = QStringLiteral("x");
     const QString nonAscii = QStringLiteral("\u00b5\u00b0\u03a9\U0001F52C");
-    for (const auto &[name, form] : {std::pair{"json", TestClient::Form::Json},
-                                     std::pair{"msgpack", TestClient::Form::MsgPack}}) {
-        // The result message adds ~200 bytes around the echoed text.
-        QTest::addRow("%s, small frame", name) << int(form) << 1 << ascii;
-        QTest::addRow("%s, 16-bit length", name) << int(form) << 1000 << ascii;
-        QTest::addRow("%s, 16-bit length, non-ASCII", name) << int(form) << 2000 << nonAscii;
-        QTest::addRow("%s, 64-bit length", name) << int(form) << 70000 << ascii;
-        QTest::addRow("%s, 64-bit length, non-ASCII", name) << int(form) << 8000 << nonAscii;
+    // Sockets served by two I/O threads, and by the main thread (io_threads 0).
+    for (const int threads : {2, 0}) {
+        for (const auto &[name, form] : {std::pair{"json", TestClient::Form::Json},
+                                         std::pair{"msgpack", TestClient::Form::MsgPack}}) {
+            // The result message adds ~200 bytes around the echoed text.
+            QTest::addRow("%s, small frame, io_threads %d", name, threads)
+                    << threads << int(form) << 1 << ascii;
+            QTest::addRow("%s, 16-bit length, io_threads %d", name, threads)
+                    << threads << int(form) << 1000 << ascii;
+            QTest::addRow("%s, 16-bit length, non-ASCII, io_threads %d", name, threads)
+                    << threads << int(form) << 2000 << nonAscii;
+            QTest::addRow("%s, 64-bit length, io_threads %d", name, threads)
+                    << threads << int(form) << 70000 << ascii;
+            QTest::addRow("%s, 64-bit length, non-ASCII, io_threads %d", name, threads)
+                    << threads << int(form) << 8000 << nonAscii;
+        }
     }
 }
 
 void tst_MessageSizes::echoRoundTrip()
 {
+    QFETCH(int, ioThreads);
     QFETCH(int, form);
     QFETCH(int, length);
     QFETCH(QString, unit);
 
     Config config = TestServer::simConfig(1, 10);
     config.limits.maxMessageBytes = 1 << 20;
+    config.server.ioThreads = ioThreads;
     TestServer server(config);
     QVERIFY2(server.start(), qPrintable(server.error()));
     TestClient client;
