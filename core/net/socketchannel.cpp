@@ -3,9 +3,14 @@
 #include "net/websocketframe.h"
 
 #include <QAbstractSocket>
+#include <QSslSocket>
 #include <QTimer>
 #include <QWebSocket>
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
 #include <chrono>
 
 namespace halhub {
@@ -30,8 +35,11 @@ SocketChannel::SocketChannel(QWebSocket *socket, QAbstractSocket *transport,
     // (QWebSocket deletes its transport itself; a deleted child leaves the
     // list, so either order of destruction is fine.)
     m_socket->setParent(this);
-    if (m_transport)
+    if (m_transport) {
         m_transport->setParent(this);
+        if (!qobject_cast<QSslSocket *>(m_transport))
+            m_directFd = m_transport->socketDescriptor();
+    }
     m_socket->setMaxAllowedIncomingMessageSize(quint64(maxIncomingBytes));
     m_socket->setMaxAllowedIncomingFrameSize(quint64(maxIncomingBytes));
 
@@ -57,23 +65,53 @@ void SocketChannel::writeFrame(const EncodedFrame &frame)
     if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
     if (m_transport) {
-        // Whole frames only, in order, on the socket QWebSocket writes its
-        // pings and close frame to, so frames never interleave. They wait
-        // in the socket's buffer until the event loop flushes it: a sample
-        // fanned out to a thousand sockets ends in a burst of writes that
-        // the peers read in batches. (Handing each frame to the kernel at
-        // once was tried: it wakes a reader per message, which costs more.)
         const websocketframe::Header header = websocketframe::header(
             frame.binary ? websocketframe::Opcode::Binary : websocketframe::Opcode::Text,
             quint64(frame.bytes.size()));
-        m_transport->write(header.bytes, header.size);
-        m_transport->write(frame.bytes);
+        writeToTransport(header.bytes, header.size, frame.bytes);
     } else if (frame.binary) {
         m_socket->sendBinaryMessage(frame.bytes);
     } else {
         m_socket->sendTextMessage(QString::fromUtf8(frame.bytes));
     }
     updateSocketBytes();
+}
+
+void SocketChannel::writeToTransport(const char *header, qsizetype headerSize,
+                                     const QByteArray &payload)
+{
+    // Whole frames only, in order, on the socket QWebSocket writes its
+    // pings and close frame to, so frames never interleave. When nothing
+    // waits in Qt's buffer, everything before this frame is in the kernel
+    // already and the frame may go there at once: one system call instead
+    // of a buffer copy, a socket notifier switched on and off and a turn
+    // of this thread's event loop (which polls every socket it has). What
+    // the kernel does not take waits in Qt's buffer, and an error is left
+    // for Qt's own write to find and report.
+    qsizetype done = 0;
+    if (m_directFd >= 0 && m_transport->bytesToWrite() == 0) {
+        iovec parts[2];
+        parts[0].iov_base = const_cast<char *>(header);
+        parts[0].iov_len = size_t(headerSize);
+        parts[1].iov_base = const_cast<char *>(payload.constData());
+        parts[1].iov_len = size_t(payload.size());
+        msghdr message = {};
+        message.msg_iov = parts;
+        message.msg_iovlen = 2;
+        ssize_t sent = 0;
+        do {
+            sent = ::sendmsg(int(m_directFd), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (sent < 0 && errno == EINTR);
+        if (sent > 0)
+            done = qsizetype(sent);
+    }
+    if (done < headerSize) {
+        m_transport->write(header + done, headerSize - done);
+        done = headerSize;
+    }
+    const qsizetype payloadDone = done - headerSize;
+    if (payloadDone < payload.size())
+        m_transport->write(payload.constData() + payloadDone, payload.size() - payloadDone);
 }
 
 void SocketChannel::ping()

@@ -67,9 +67,11 @@ private:
     void onBytesWritten();
     void markDisconnected();
     void updateSocketBytes();
+    void writeToTransport(const char *header, qsizetype headerSize, const QByteArray &payload);
 
     QWebSocket *m_socket = nullptr;
     QAbstractSocket *m_transport = nullptr;
+    qintptr m_directFd = -1;    // plain TCP only: TLS must go through QSslSocket
     std::shared_ptr<ChannelState> m_state;
     bool m_closing = false;
 };
