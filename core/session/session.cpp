@@ -120,6 +120,7 @@ void Session::detach()
     // a resume replays from the ring.
     for (auto &[id, state] : m_streams)
         state->pending.reset();
+    m_framesPending = false;
 }
 
 qint64 Session::detachedForMs() const
@@ -232,6 +233,7 @@ void Session::offer(StreamState &state, const Frame &frame)
             m_overflowTimer.start(int(kOverflowReportMs / 4), this);
     } else {
         state.pending = frame;
+        m_framesPending = true;
     }
 }
 
@@ -263,14 +265,19 @@ void Session::sendFrame(StreamState &state, const Frame &frame, bool live)
 
 void Session::flushPending()
 {
-    if (!m_connection)
+    // Called whenever the socket drains, usually with nothing waiting: the
+    // flag spares touching every stream's state.
+    if (!m_connection || !m_framesPending)
         return;
+    m_framesPending = false;
     for (auto &[id, state] : m_streams) {
         if (!state->pending)
             continue;
         // A write may have closed the connection and detached us.
-        if (!m_connection || !m_connection->canSendTelemetry())
+        if (!m_connection || !m_connection->canSendTelemetry()) {
+            m_framesPending = m_connection != nullptr;
             return;
+        }
         const Frame frame = *state->pending;
         state->pending.reset();
         sendFrame(*state, frame, true);

@@ -108,6 +108,8 @@ private:
     qint64 m_detachedSinceMs = -1;
 
     std::map<QString, std::unique_ptr<StreamState>> m_streams;
+    // Whether a stream may have a coalesced frame waiting for the socket.
+    bool m_framesPending = false;
 
     struct StoredResult
     {
