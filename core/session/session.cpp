@@ -5,9 +5,11 @@
 #include "metrics/latencyhistogram.h"
 #include "net/clientconnection.h"
 #include "protocol/framecodec.h"
+#include "telemetry/stream.h"
 #include "telemetry/telemetrymessage.h"
 
 #include <QDateTime>
+#include <QTimerEvent>
 
 #include <algorithm>
 #include <array>
@@ -33,29 +35,25 @@ QVariantMap eventMessage(const QString &event, const QString &stream, const QVar
 
 } // namespace
 
-struct Session::StreamState final : SampleSink
+struct Session::StreamState final : StreamMember
 {
     StreamState(Session *owner, const QString &id, const StreamSpec &spec,
                 const DeviceInfo &device, std::optional<double> requested)
         : session(owner)
         , id(id)
-        , stream(spec, device)
+        , spec(spec)
         , ring(spec.rateHz)
         , deviceInfo(device)
         , requestedRate(requested.value_or(0))
     {
     }
 
-    void consumeSample(const Sample &sample) override { session->produce(*this, sample); }
-    void deviceChanged(const DeviceInfo &info) override
-    {
-        deviceInfo = info;
-        stream.updateDevice(info);
-    }
+    void consumeFrame(Frame frame) override { session->produce(*this, std::move(frame)); }
+    void deviceChanged(const DeviceInfo &info) override { deviceInfo = info; }
 
     Session *session;
     QString id;
-    Stream stream;
+    StreamSpec spec;
     FrameRing ring;
     DeviceInfo deviceInfo;
     double requestedRate = 0;
@@ -84,14 +82,12 @@ Session::Session(const QString &id, const QString &principal, TelemetryHub *hub,
 {
     m_clock.start();
     m_detachedSinceMs = 0;
-    m_overflowTimer.setInterval(int(kOverflowReportMs / 4));
-    connect(&m_overflowTimer, &QTimer::timeout, this, &Session::reportOverflows);
 }
 
 Session::~Session()
 {
     for (auto &[id, state] : m_streams)
-        m_hub->removeSink(state->deviceInfo.id, state.get());
+        m_hub->removeMember(state.get());
 }
 
 ClientConnection *Session::connection() const
@@ -124,6 +120,7 @@ void Session::detach()
     // a resume replays from the ring.
     for (auto &[id, state] : m_streams)
         state->pending.reset();
+    m_framesPending = false;
 }
 
 qint64 Session::detachedForMs() const
@@ -135,7 +132,7 @@ void Session::addStream(const QString &streamId, const StreamSpec &spec,
                         const DeviceInfo &device, std::optional<double> requestedRate)
 {
     auto state = std::make_unique<StreamState>(this, streamId, spec, device, requestedRate);
-    m_hub->addSink(device.id, state.get());
+    m_hub->addMember(state.get(), spec, device);
     m_streams.emplace(streamId, std::move(state));
 }
 
@@ -144,7 +141,7 @@ bool Session::removeStream(const QString &streamId)
     auto it = m_streams.find(streamId);
     if (it == m_streams.end())
         return false;
-    m_hub->removeSink(it->second->deviceInfo.id, it->second.get());
+    m_hub->removeMember(it->second.get());
     m_streams.erase(it);
     return true;
 }
@@ -160,7 +157,7 @@ QStringList Session::closeStreamsOf(const QString &device)
     for (auto it = m_streams.begin(); it != m_streams.end();) {
         if (it->second->deviceInfo.id == device) {
             closed.append(it->first);
-            m_hub->removeSink(device, it->second.get());
+            m_hub->removeMember(it->second.get());
             it = m_streams.erase(it);
         } else {
             ++it;
@@ -174,7 +171,7 @@ QVariantMap Session::describeStream(const QString &streamId) const
     const auto it = m_streams.find(streamId);
     if (it == m_streams.end())
         return {};
-    QVariantMap m = describeStreamSpec(it->second->stream.spec(), it->second->deviceInfo);
+    QVariantMap m = describeStreamSpec(it->second->spec, it->second->deviceInfo);
     m.insert(QStringLiteral("stream"), streamId);
     return m;
 }
@@ -195,9 +192,9 @@ QList<StreamStats> Session::streamStats() const
         s.id = id;
         s.session = m_id;
         s.device = state->deviceInfo.id;
-        s.mode = state->stream.spec().mode;
+        s.mode = state->spec.mode;
         s.requestedRateHz = state->requestedRate;
-        s.grantedRateHz = state->stream.spec().rateHz;
+        s.grantedRateHz = state->spec.rateHz;
         s.framesProduced = state->produced;
         s.framesSent = state->sent;
         s.framesDropped = state->dropped;
@@ -213,19 +210,12 @@ QList<StreamStats> Session::streamStats() const
     return list;
 }
 
-void Session::produce(StreamState &state, const Sample &sample)
+void Session::produce(StreamState &state, Frame frame)
 {
-    std::optional<Frame> frame = state.stream.addSample(sample);
-    if (!frame)
-        return;
-    // Full frames of the same channels are equal across streams: one copy
-    // in every ring, one encoding on every socket.
-    if (state.stream.spec().mode == StreamMode::Full)
-        m_hub->shareValues(*frame);
     ++state.produced;
-    state.ring.append(*frame);
+    state.ring.append(std::move(frame));
     if (m_connection)
-        offer(state, *frame);
+        offer(state, state.ring.newest());
 }
 
 void Session::offer(StreamState &state, const Frame &frame)
@@ -236,13 +226,14 @@ void Session::offer(StreamState &state, const Frame &frame)
     }
     // Slow consumer: only the newest frame of a stream waits.
     if (state.pending) {
-        state.pending = Stream::coalesce(*state.pending, frame, state.stream.spec().mode);
+        state.pending = Stream::coalesce(*state.pending, frame, state.spec.mode);
         ++state.dropped;
         ++state.unreportedDrops;
         if (!m_overflowTimer.isActive())
-            m_overflowTimer.start();
+            m_overflowTimer.start(int(kOverflowReportMs / 4), this);
     } else {
         state.pending = frame;
+        m_framesPending = true;
     }
 }
 
@@ -274,14 +265,19 @@ void Session::sendFrame(StreamState &state, const Frame &frame, bool live)
 
 void Session::flushPending()
 {
-    if (!m_connection)
+    // Called whenever the socket drains, usually with nothing waiting: the
+    // flag spares touching every stream's state.
+    if (!m_connection || !m_framesPending)
         return;
+    m_framesPending = false;
     for (auto &[id, state] : m_streams) {
         if (!state->pending)
             continue;
         // A write may have closed the connection and detached us.
-        if (!m_connection || !m_connection->canSendTelemetry())
+        if (!m_connection || !m_connection->canSendTelemetry()) {
+            m_framesPending = m_connection != nullptr;
             return;
+        }
         const Frame frame = *state->pending;
         state->pending.reset();
         sendFrame(*state, frame, true);
@@ -309,6 +305,14 @@ void Session::reportOverflows()
         m_overflowTimer.stop();
 }
 
+void Session::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_overflowTimer.timerId())
+        reportOverflows();
+    else
+        QObject::timerEvent(event);
+}
+
 void Session::replay(const QHash<QString, quint64> &lastSeq, const QSet<QString> &resultsSeen)
 {
     pruneResults();
@@ -319,7 +323,7 @@ void Session::replay(const QHash<QString, quint64> &lastSeq, const QSet<QString>
     for (auto &[id, state] : m_streams) {
         const auto it = lastSeq.constFind(id);
         if (it == lastSeq.constEnd()) {
-            state->stream.forceKeyFrame();
+            m_hub->forceKeyFrame(state.get());
             continue;
         }
         const QList<Frame> frames = state->ring.framesAfter(*it);

@@ -2,15 +2,14 @@
 
 #include "commands/commandrouter.h"
 #include "telemetry/framering.h"
-#include "telemetry/stream.h"
 #include "telemetry/telemetryhub.h"
 
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QBasicTimer>
 #include <QSet>
-#include <QTimer>
 
 #include <map>
 #include <memory>
@@ -90,12 +89,13 @@ private:
     struct StreamState;
     friend struct StreamState;
 
-    void produce(StreamState &state, const Sample &sample);
+    void produce(StreamState &state, Frame frame);
     void offer(StreamState &state, const Frame &frame);
     void sendFrame(StreamState &state, const Frame &frame, bool live);
     void flushPending();
     void reportOverflows();
     void pruneResults();
+    void timerEvent(QTimerEvent *event) override;
 
     QString m_id;
     QString m_principal;
@@ -108,6 +108,8 @@ private:
     qint64 m_detachedSinceMs = -1;
 
     std::map<QString, std::unique_ptr<StreamState>> m_streams;
+    // Whether a stream may have a coalesced frame waiting for the socket.
+    bool m_framesPending = false;
 
     struct StoredResult
     {
@@ -116,7 +118,9 @@ private:
     };
     QList<StoredResult> m_results;
 
-    QTimer m_overflowTimer;
+    // Runs only while a stream has drops to report; a QBasicTimer costs an
+    // int when idle, and every idle connection has a session.
+    QBasicTimer m_overflowTimer;
 };
 
 } // namespace halhub

@@ -35,6 +35,17 @@ FrameRing::FrameRing(double rateHz)
 void FrameRing::append(const Frame &frame)
 {
     m_frames.push_back(frame);
+    trim();
+}
+
+void FrameRing::append(Frame &&frame)
+{
+    m_frames.push_back(std::move(frame));
+    trim();
+}
+
+void FrameRing::trim()
+{
     while (qsizetype(m_frames.size()) > m_capacity)
         m_frames.pop_front();
 }

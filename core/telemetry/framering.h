@@ -17,6 +17,9 @@ public:
     explicit FrameRing(double rateHz);
 
     void append(const Frame &frame);
+    void append(Frame &&frame);
+    // The last frame appended; the ring must not be empty.
+    const Frame &newest() const { return m_frames.back(); }
     qsizetype size() const;
     qsizetype capacity() const { return m_capacity; }
 
@@ -26,6 +29,8 @@ public:
     QList<Frame> framesAfter(quint64 lastSeq) const;
 
 private:
+    void trim();
+
     qsizetype m_capacity = 1000;
     std::deque<Frame> m_frames;
 };

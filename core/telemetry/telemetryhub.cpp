@@ -1,9 +1,39 @@
 #include "telemetry/telemetryhub.h"
 
 #include "bus/devicebus.h"
+#include "telemetry/stream.h"
 #include "telemetry/telemetrymessage.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace halhub {
+
+// One stream computation and the members that receive its frames.
+struct TelemetryHub::Group
+{
+    Group(const StreamSpec &spec, const DeviceInfo &device)
+        : device(device.id)
+        , stream(spec, device)
+        , shared(spec.mode == StreamMode::Full)
+    {
+    }
+
+    QString device;
+    Stream stream;
+    // Whether other subscribers of the same shape may join.
+    bool shared = false;
+    // In joining order; a null entry is a member removed during a fan-out.
+    std::vector<StreamMember *> members;
+    int liveMembers = 0;
+};
+
+// The frame being handed to a group's members, with its encoded values.
+struct TelemetryHub::FanOut
+{
+    const Frame *frame = nullptr;
+    QByteArray encoded[2];      // by Encoding, empty until asked for
+};
 
 TelemetryHub::TelemetryHub(DeviceBus *bus, QObject *parent)
     : QObject(parent)
@@ -12,97 +42,197 @@ TelemetryHub::TelemetryHub(DeviceBus *bus, QObject *parent)
     connect(bus, &DeviceBus::deviceInfoChanged, this, &TelemetryHub::onInfoChanged);
 }
 
-void TelemetryHub::addSink(const QString &device, SampleSink *sink)
+TelemetryHub::~TelemetryHub() = default;
+
+namespace {
+
+// `full` streams that compute the same frames: same device (the caller's
+// list), same granted rate, and the same channels in the same order. "All
+// channels" is a selection of its own: on a push device it grows.
+bool sameShape(const StreamSpec &a, const StreamSpec &b)
 {
-    m_sinks[device].append(sink);
+    return a.mode == StreamMode::Full && b.mode == StreamMode::Full
+            && a.rateHz == b.rateHz && a.allChannels == b.allChannels
+            && (a.allChannels || a.channels == b.channels);
 }
 
-void TelemetryHub::removeSink(const QString &device, SampleSink *sink)
+} // namespace
+
+TelemetryHub::Group *TelemetryHub::shareableGroup(const DeviceGroups &groups,
+                                                  const StreamSpec &spec) const
 {
-    auto it = m_sinks.find(device);
-    if (it == m_sinks.end())
+    for (const auto &group : groups) {
+        if (group->shared && group->liveMembers > 0 && sameShape(group->stream.spec(), spec))
+            return group.get();
+    }
+    return nullptr;
+}
+
+void TelemetryHub::addMember(StreamMember *member, const StreamSpec &spec,
+                             const DeviceInfo &device)
+{
+    removeMember(member);
+    DeviceGroups &groups = m_groups[device.id];
+    Group *group = shareableGroup(groups, spec);
+    if (!group) {
+        groups.push_back(std::make_unique<Group>(spec, device));
+        group = groups.back().get();
+    }
+    group->members.push_back(member);
+    ++group->liveMembers;
+    m_groupOf.insert(member, group);
+}
+
+void TelemetryHub::removeMember(StreamMember *member)
+{
+    Group *group = m_groupOf.take(member);
+    if (!group)
         return;
-    it->removeAll(sink);
-    if (it->isEmpty())
-        m_sinks.erase(it);
+    member->m_forceKey = false;
+    const auto it = std::find(group->members.begin(), group->members.end(), member);
+    Q_ASSERT(it != group->members.end());
+    --group->liveMembers;
+    if (m_fanOutDepth > 0) {
+        // The fan-out walks this list by index.
+        *it = nullptr;
+        m_purgeDue = true;
+        return;
+    }
+    group->members.erase(it);
+    if (group->liveMembers == 0) {
+        const auto groupsIt = m_groups.find(group->device);
+        if (groupsIt != m_groups.end()) {
+            DeviceGroups &groups = groupsIt->second;
+            groups.erase(std::find_if(groups.begin(), groups.end(),
+                                      [group](const auto &g) { return g.get() == group; }));
+            if (groups.empty())
+                m_groups.erase(groupsIt);
+        }
+    }
 }
 
-int TelemetryHub::sinkCount() const
+void TelemetryHub::purgeRemoved()
+{
+    m_purgeDue = false;
+    for (auto it = m_groups.begin(); it != m_groups.end();) {
+        DeviceGroups &groups = it->second;
+        for (const auto &group : groups) {
+            auto &members = group->members;
+            members.erase(std::remove(members.begin(), members.end(), nullptr), members.end());
+        }
+        groups.erase(std::remove_if(groups.begin(), groups.end(),
+                                    [](const auto &g) { return g->liveMembers == 0; }),
+                     groups.end());
+        if (groups.empty())
+            it = m_groups.erase(it);
+        else
+            ++it;
+    }
+}
+
+void TelemetryHub::forceKeyFrame(StreamMember *member)
+{
+    Group *group = m_groupOf.value(member);
+    if (!group)
+        return;
+    member->m_forceKey = true;
+    // A computation of its own also completes the frame's values and sends
+    // it at its next tick even when nothing changed (delta, custom). Frames
+    // of shared ones carry every channel already.
+    if (!group->shared)
+        group->stream.forceKeyFrame();
+}
+
+int TelemetryHub::memberCount() const
+{
+    return int(m_groupOf.size());
+}
+
+int TelemetryHub::computationCount() const
 {
     int n = 0;
-    for (const auto &list : m_sinks)
-        n += list.size();
+    for (const auto &[device, groups] : m_groups) {
+        for (const auto &group : groups)
+            n += group->liveMembers > 0 ? 1 : 0;
+    }
     return n;
 }
 
 void TelemetryHub::onSample(const Sample &sample)
 {
     ++m_samplesIn;
-    const auto it = m_sinks.constFind(sample.device);
-    if (it == m_sinks.constEnd())
+    const auto it = m_groups.find(sample.device);
+    if (it == m_groups.end())
         return;
-    // A sink may unsubscribe (and so edit the list) while it consumes.
-    const QList<SampleSink *> sinks = *it;
-    m_fanningOut = true;
-    for (SampleSink *sink : sinks)
-        sink->consumeSample(sample);
-    m_fanningOut = false;
-    m_shared.clear();
-}
-
-namespace {
-
-bool sameChannels(const QList<QPair<QString, QVariant>> &a,
-                  const QList<QPair<QString, QVariant>> &b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (qsizetype i = 0; i < a.size(); ++i) {
-        if (a.at(i).first != b.at(i).first)
-            return false;
-    }
-    return true;
-}
-
-} // namespace
-
-void TelemetryHub::shareValues(Frame &frame)
-{
-    if (!m_fanningOut)
-        return;
-    for (const SharedValues &shared : std::as_const(m_shared)) {
-        if (sameChannels(*shared.values, frame.values)) {
-            frame.snapshot = shared.values;
-            frame.values = *shared.values;
-            return;
+    // Members may join or leave while they consume: the lists are walked by
+    // index up to their size at the start, and nothing is erased until the
+    // outermost fan-out ends.
+    ++m_fanOutDepth;
+    DeviceGroups &groups = it->second;
+    const std::size_t groupCount = groups.size();
+    for (std::size_t g = 0; g < groupCount; ++g) {
+        Group &group = *groups[g];
+        if (group.liveMembers == 0)
+            continue;
+        const std::optional<Frame> frame = group.stream.addSample(sample);
+        if (!frame)
+            continue;
+        FanOut fanOut;
+        fanOut.frame = &*frame;
+        FanOut *const outer = std::exchange(m_fanOut, &fanOut);
+        const std::size_t memberCount = group.members.size();
+        for (std::size_t m = 0; m < memberCount; ++m) {
+            StreamMember *member = group.members[m];
+            if (!member)
+                continue;
+            Frame own = *frame;
+            own.seq = ++member->m_seq;
+            if (std::exchange(member->m_forceKey, false)) {
+                own.key = true;
+                own.gap = true;
+            }
+            member->consumeFrame(std::move(own));
         }
+        m_fanOut = outer;
     }
-    frame.snapshot = QSharedPointer<const QList<QPair<QString, QVariant>>>::create(frame.values);
-    frame.values = *frame.snapshot;
-    m_shared.append({frame.snapshot, {}});
+    if (--m_fanOutDepth == 0 && m_purgeDue)
+        purgeRemoved();
 }
 
 QByteArray TelemetryHub::encodedValues(const Frame &frame, Encoding encoding)
 {
-    // Shared only when the frame sends exactly its (shared) snapshot.
-    if (m_fanningOut && frame.snapshot && frame.values.constData() == frame.snapshot->constData()) {
-        for (SharedValues &shared : m_shared) {
-            if (shared.values != frame.snapshot)
-                continue;
-            QByteArray &bytes = shared.encoded[encoding == Encoding::Json ? 0 : 1];
-            if (bytes.isEmpty())
-                bytes = telemetrymessage::encodeValues(frame.values, encoding);
-            return bytes;
-        }
+    // A member's copy of the frame being fanned out shares its value list.
+    if (m_fanOut && !frame.values.isEmpty()
+            && frame.values.constData() == m_fanOut->frame->values.constData()) {
+        QByteArray &bytes = m_fanOut->encoded[encoding == Encoding::Json ? 0 : 1];
+        if (bytes.isEmpty())
+            bytes = telemetrymessage::encodeValues(frame.values, encoding);
+        return bytes;
     }
     return telemetrymessage::encodeValues(frame.values, encoding);
 }
 
 void TelemetryHub::onInfoChanged(const DeviceInfo &info)
 {
-    const QList<SampleSink *> sinks = m_sinks.value(info.id);
-    for (SampleSink *sink : sinks)
-        sink->deviceChanged(info);
+    const auto it = m_groups.find(info.id);
+    if (it == m_groups.end())
+        return;
+    ++m_fanOutDepth;
+    DeviceGroups &groups = it->second;
+    const std::size_t groupCount = groups.size();
+    for (std::size_t g = 0; g < groupCount; ++g) {
+        Group &group = *groups[g];
+        if (group.liveMembers == 0)
+            continue;
+        group.stream.updateDevice(info);
+        const std::size_t memberCount = group.members.size();
+        for (std::size_t m = 0; m < memberCount; ++m) {
+            if (StreamMember *member = group.members[m])
+                member->deviceChanged(info);
+        }
+    }
+    if (--m_fanOutDepth == 0 && m_purgeDue)
+        purgeRemoved();
 }
 
 } // namespace halhub

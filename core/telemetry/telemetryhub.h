@@ -3,69 +3,108 @@
 #include "bus/deviceinfo.h"
 #include "protocol/framecodec.h"
 #include "telemetry/frame.h"
+#include "telemetry/streamspec.h"
 
+#include <QByteArray>
 #include <QHash>
-#include <QList>
 #include <QObject>
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
 
 namespace halhub {
 
 class DeviceBus;
+class Stream;
+class TelemetryHub;
 
-// Something that consumes one device's samples: a stream of a session.
-class SampleSink
+// One subscriber's end of a stream: a session's stream. It receives the
+// frames of the stream computation it shares with every subscriber of the
+// same shape, numbered with its own seq.
+class StreamMember
 {
 public:
-    virtual ~SampleSink() = default;
-    virtual void consumeSample(const Sample &sample) = 0;
-    virtual void deviceChanged(const DeviceInfo &info) = 0;
+    virtual ~StreamMember() = default;
+
+    // The seq of the last frame this member received (0 before the first).
+    quint64 lastSeq() const { return m_seq; }
+
+protected:
+    // Called by the hub for each frame of the member's stream, numbered for
+    // this member (from 1) and already a key frame with gap when one was
+    // forced. The member may add or remove members (itself included) from
+    // here.
+    virtual void consumeFrame(Frame frame) = 0;
+    // The device's description changed (push devices grow channels).
+    virtual void deviceChanged(const DeviceInfo &info) { Q_UNUSED(info); }
+
+private:
+    friend class TelemetryHub;
+    quint64 m_seq = 0;
+    bool m_forceKey = false;
 };
 
 // The fan-out stage of the telemetry pipeline: takes every sample from the
-// DeviceBus and hands it to the sinks registered for its device.
+// DeviceBus and turns it into the frames of the streams on its device.
+//
+// Streams that would compute the very same frames share one computation:
+// `full` streams of the same device, channel selection and granted rate (a
+// thousand clients watching one device are one Stream and one encoding of
+// the values per wire form, not a thousand). Other modes depend on what was
+// sent on each stream (deadbands, windows since its last frame), so each of
+// them computes alone.
 class TelemetryHub : public QObject
 {
     Q_OBJECT
 public:
     explicit TelemetryHub(DeviceBus *bus, QObject *parent = nullptr);
+    ~TelemetryHub() override;
 
-    void addSink(const QString &device, SampleSink *sink);
-    void removeSink(const QString &device, SampleSink *sink);
-    int sinkCount() const;
+    // `member` starts receiving frames of `spec` with the next frame its
+    // computation makes; joining an existing computation, its first frame
+    // carries the latest known value of every channel. A member must be
+    // removed before it is destroyed. Safe during a fan-out: a member added
+    // then gets nothing of the sample being fanned out.
+    void addMember(StreamMember *member, const StreamSpec &spec, const DeviceInfo &device);
+    // Safe during a fan-out: a removed member gets no more frames, the
+    // others are not disturbed.
+    void removeMember(StreamMember *member);
+    // The member's next frame is a key frame with gap: true (resume without
+    // replay); the other members of its computation are not affected.
+    void forceKeyFrame(StreamMember *member);
+
+    int memberCount() const;
+    // Distinct stream computations (for tests and diagnostics).
+    int computationCount() const;
 
     // Samples seen since start (all devices).
     qint64 samplesIn() const { return m_samplesIn; }
 
-    // Sharing across the streams fed by one sample. Every `full` stream
-    // with the same channels sends the same values for a sample (a stream
-    // sees every sample from its start, so its latest value of a channel it
-    // has is the device's), so a thousand subscribers need one copy of them
-    // and one encoding per wire form, not a thousand.
-    //
-    // Called while a sample is being fanned out: replaces the frame's
-    // values and snapshot by the copy shared with the earlier frames of the
-    // same channels. Outside a fan-out it does nothing.
-    void shareValues(Frame &frame);
-    // The frame's values encoded, from the shared cache when the frame
-    // holds shared values of the current sample, encoded afresh otherwise.
+    // The frame's values encoded. A frame being fanned out is encoded at
+    // most once per encoding for all its members; any other frame (a
+    // coalesced one, a replay) is encoded afresh.
     QByteArray encodedValues(const Frame &frame, Encoding encoding);
 
 private:
+    struct Group;
+    struct FanOut;
+    using DeviceGroups = std::vector<std::unique_ptr<Group>>;
+
     void onSample(const Sample &sample);
     void onInfoChanged(const DeviceInfo &info);
+    Group *shareableGroup(const DeviceGroups &groups, const StreamSpec &spec) const;
+    void purgeRemoved();
 
-    QHash<QString, QList<SampleSink *>> m_sinks;
+    // unordered_map: its elements stay in place when other devices are
+    // added during a fan-out.
+    std::unordered_map<QString, DeviceGroups> m_groups;
+    QHash<StreamMember *, Group *> m_groupOf;
     qint64 m_samplesIn = 0;
-
-    struct SharedValues
-    {
-        QSharedPointer<const QList<QPair<QString, QVariant>>> values;
-        QByteArray encoded[2];          // by Encoding, empty until asked for
-    };
-    bool m_fanningOut = false;
-    // The current sample's distinct value lists: a handful (one per channel
-    // selection in use), so a linear search is fastest.
-    QList<SharedValues> m_shared;
+    // Removals during a fan-out only mark members; the lists shrink after.
+    int m_fanOutDepth = 0;
+    bool m_purgeDue = false;
+    FanOut *m_fanOut = nullptr;
 };
 
 } // namespace halhub
