@@ -220,7 +220,9 @@ void WebSocketListener::inspect(QTcpSocket *socket)
     if (pending == m_pending.cend() || pending->refused)
         return;
     HttpRequestHead head;
-    const QByteArray bytes = socket->peek(kMaxHeadBytes + 1);
+    // Only what is there: peek(n) allocates n bytes whatever it finds, and
+    // a request head is a few hundred.
+    const QByteArray bytes = socket->peek(qMin<qint64>(socket->bytesAvailable(), kMaxHeadBytes + 1));
     switch (parseRequestHead(bytes, &head, kMaxHeadBytes)) {
     case ParseStatus::Incomplete:
         return;
