@@ -17,7 +17,6 @@
 namespace halhub {
 
 namespace {
-constexpr int kHandshakeTimeoutMs = 10000;
 constexpr qsizetype kMaxHeadBytes = 16384;
 
 // Accepted sockets start their TLS handshake at once; nothing but
@@ -70,8 +69,11 @@ WebSocketListener::WebSocketListener(const ServerConfig &config, QObject *parent
     , m_ws(new QWebSocketServer(QStringLiteral("halhub/" HALHUB_VERSION),
                                 QWebSocketServer::NonSecureMode, this))
 {
+    m_clock.start();
     m_tcp->setMaxPendingConnections(256);
     connect(m_tcp, &QTcpServer::newConnection, this, &WebSocketListener::onNewTcpConnection);
+    setHandshakeTimeout(m_handshakeTimeoutMs);
+    connect(&m_handshakeSweep, &QTimer::timeout, this, &WebSocketListener::dropExpiredHandshakes);
     connect(m_ws, &QWebSocketServer::newConnection, this, [this] {
         while (m_ws->hasPendingConnections()) {
             QWebSocket *socket = m_ws->nextPendingConnection();
@@ -169,32 +171,63 @@ void WebSocketListener::close()
     m_tcp->close();
 }
 
+void WebSocketListener::setHandshakeTimeout(int ms)
+{
+    m_handshakeTimeoutMs = qMax(1, ms);
+    // Deadlines are checked a tenth of the timeout apart: a peer is dropped
+    // between 1 and 1.1 timeouts after it connected.
+    m_handshakeSweep.setInterval(qBound(1, m_handshakeTimeoutMs / 10, 1000));
+}
+
 void WebSocketListener::onNewTcpConnection()
 {
     while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
         // Telemetry is many small messages: without TCP_NODELAY, Nagle's
         // algorithm holds one back until the peer's delayed ACK (40 ms).
         socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        m_pending.insert(socket, {m_clock.elapsed() + m_handshakeTimeoutMs, false});
+        if (!m_handshakeSweep.isActive())
+            m_handshakeSweep.start();
         // Nothing is read from the socket here, only peeked: QWebSocketServer
         // reads the same request again to do the upgrade.
         connect(socket, &QTcpSocket::readyRead, this, [this, socket] { inspect(socket); });
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        // A peer that never completes its request head is dropped.
-        QTimer::singleShot(kHandshakeTimeoutMs, socket, [socket] {
-            if (!socket->property("halhub.done").toBool())
-                socket->abort();
+        connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+            m_pending.remove(socket);
+            socket->deleteLater();
         });
         if (socket->bytesAvailable() > 0)
             inspect(socket);
     }
 }
 
+void WebSocketListener::dropExpiredHandshakes()
+{
+    const qint64 now = m_clock.elapsed();
+    QList<QTcpSocket *> expired;
+    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
+        if (it->deadlineMs <= now)
+            expired.append(it.key());
+    }
+    // abort() emits disconnected at once, which takes the socket out of
+    // m_pending: the loop above must not be the one running.
+    for (QTcpSocket *socket : std::as_const(expired)) {
+        if (m_pending.remove(socket))
+            socket->abort();
+        socket->deleteLater();
+    }
+    if (m_pending.isEmpty())
+        m_handshakeSweep.stop();
+}
+
 void WebSocketListener::inspect(QTcpSocket *socket)
 {
-    if (socket->property("halhub.done").toBool())
+    const auto pending = m_pending.constFind(socket);
+    if (pending == m_pending.cend() || pending->refused)
         return;
     HttpRequestHead head;
-    const QByteArray bytes = socket->peek(kMaxHeadBytes + 1);
+    // Only what is there: peek(n) allocates n bytes whatever it finds, and
+    // a request head is a few hundred.
+    const QByteArray bytes = socket->peek(qMin<qint64>(socket->bytesAvailable(), kMaxHeadBytes + 1));
     switch (parseRequestHead(bytes, &head, kMaxHeadBytes)) {
     case ParseStatus::Incomplete:
         return;
@@ -228,9 +261,12 @@ void WebSocketListener::inspect(QTcpSocket *socket)
         refuse(socket, 503, "Service Unavailable", "too many clients\n");
         return;
     }
-    socket->setProperty("halhub.done", true);
+    // From here on QWebSocketServer owns the socket: its handshake timeout,
+    // its errors, its deletion.
+    m_pending.remove(socket);
+    if (m_pending.isEmpty())
+        m_handshakeSweep.stop();
     socket->disconnect(this);
-    disconnect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
     m_upgrading.insert(key, socket);
     // A failed upgrade deletes the socket; a successful one hands it on
@@ -250,7 +286,9 @@ QString WebSocketListener::peerKey(const QHostAddress &address, quint16 port)
 void WebSocketListener::refuse(QTcpSocket *socket, int status, const QByteArray &reason,
                                const QByteArray &body)
 {
-    socket->setProperty("halhub.done", true);
+    // It stays pending, so that a peer that never reads the answer is still
+    // dropped at its deadline.
+    m_pending[socket].refused = true;
     qCInfo(lcNet) << "refused" << socket->peerAddress().toString() << "with" << status;
     socket->write(httpErrorResponse(status, reason, body));
     socket->disconnectFromHost();

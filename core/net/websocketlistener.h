@@ -2,9 +2,11 @@
 
 #include "config/config.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QHostAddress>
 #include <QObject>
+#include <QTimer>
 
 #include <functional>
 
@@ -42,6 +44,10 @@ public:
     void setConnectionCounter(std::function<int()> counter) { m_counter = std::move(counter); }
     // From shutdown on, every new request gets 503.
     void setShuttingDown(bool shuttingDown) { m_shuttingDown = shuttingDown; }
+    // A peer whose request head is not complete this long after it
+    // connected is dropped (10 s by default).
+    void setHandshakeTimeout(int ms);
+    int handshakeTimeout() const { return m_handshakeTimeoutMs; }
 
 Q_SIGNALS:
     // An upgraded connection; the receiver takes ownership of socket.
@@ -53,6 +59,7 @@ private:
     void onNewTcpConnection();
     void inspect(QTcpSocket *socket);
     void refuse(QTcpSocket *socket, int status, const QByteArray &reason, const QByteArray &body);
+    void dropExpiredHandshakes();
     bool loadTls(QString *error);
     static QString peerKey(const QHostAddress &address, quint16 port);
 
@@ -66,6 +73,19 @@ private:
     QHash<QString, QAbstractSocket *> m_upgrading;
     bool m_sslReady = false;
     bool m_shuttingDown = false;
+
+    // Sockets from accept until they are handed to QWebSocketServer or gone.
+    // One table and one timer for all of them: a timer per socket costs a
+    // QObject and a registration in the event loop each.
+    struct PendingSocket
+    {
+        qint64 deadlineMs = 0;
+        bool refused = false;   // answered with an HTTP error, closing
+    };
+    QHash<QTcpSocket *, PendingSocket> m_pending;
+    QElapsedTimer m_clock;
+    QTimer m_handshakeSweep;
+    int m_handshakeTimeoutMs = 10000;
 };
 
 } // namespace halhub

@@ -86,7 +86,8 @@ void RequestHandler::auditCommand(const RequestContext &context, const QVariantM
     record.insert(QStringLiteral("address"),
                   QStringLiteral("%1:%2").arg(context.connection->peerAddress().toString())
                       .arg(context.connection->peerPort()));
-    record.insert(QStringLiteral("session"), context.session->id());
+    // A command refused before the connection had a session names none.
+    record.insert(QStringLiteral("session"), context.session ? context.session->id() : QString());
     for (const QLatin1String key : {QLatin1String("id"), QLatin1String("device"),
                                     QLatin1String("command"), QLatin1String("params")}) {
         const QVariant v = message.value(key);
@@ -125,6 +126,15 @@ void RequestHandler::onResult(const CommandResult &result, const QList<CommandWa
     record.insert(QStringLiteral("duration_ms"), qlonglong(result.durationMs));
     if (m_audit)
         m_audit->record(record);
+}
+
+Session *RequestHandler::ensureSession(RequestContext &context)
+{
+    if (!context.session) {
+        context.session = m_sessions->create(context.connection->subject());
+        context.session->attach(context.connection);
+    }
+    return context.session;
 }
 
 void RequestHandler::handle(RequestContext &context, const QVariantMap &message,
@@ -260,7 +270,7 @@ void RequestHandler::hello(RequestContext &context, const QVariantMap &message, 
                                      << "authenticated as" << claims->subject;
         }
         context.connection->authenticate(*claims);
-        if (context.session->principal().isEmpty())
+        if (context.session && context.session->principal().isEmpty())
             context.session->setPrincipal(claims->subject);
     }
 
@@ -276,8 +286,12 @@ void RequestHandler::hello(RequestContext &context, const QVariantMap &message, 
 
     bool resumed = false;
     if (resume) {
+        // A session takes its connection's user when it is made, so before
+        // there is one the connection's user is the session's to be.
+        const QString principal = context.session ? context.session->principal()
+                                                  : context.connection->subject();
         Session *target = m_sessions->find(*resume);
-        const bool valid = target && target->principal() == context.session->principal()
+        const bool valid = target && target->principal() == principal
             && (target->isAttached() || target->detachedForMs() <= m_sessions->graceMs());
         if (valid) {
             resumed = true;
@@ -287,7 +301,8 @@ void RequestHandler::hello(RequestContext &context, const QVariantMap &message, 
                 if (previous && previous != context.connection)
                     Q_EMIT sessionTakenOver(previous);
                 // The session this connection leaves waits out its grace.
-                context.session->detach();
+                if (context.session)
+                    context.session->detach();
                 context.session = target;
                 target->attach(context.connection);
             }
@@ -295,6 +310,8 @@ void RequestHandler::hello(RequestContext &context, const QVariantMap &message, 
                               << context.connection->id();
         }
     }
+    // The welcome names the session: the first hello makes it.
+    ensureSession(context);
     reply(context, welcome(context, resumed), id);
     if (resumed)
         context.session->replay(lastSeq, resultsSeen);
@@ -384,7 +401,8 @@ void RequestHandler::subscribe(RequestContext &context, const QVariantMap &messa
         error(context, QStringLiteral("invalid_params"), why, id);
         return;
     }
-    if (context.session->streamCount() >= m_config.limits.maxStreams) {
+    Session *session = ensureSession(context);
+    if (session->streamCount() >= m_config.limits.maxStreams) {
         error(context, QStringLiteral("too_many_streams"),
               QStringLiteral("a session may have at most %1 streams")
                   .arg(m_config.limits.maxStreams),
@@ -396,8 +414,8 @@ void RequestHandler::subscribe(RequestContext &context, const QVariantMap &messa
     if (value::isNumber(rate))
         requested = rate.toDouble();
     const QString streamId = m_sessions->nextStreamId();
-    context.session->addStream(streamId, *spec, *info, requested);
-    QVariantMap m = context.session->describeStream(streamId);
+    session->addStream(streamId, *spec, *info, requested);
+    QVariantMap m = session->describeStream(streamId);
     m.insert(QStringLiteral("type"), QStringLiteral("subscribed"));
     reply(context, m, id);
 }
@@ -411,7 +429,8 @@ void RequestHandler::unsubscribe(RequestContext &context, const QVariantMap &mes
         error(context, QStringLiteral("invalid_params"), f.error(), id);
         return;
     }
-    if (!context.session->removeStream(*stream)) {
+    // Without a session there is no stream to remove, and none is made.
+    if (!context.session || !context.session->removeStream(*stream)) {
         error(context, QStringLiteral("unknown_stream"),
               QStringLiteral("no stream '%1' in this session").arg(*stream), id);
         return;
@@ -426,6 +445,8 @@ void RequestHandler::command(RequestContext &context, const QVariantMap &message
                              const QVariant &id)
 {
     context.issuedRequests = true;
+    // Every command's audit record names its session.
+    Session *session = ensureSession(context);
     FieldReader f(message);
     CommandRequest request;
     request.device = f.string(QStringLiteral("device"), true).value_or(QString());
@@ -447,9 +468,9 @@ void RequestHandler::command(RequestContext &context, const QVariantMap &message
                      QStringLiteral("command"), message, id);
         return;
     }
-    const QString principal = context.session->principal();
-    request.principal = principal.isEmpty() ? context.session->id() : principal;
-    request.waiter = {context.session->id(), id};
+    const QString principal = session->principal();
+    request.principal = principal.isEmpty() ? session->id() : principal;
+    request.waiter = {session->id(), id};
 
     const CommandRouter::Submission submission = m_router->submit(request);
     if (submission.outcome == CommandRouter::Submission::Outcome::Refused) {
@@ -468,7 +489,7 @@ void RequestHandler::command(RequestContext &context, const QVariantMap &message
     ack.insert(QStringLiteral("command_id"), submission.commandId);
     reply(context, ack, id);
     if (submission.finished)
-        context.session->deliverResult(*submission.finished, id);
+        session->deliverResult(*submission.finished, id);
 }
 
 void RequestHandler::cancel(RequestContext &context, const QVariantMap &message, const QVariant &id)
@@ -477,6 +498,12 @@ void RequestHandler::cancel(RequestContext &context, const QVariantMap &message,
     const auto commandId = f.string(QStringLiteral("command_id"), true);
     if (!f.ok()) {
         error(context, QStringLiteral("invalid_params"), f.error(), id);
+        return;
+    }
+    // A connection without a session has no command to cancel.
+    if (!context.session) {
+        error(context, QStringLiteral("not_found"),
+              QStringLiteral("no waiting command '%1' in this session").arg(*commandId), id);
         return;
     }
     const Scopes &scopes = context.connection->scopes();

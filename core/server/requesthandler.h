@@ -26,6 +26,8 @@ class SessionManager;
 struct RequestContext
 {
     ClientConnection *connection = nullptr;
+    // Null until a request needs one (hello, subscribe, command): idle
+    // connections cost no Session. The handler makes it and attaches it.
     Session *session = nullptr;
     QString client;                 // `client` of the last hello
     // The connection sent a subscribe or command: resume is refused from then on.
@@ -69,6 +71,9 @@ private:
 
     // Authentication and the scope of the type (PROTOCOL.md 9); on refusal
     // the error is sent and false returned.
+    // The context's session, made for its connection (and its user) when
+    // it has none yet.
+    Session *ensureSession(RequestContext &context);
     bool authorize(RequestContext &context, const QVariantMap &message, const QString &type,
                    const QVariant &id);
     void refuseAccess(RequestContext &context, const QString &code, const QString &why,

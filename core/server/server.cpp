@@ -240,10 +240,10 @@ void Server::onNewSocket(QWebSocket *socket, QAbstractSocket *transport)
     connection->setSharedBuckets(ipBucket(connection->peerAddress()),
                                  user.isEmpty() ? nullptr : userBucket(user));
 
+    // No session yet: RequestHandler makes one at the first request that
+    // needs it, so a connection that only answers pings costs no Session.
     ConnectionEntry entry;
     entry.connection = connection;
-    entry.session = m_sessions->create(user);
-    entry.session->attach(connection);
     m_connections.emplace(id, entry);
 
     connect(connection, &ClientConnection::messageReceived, this,
@@ -266,21 +266,26 @@ void Server::onMessage(ClientConnection *connection, const QVariantMap &message,
     context.connection = connection;
     context.session = it->second.session;
     context.client = it->second.client;
-    context.issuedRequests = connection->property("halhub.issuedRequests").toBool();
+    context.issuedRequests = it->second.issuedRequests;
     m_requests->handle(context, message, type, id);
     // The entry may have been replaced while handling (a take-over closes
     // another connection, never this one).
     it = m_connections.find(connection->id());
-    if (it == m_connections.end())
+    if (it == m_connections.end()) {
+        // Closed meanwhile: a session it just made or resumed must not stay
+        // attached to a connection that is going away, or it never expires.
+        if (context.session && context.session->connection() == connection)
+            context.session->detach();
         return;
+    }
     it->second.session = context.session;
     it->second.client = context.client;
+    it->second.issuedRequests = context.issuedRequests;
     // The per-user bucket joins once the connection has a user.
     if (!connection->subject().isEmpty() && !connection->userBucket()) {
         connection->setSharedBuckets(ipBucket(connection->peerAddress()),
                                      userBucket(connection->subject()));
     }
-    connection->setProperty("halhub.issuedRequests", context.issuedRequests);
 }
 
 void Server::onConnectionClosed(ClientConnection *connection)
@@ -444,7 +449,7 @@ QList<ClientStats> Server::clientStats() const
         s.address = QStringLiteral("%1:%2")
                         .arg(entry.connection->peerAddress().toString())
                         .arg(entry.connection->peerPort());
-        s.user = entry.session ? entry.session->principal() : QString();
+        s.user = entry.session ? entry.session->principal() : entry.connection->subject();
         s.session = entry.session ? entry.session->id() : QString();
         s.client = entry.client;
         s.connectedAtMs = entry.connection->connectedAtMs();

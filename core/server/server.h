@@ -141,8 +141,10 @@ private:
     struct ConnectionEntry
     {
         ClientConnection *connection = nullptr;
-        Session *session = nullptr;
+        Session *session = nullptr;     // null until a request needs one
         QString client;
+        // A subscribe or command was sent: resume is refused from then on.
+        bool issuedRequests = false;
     };
     std::map<quint64, ConnectionEntry> m_connections;
     quint64 m_nextConnectionId = 0;
