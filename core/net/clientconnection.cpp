@@ -55,10 +55,8 @@ ClientConnection::ClientConnection(QWebSocket *socket, QAbstractSocket *transpor
     // Messages beyond 16 x the limit close the connection with 1009 inside
     // QWebSocket before they are buffered whole.
     m_channel = new SocketChannel(socket, transport, m_state, m_limits.maxMessageBytes * 16);
-    connect(m_channel, &SocketChannel::textReceived, this, &ClientConnection::onText);
-    connect(m_channel, &SocketChannel::binaryReceived, this, &ClientConnection::onBinary);
-    connect(m_channel, &SocketChannel::drained, this, &ClientConnection::onDrained);
-    connect(m_channel, &SocketChannel::disconnected, this, &ClientConnection::onDisconnected);
+    connect(m_channel, &SocketChannel::received, this, &ClientConnection::onReceived);
+    connect(m_channel, &SocketChannel::changed, this, &ClientConnection::onChannelChanged);
     m_io->adopt(m_channel);
 
     m_ticksPerPing = ticksPerHeartbeat(m_limits.heartbeatMs);
@@ -234,18 +232,12 @@ bool ClientConnection::admit()
     return ok;
 }
 
-void ClientConnection::onText(const QByteArray &utf8)
+void ClientConnection::onReceived(const QByteArray &data, bool binary)
 {
     if (m_closing || !admit())
         return;
-    handleFrame(utf8.size(), framecodec::decodeText(utf8, m_limits.maxMessageBytes));
-}
-
-void ClientConnection::onBinary(const QByteArray &data)
-{
-    if (m_closing || !admit())
-        return;
-    handleFrame(data.size(), framecodec::decodeBinary(data, m_limits.maxMessageBytes));
+    handleFrame(data.size(), binary ? framecodec::decodeBinary(data, m_limits.maxMessageBytes)
+                                    : framecodec::decodeText(data, m_limits.maxMessageBytes));
 }
 
 void ClientConnection::handleFrame(qsizetype bytes, const DecodedFrame &decoded)
@@ -270,8 +262,12 @@ void ClientConnection::handleFrame(qsizetype bytes, const DecodedFrame &decoded)
     Q_EMIT messageReceived(decoded.message, envelope.type, envelope.id);
 }
 
-void ClientConnection::onDrained()
+void ClientConnection::onChannelChanged()
 {
+    if (m_state->disconnected.load()) {
+        onDisconnected();
+        return;
+    }
     checkBackpressure();
     if (canSendTelemetry())
         Q_EMIT drained();

@@ -126,11 +126,10 @@ Q_SIGNALS:
     void closed();
 
 private:
-    void onText(const QByteArray &utf8);
-    void onBinary(const QByteArray &data);
+    void onReceived(const QByteArray &data, bool binary);
     void handleFrame(qsizetype bytes, const DecodedFrame &decoded);
     bool admit();
-    void onDrained();
+    void onChannelChanged();
     void checkBackpressure();
     void onDisconnected();
     void write(const EncodedFrame &frame);

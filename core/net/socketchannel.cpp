@@ -45,11 +45,11 @@ SocketChannel::SocketChannel(QWebSocket *socket, QAbstractSocket *transport,
 
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
         m_state->lastFrameMs = ChannelState::nowMs();
-        Q_EMIT textReceived(text.toUtf8());
+        Q_EMIT received(text.toUtf8(), false);
     });
     connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
         m_state->lastFrameMs = ChannelState::nowMs();
-        Q_EMIT binaryReceived(data);
+        Q_EMIT received(data, true);
     });
     connect(m_socket, &QWebSocket::pong, this,
             [this] { m_state->lastFrameMs = ChannelState::nowMs(); });
@@ -147,7 +147,7 @@ void SocketChannel::onBytesWritten()
     // missed; at worst `drained` comes once too often, which is harmless.
     if (m_state->held.load() && m_state->unsentBytes() <= m_state->highWaterBytes) {
         m_state->held = false;
-        Q_EMIT drained();
+        Q_EMIT changed();
     }
 }
 
@@ -155,7 +155,7 @@ void SocketChannel::markDisconnected()
 {
     if (m_state->disconnected.exchange(true))
         return;
-    Q_EMIT disconnected();
+    Q_EMIT changed();
 }
 
 } // namespace halhub

@@ -56,12 +56,13 @@ public:
     void close(int code, const QString &reason);
 
 Q_SIGNALS:
-    // A text message, as UTF-8.
-    void textReceived(const QByteArray &utf8);
-    void binaryReceived(const QByteArray &data);
-    // The unsent bytes fell to the high-water mark after being held.
-    void drained();
-    void disconnected();
+    // A message: binary, or text as UTF-8.
+    void received(const QByteArray &data, bool binary);
+    // The state changed: the socket disconnected, or the unsent bytes fell
+    // to the high-water mark after the connection held telemetry back.
+    // (One signal for both: a connection per signal costs memory, times
+    // thousands of connections.)
+    void changed();
 
 private:
     void onBytesWritten();
