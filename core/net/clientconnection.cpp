@@ -54,7 +54,7 @@ ClientConnection::ClientConnection(QWebSocket *socket, QAbstractSocket *transpor
 
     // Messages beyond 16 x the limit close the connection with 1009 inside
     // QWebSocket before they are buffered whole.
-    m_channel = new SocketChannel(socket, transport, m_state, m_limits.maxMessageBytes * 16);
+    m_channel = SocketChannel::create(socket, transport, m_state, m_limits.maxMessageBytes * 16);
     connect(m_channel, &SocketChannel::received, this, &ClientConnection::onReceived);
     connect(m_channel, &SocketChannel::changed, this, &ClientConnection::onChannelChanged);
     m_io->adopt(m_channel);

@@ -127,6 +127,7 @@ void IoThread::serve()
             // A child of the worker, so that a channel never released is
             // deleted with it, in this thread.
             r.channel->setParent(m_worker);
+            r.channel->start();
             break;
         case Request::Kind::Frame:
             r.channel->writeFrame(r.frame);

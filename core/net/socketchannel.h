@@ -18,13 +18,13 @@ struct ChannelState
 {
     // Bytes of frames queued for the channel, not yet in the socket.
     std::atomic<qint64> queuedBytes{0};
-    // Bytes in the socket's buffer, not yet handed to the kernel.
+    // Bytes the channel holds for the socket, not yet handed to the kernel.
     std::atomic<qint64> socketBytes{0};
     // Steady clock (ms) of the last frame from the peer, pongs included.
     std::atomic<qint64> lastFrameMs{0};
     // The socket is gone (peer closed, error, or closed by us).
     std::atomic<bool> disconnected{false};
-    // The connection held telemetry back; `drained` is due once the
+    // The connection held telemetry back; `changed` is due once the
     // unsent bytes are at or below highWaterBytes.
     std::atomic<bool> held{false};
     qint64 highWaterBytes = 0;
@@ -33,27 +33,34 @@ struct ChannelState
     static qint64 nowMs();
 };
 
-// The socket side of one client connection: owns the QWebSocket and its
-// transport, and lives in the I/O thread that serves the connection (see
-// IoThread). It writes the frames the connection queued, sends pings and
-// the close, and passes received messages back as signals; the protocol
-// logic stays with the ClientConnection on the main thread.
+// The socket side of one client connection. It lives in the I/O thread
+// that serves the connection (see IoThread): it writes the frames the
+// connection queued, sends pings and the close, and passes received
+// messages back as signals; the protocol logic stays with the
+// ClientConnection on the main thread.
+//
+// Two kinds: RawSocketChannel reads and writes a plain TCP connection
+// itself once QWebSocketServer has done the upgrade (a few hundred bytes
+// per idle connection); QtSocketChannel keeps the QWebSocket, for TLS.
 class SocketChannel : public QObject
 {
     Q_OBJECT
 public:
-    // Takes ownership of socket (which owns transport). transport may be
-    // null: then frames go through QWebSocket's own calls.
-    SocketChannel(QWebSocket *socket, QAbstractSocket *transport,
-                  std::shared_ptr<ChannelState> state, qint64 maxIncomingBytes);
+    // Made on the thread that accepted the socket, before it moves to its
+    // I/O thread. Takes ownership of socket (which owns transport);
+    // transport may be null (then QWebSocket does everything).
+    static SocketChannel *create(QWebSocket *socket, QAbstractSocket *transport,
+                                 std::shared_ptr<ChannelState> state, qint64 maxIncomingBytes);
     ~SocketChannel() override;
 
     // All of these run in the channel's thread.
-    void writeFrame(const EncodedFrame &frame);
-    void ping();
+    // Called once the channel is in its thread.
+    virtual void start() {}
+    virtual void writeFrame(const EncodedFrame &frame) = 0;
+    virtual void ping() = 0;
     // Sends the close frame; a peer that does not finish the closing
     // handshake within a second is cut.
-    void close(int code, const QString &reason);
+    virtual void close(int code, const QString &reason) = 0;
 
 Q_SIGNALS:
     // A message: binary, or text as UTF-8.
@@ -64,17 +71,17 @@ Q_SIGNALS:
     // thousands of connections.)
     void changed();
 
-private:
-    void onBytesWritten();
-    void markDisconnected();
-    void updateSocketBytes();
-    void writeToTransport(const char *header, qsizetype headerSize, const QByteArray &payload);
+protected:
+    explicit SocketChannel(std::shared_ptr<ChannelState> state);
 
-    QWebSocket *m_socket = nullptr;
-    QAbstractSocket *m_transport = nullptr;
-    qintptr m_directFd = -1;    // plain TCP only: TLS must go through QSslSocket
+    // The channel's own unsent bytes changed.
+    void setSocketBytes(qint64 bytes);
+    void markDisconnected();
+    void markFrameFromPeer();
+
     std::shared_ptr<ChannelState> m_state;
-    bool m_closing = false;
+
+    static constexpr int kCloseHandshakeMs = 1000;
 };
 
 } // namespace halhub

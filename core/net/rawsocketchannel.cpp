@@ -1,0 +1,312 @@
+#include "net/rawsocketchannel.h"
+
+#include "logging.h"
+#include "net/websocketframe.h"
+
+#include <QAbstractSocket>
+#include <QSocketNotifier>
+#include <QTimer>
+#include <QWebSocket>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace halhub {
+
+namespace {
+
+constexpr quint8 kOpClose = 0x8;
+constexpr quint8 kOpPing = 0x9;
+constexpr quint8 kOpPong = 0xA;
+constexpr int kCloseGoingAway = 1001;
+// Read per wake-up at most this much, so that one flooding client cannot
+// hold up the others served by the same thread.
+constexpr qsizetype kReadChunk = 65536;
+constexpr int kReadsPerWakeUp = 4;
+
+} // namespace
+
+RawSocketChannel *RawSocketChannel::takeOver(QWebSocket *socket, QAbstractSocket *transport,
+                                             std::shared_ptr<ChannelState> state,
+                                             qint64 maxIncomingBytes)
+{
+    // The upgrade's answer must be on its way before Qt's socket goes: what
+    // is left in its buffer would be lost.
+    transport->flush();
+    if (transport->bytesToWrite() > 0 || transport->state() != QAbstractSocket::ConnectedState)
+        return nullptr;
+    const int fd = ::fcntl(int(transport->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        qCWarning(lcNet) << "cannot duplicate a socket descriptor:" << qt_error_string(errno);
+        return nullptr;
+    }
+    // Frames the client sent right after its request, already read by Qt.
+    const QByteArray received = transport->readAll();
+    // Closing Qt's descriptor does not end the connection: ours stays. The
+    // socket is unconnected then, so QWebSocket says nothing as it goes.
+    socket->disconnect();
+    transport->abort();
+    delete socket;
+    return new RawSocketChannel(fd, received, std::move(state), maxIncomingBytes);
+}
+
+RawSocketChannel::RawSocketChannel(int fd, const QByteArray &received,
+                                   std::shared_ptr<ChannelState> state, qint64 maxIncomingBytes)
+    : SocketChannel(std::move(state))
+    , m_fd(fd)
+    , m_reader(maxIncomingBytes)
+    , m_received(received)
+{
+}
+
+RawSocketChannel::~RawSocketChannel()
+{
+    if (m_fd < 0)
+        return;
+    // Going away without a close handshake (the server is being torn
+    // down): say so, if the kernel takes it at once.
+    if (!m_closeSent && m_unsent.size() == m_unsentAt) {
+        const char frame[] = {char(0x80 | kOpClose), 2, char(kCloseGoingAway >> 8),
+                              char(kCloseGoingAway & 0xff)};
+        [[maybe_unused]] const ssize_t ignored =
+            ::send(m_fd, frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    ::close(m_fd);
+}
+
+void RawSocketChannel::start()
+{
+    if (m_fd < 0)
+        return;
+    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &RawSocketChannel::onReadable);
+    if (!m_received.isEmpty()) {
+        const QByteArray received = std::exchange(m_received, QByteArray());
+        feed(received.constData(), received.size());
+    }
+}
+
+void RawSocketChannel::onReadable()
+{
+    char buffer[kReadChunk];
+    for (int i = 0; i < kReadsPerWakeUp && m_fd >= 0; ++i) {
+        const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n > 0) {
+            feed(buffer, qsizetype(n));
+            if (n < ssize_t(sizeof buffer))
+                return;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        // The peer closed its side, or the connection broke.
+        drop();
+        return;
+    }
+}
+
+void RawSocketChannel::feed(const char *data, qsizetype size)
+{
+    if (m_reader.failed())
+        return;
+    m_reader.feed(data, size);
+    WebSocketReader::Event event;
+    while (m_fd >= 0 && m_reader.next(&event))
+        handle(event);
+}
+
+void RawSocketChannel::handle(const WebSocketReader::Event &event)
+{
+    using Kind = WebSocketReader::Event::Kind;
+    if (event.kind != Kind::Error)
+        markFrameFromPeer();
+    switch (event.kind) {
+    case Kind::Text:
+    case Kind::Binary:
+        // After our close, what the peer still sends is not read (RFC 6455 5.5.1).
+        if (!m_closeSent)
+            Q_EMIT received(event.payload, event.kind == Kind::Binary);
+        return;
+    case Kind::Ping:
+        if (!m_closeSent)
+            sendControl(kOpPong, event.payload);
+        return;
+    case Kind::Pong:
+        return;
+    case Kind::Close:
+        // The peer's close: answer it (with its code, as is customary) unless
+        // this is the answer to ours; either way the handshake is complete
+        // once our frames are out.
+        if (!m_closeSent)
+            sendClose(event.closeCode == 1005 ? 0 : event.closeCode, QByteArray());
+        m_peerClosed = true;
+        if (m_unsent.size() == m_unsentAt)
+            drop();
+        return;
+    case Kind::Error:
+        qCInfo(lcNet).noquote() << "closing a connection with" << event.closeCode << event.error;
+        sendClose(event.closeCode, event.error.toUtf8());
+        return;
+    }
+}
+
+void RawSocketChannel::writeFrame(const EncodedFrame &frame)
+{
+    m_state->queuedBytes -= frame.bytes.size();
+    if (m_fd < 0 || m_closeSent)
+        return;
+    const websocketframe::Header header = websocketframe::header(
+        frame.binary ? websocketframe::Opcode::Binary : websocketframe::Opcode::Text,
+        quint64(frame.bytes.size()));
+    write(header.bytes, header.size, frame.bytes.constData(), frame.bytes.size());
+}
+
+void RawSocketChannel::ping()
+{
+    if (m_fd >= 0 && !m_closeSent)
+        sendControl(kOpPing, QByteArray());
+}
+
+void RawSocketChannel::close(int code, const QString &reason)
+{
+    if (m_fd < 0 || m_closeSent)
+        return;
+    sendClose(code, reason.toUtf8());
+}
+
+void RawSocketChannel::sendClose(int code, const QByteArray &reason)
+{
+    if (m_closeSent)
+        return;
+    QByteArray payload;
+    if (code > 0) {
+        payload.append(char(code >> 8));
+        payload.append(char(code & 0xff));
+        // A control frame carries at most 125 bytes.
+        payload.append(reason.left(123));
+    }
+    sendControl(kOpClose, payload);
+    m_closeSent = true;
+    // A peer that does not answer in time is cut, and so is one whose
+    // frames could not be read any further: with a reset, so that what
+    // still waits for it (a slow consumer's backlog) is discarded at once
+    // instead of trickling out first.
+    QTimer::singleShot(kCloseHandshakeMs, this, [this] { drop(Drop::Reset); });
+}
+
+void RawSocketChannel::sendControl(quint8 opcode, const QByteArray &payload)
+{
+    const char header[2] = {char(0x80 | opcode), char(payload.size())};
+    write(header, 2, payload.constData(), payload.size());
+}
+
+void RawSocketChannel::write(const char *header, qsizetype headerSize, const char *payload,
+                             qsizetype size)
+{
+    if (m_fd < 0)
+        return;
+    qsizetype done = 0;
+    if (m_unsent.size() == m_unsentAt) {
+        iovec parts[2];
+        parts[0].iov_base = const_cast<char *>(header);
+        parts[0].iov_len = size_t(headerSize);
+        parts[1].iov_base = const_cast<char *>(payload);
+        parts[1].iov_len = size_t(size);
+        msghdr message = {};
+        message.msg_iov = parts;
+        message.msg_iovlen = size > 0 ? 2 : 1;
+        ssize_t sent = 0;
+        do {
+            sent = ::sendmsg(m_fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (sent < 0 && errno == EINTR);
+        if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            drop();
+            return;
+        }
+        done = qMax<qsizetype>(0, sent);
+        if (done == headerSize + size)
+            return;
+        m_unsent.clear();
+        m_unsentAt = 0;
+    }
+    // What the kernel did not take waits, in order, for the socket to be
+    // writable again.
+    if (done < headerSize) {
+        m_unsent.append(header + done, headerSize - done);
+        done = headerSize;
+    }
+    m_unsent.append(payload + (done - headerSize), size - (done - headerSize));
+    if (!m_writeNotifier) {
+        m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
+        connect(m_writeNotifier, &QSocketNotifier::activated, this, &RawSocketChannel::onWritable);
+    }
+    m_writeNotifier->setEnabled(true);
+    setSocketBytes(m_unsent.size() - m_unsentAt);
+}
+
+void RawSocketChannel::onWritable()
+{
+    while (m_fd >= 0 && m_unsentAt < m_unsent.size()) {
+        const ssize_t sent = ::send(m_fd, m_unsent.constData() + m_unsentAt,
+                                    size_t(m_unsent.size() - m_unsentAt), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent < 0 && errno == EINTR)
+            continue;
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (sent < 0) {
+            drop();
+            return;
+        }
+        m_unsentAt += sent;
+    }
+    if (m_fd < 0)
+        return;
+    if (m_unsentAt == m_unsent.size()) {
+        // Nothing waits: give the memory back (a slow consumer's backlog
+        // can have been megabytes).
+        m_unsent = QByteArray();
+        m_unsentAt = 0;
+        m_writeNotifier->setEnabled(false);
+        if (m_peerClosed) {
+            drop();
+            return;
+        }
+    } else if (m_unsentAt > m_unsent.size() / 2) {
+        m_unsent.remove(0, m_unsentAt);
+        m_unsentAt = 0;
+    }
+    setSocketBytes(m_unsent.size() - m_unsentAt);
+}
+
+void RawSocketChannel::drop(Drop how)
+{
+    if (m_fd < 0)
+        return;
+    if (how == Drop::Reset) {
+        const linger reset = {1, 0};
+        ::setsockopt(m_fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    }
+    // Possibly called from a notifier's own signal: the notifiers go later.
+    for (QSocketNotifier *notifier : {m_readNotifier, m_writeNotifier}) {
+        if (notifier) {
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+        }
+    }
+    m_readNotifier = nullptr;
+    m_writeNotifier = nullptr;
+    ::close(m_fd);
+    m_fd = -1;
+    m_unsent = QByteArray();
+    m_unsentAt = 0;
+    setSocketBytes(0);
+    markDisconnected();
+}
+
+} // namespace halhub

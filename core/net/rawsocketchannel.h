@@ -1,0 +1,64 @@
+#pragma once
+
+#include "net/socketchannel.h"
+#include "net/websocketreader.h"
+
+#include <QByteArray>
+
+class QSocketNotifier;
+
+namespace halhub {
+
+// A channel that serves a plain TCP connection itself once QWebSocketServer
+// has done the upgrade: it reads the client's frames (WebSocketReader),
+// writes halhub's frames to the kernel directly, answers pings and runs the
+// close handshake. Per connection it keeps a descriptor, a socket notifier
+// or two and only the bytes in flight: Qt's socket classes keep a 16 KiB
+// read and a 32 KiB write block for a socket's whole life, and QWebSocket
+// some 7 KiB of objects, which for 10,000 idle clients is most of the
+// server's memory.
+class RawSocketChannel final : public SocketChannel
+{
+    Q_OBJECT
+public:
+    // Takes the connection over from socket: its answer to the upgrade is
+    // flushed, the descriptor duplicated, what the client already sent
+    // taken, and socket (with transport) deleted without a word to the
+    // peer. Returns null, with socket untouched, if that cannot be done.
+    static RawSocketChannel *takeOver(QWebSocket *socket, QAbstractSocket *transport,
+                                      std::shared_ptr<ChannelState> state,
+                                      qint64 maxIncomingBytes);
+    ~RawSocketChannel() override;
+
+    void start() override;
+    void writeFrame(const EncodedFrame &frame) override;
+    void ping() override;
+    void close(int code, const QString &reason) override;
+
+private:
+    RawSocketChannel(int fd, const QByteArray &received, std::shared_ptr<ChannelState> state,
+                     qint64 maxIncomingBytes);
+
+    void onReadable();
+    void onWritable();
+    void feed(const char *data, qsizetype size);
+    void handle(const WebSocketReader::Event &event);
+    // Queues one frame: to the kernel at once when nothing waits before it.
+    void write(const char *header, qsizetype headerSize, const char *payload, qsizetype size);
+    void sendControl(quint8 opcode, const QByteArray &payload);
+    void sendClose(int code, const QByteArray &reason);
+    enum class Drop { Close, Reset };
+    void drop(Drop how = Drop::Close);
+
+    int m_fd = -1;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    WebSocketReader m_reader;
+    QByteArray m_received;      // bytes read before start()
+    QByteArray m_unsent;        // what the kernel has not taken yet, from m_unsentAt
+    qsizetype m_unsentAt = 0;
+    bool m_closeSent = false;
+    bool m_peerClosed = false;  // its close frame came: drop once ours is out
+};
+
+} // namespace halhub
