@@ -198,7 +198,7 @@ bool WebSocketReader::checkFirstByte()
         }
         return true;
     default:
-        fail(kProtocolError, QStringLiteral("A frame has the reserved opcode %1.").arg(m_opcode));
+        fail(kProtocolError, QStringLiteral("A frame has the reserved opcode 0x%1.").arg(QString::number(m_opcode, 16).toUpper()));
         return false;
     }
 }
