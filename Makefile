@@ -37,7 +37,7 @@ test: build
 # to tests/fuzz/regressions/, where the replay test of `make test` runs it.
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = framedecoder requestvalidator
+FUZZ_TARGETS = framedecoder requestvalidator websocketreader
 # Every UBSan check aborts, except `enum`: Qt's headers break it on purpose
 # (tests/ubsan.supp), so it reports and is suppressed by file instead.
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \

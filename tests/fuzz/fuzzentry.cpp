@@ -4,9 +4,11 @@
 #include "auth/tokenverifier.h"
 #include "bus/deviceinfo.h"
 #include "commands/commandrouter.h"
+#include "net/websocketreader.h"
 #include "protocol/envelope.h"
 #include "protocol/fields.h"
 #include "protocol/framecodec.h"
+#include "protocol/utf8_p.h"
 #include "telemetry/streamspec.h"
 
 #include <QByteArray>
@@ -71,6 +73,64 @@ const TokenVerifier &verifier()
         return t;
     }();
     return v;
+}
+
+using ReaderEvent = WebSocketReader::Event;
+
+void checkEvent(const ReaderEvent &e, qint64 limit)
+{
+    switch (e.kind) {
+    case ReaderEvent::Kind::Text: {
+        QString text;
+        if (!utf8::toString(e.payload.constData(), e.payload.size(), &text))
+            broken("a text message is not valid UTF-8");
+        [[fallthrough]];
+    }
+    case ReaderEvent::Kind::Binary:
+        if (e.payload.size() > limit)
+            broken("a message is larger than the limit");
+        break;
+    case ReaderEvent::Kind::Ping:
+    case ReaderEvent::Kind::Pong:
+        if (e.payload.size() > 125)
+            broken("a control payload is longer than 125 bytes");
+        break;
+    case ReaderEvent::Kind::Close: {
+        const int c = e.closeCode;
+        const bool valid = (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1011) || (c >= 3000 && c <= 4999);
+        if (!valid && !(c == 1005 && e.payload.isEmpty()))
+            broken("a close event has an invalid code");
+        QString reason;
+        if (e.payload.size() > 123 || !utf8::toString(e.payload.constData(), e.payload.size(), &reason))
+            broken("a close reason is not valid UTF-8 of at most 123 bytes");
+        break;
+    }
+    case ReaderEvent::Kind::Error:
+        if (e.closeCode != 1002 && e.closeCode != 1007 && e.closeCode != 1009)
+            broken("an error has an unexpected close code");
+        if (e.error.isEmpty() || e.error.toUtf8().size() > 123)
+            broken("an error has no reason or one longer than 123 bytes");
+        break;
+    }
+}
+
+// Takes every event, checking each and the order: nothing after a close or an error.
+void takeEvents(WebSocketReader &reader, qint64 limit, QList<ReaderEvent> *out)
+{
+    ReaderEvent e;
+    while (reader.next(&e)) {
+        if (!out->isEmpty()) {
+            const ReaderEvent::Kind last = out->last().kind;
+            if (last == ReaderEvent::Kind::Error || last == ReaderEvent::Kind::Close)
+                broken("an event after an error or a close");
+        }
+        checkEvent(e, limit);
+        out->append(e);
+    }
+    if (reader.failed() != (!out->isEmpty() && out->last().kind == ReaderEvent::Kind::Error))
+        broken("failed() disagrees with the events");
+    if (reader.failed() && reader.bufferedBytes() != 0)
+        broken("a failed reader still holds bytes");
 }
 
 } // namespace
@@ -142,6 +202,42 @@ void requestValidator(const uint8_t *data, size_t size)
     }
     if (!f.ok() && f.error().isEmpty())
         broken("field error without a message");
+}
+
+void webSocketReader(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return;
+    const qint64 limit = qint64(1) << (data[0] & 31);
+    const qsizetype piece = 1 + 5 * (data[0] >> 5);
+    const auto *stream = reinterpret_cast<const char *>(data + 1);
+    const auto length = qsizetype(size - 1);
+
+    WebSocketReader whole(limit);
+    whole.feed(stream, length);
+    QList<ReaderEvent> wholeEvents;
+    takeEvents(whole, limit, &wholeEvents);
+
+    WebSocketReader pieces(limit);
+    QList<ReaderEvent> piecesEvents;
+    for (qsizetype at = 0; at < length; at += piece) {
+        pieces.feed(stream + at, qMin(piece, length - at));
+        takeEvents(pieces, limit, &piecesEvents);
+    }
+
+    if (wholeEvents.size() != piecesEvents.size() || whole.bufferedBytes() != pieces.bufferedBytes()
+        || whole.failed() != pieces.failed())
+        broken("the reader depends on how its input is split");
+    qsizetype payloadBytes = 0;
+    for (qsizetype i = 0; i < wholeEvents.size(); ++i) {
+        const ReaderEvent &a = wholeEvents.at(i);
+        const ReaderEvent &b = piecesEvents.at(i);
+        if (a.kind != b.kind || a.payload != b.payload || a.closeCode != b.closeCode || a.error != b.error)
+            broken("the reader depends on how its input is split");
+        payloadBytes += a.payload.size();
+    }
+    if (payloadBytes + whole.bufferedBytes() > length)
+        broken("the reader holds more bytes than it was given");
 }
 
 } // namespace halhub::fuzz

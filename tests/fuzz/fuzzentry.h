@@ -18,4 +18,11 @@ void frameDecoder(const uint8_t *data, size_t size);
 // command params against its specs, and a hello token against a verifier.
 void requestValidator(const uint8_t *data, size_t size);
 
+// The first byte picks the message size limit (1 << (b & 31)) and the size
+// of the pieces (1 + 5 * (b >> 5)); the rest is what a client sends. Fed
+// whole and in pieces, the WebSocket reader must give the same events, each
+// within the rules (valid UTF-8 text, valid close codes, at most one error
+// and nothing after it).
+void webSocketReader(const uint8_t *data, size_t size);
+
 } // namespace halhub::fuzz

@@ -25,11 +25,12 @@ QList<QByteArray> filesUnder(const QString &dir)
     return out;
 }
 
-void both(const QByteArray &input)
+void everyTarget(const QByteArray &input)
 {
     const auto *data = reinterpret_cast<const uint8_t *>(input.constData());
     halhub::fuzz::frameDecoder(data, size_t(input.size()));
     halhub::fuzz::requestValidator(data, size_t(input.size()));
+    halhub::fuzz::webSocketReader(data, size_t(input.size()));
 }
 
 } // namespace
@@ -49,6 +50,7 @@ void tst_FuzzReplay::corpus_data()
     QTest::addColumn<QString>("dir");
     QTest::addRow("frame decoder corpus") << "corpus/framedecoder";
     QTest::addRow("request validator corpus") << "corpus/requestvalidator";
+    QTest::addRow("websocket reader corpus") << "corpus/websocketreader";
     QTest::addRow("regressions") << "regressions";
 }
 
@@ -58,12 +60,13 @@ void tst_FuzzReplay::corpus()
     const QList<QByteArray> inputs = filesUnder(dir);
     QVERIFY2(!inputs.isEmpty(), qPrintable(dir));
     for (const QByteArray &input : inputs)
-        both(input);
+        everyTarget(input);
 }
 
 void tst_FuzzReplay::randomInputs()
 {
-    const QList<QByteArray> seeds = filesUnder(QStringLiteral("corpus/requestvalidator"));
+    const QList<QByteArray> seeds = filesUnder(QStringLiteral("corpus/requestvalidator"))
+        + filesUnder(QStringLiteral("corpus/websocketreader"));
     QVERIFY(!seeds.isEmpty());
     const quint32 seed = QRandomGenerator::global()->generate();
     qInfo("random seed %u", seed);
@@ -90,7 +93,7 @@ void tst_FuzzReplay::randomInputs()
                 }
             }
         }
-        both(input);
+        everyTarget(input);
         ++runs;
     }
     qInfo("%lld inputs", runs);
