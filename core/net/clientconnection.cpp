@@ -32,7 +32,7 @@ QVariantMap errorMessage(const QString &code, const QString &message, const QVar
 
 } // namespace
 
-ClientConnection::ClientConnection(QWebSocket *socket, QAbstractSocket *transport,
+ClientConnection::ClientConnection(QWebSocket *socket, const Transport &transport,
                                    IoThread *io, const ConnectionLimits &limits, quint64 id,
                                    QObject *parent)
     : QObject(parent)
@@ -49,7 +49,7 @@ ClientConnection::ClientConnection(QWebSocket *socket, QAbstractSocket *transpor
     m_clock.start();
     m_state->lastFrameMs = ChannelState::nowMs();
     m_state->highWaterBytes = m_limits.sendHighWaterBytes;
-    if (!transport)
+    if (!transport.socket)
         qCWarning(lcNet) << "connection" << m_id << "has no transport socket; frames go through QWebSocket";
 
     // Messages beyond 16 x the limit close the connection with 1009 inside

@@ -20,6 +20,7 @@ class QWebSocket;
 namespace halhub {
 
 struct ChannelState;
+struct Transport;
 struct Envelope;
 class IoThread;
 class SocketChannel;
@@ -58,10 +59,9 @@ class ClientConnection : public QObject
     Q_OBJECT
 public:
     // Takes ownership of the socket and hands it to io, the thread that
-    // will serve it. transport: the TCP or TLS socket under it (owned by
-    // it), which frames are written to; with null they go through
-    // QWebSocket.
-    ClientConnection(QWebSocket *socket, QAbstractSocket *transport, IoThread *io,
+    // will serve it. transport: the TCP or TLS socket under it (see
+    // SocketChannel::create); without one QWebSocket does everything.
+    ClientConnection(QWebSocket *socket, const Transport &transport, IoThread *io,
                      const ConnectionLimits &limits, quint64 id, QObject *parent = nullptr);
     ~ClientConnection() override;
 

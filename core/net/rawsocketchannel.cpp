@@ -30,10 +30,11 @@ constexpr int kReadsPerWakeUp = 4;
 
 } // namespace
 
-RawSocketChannel *RawSocketChannel::takeOver(QWebSocket *socket, QAbstractSocket *transport,
+RawSocketChannel *RawSocketChannel::takeOver(QWebSocket *socket, const Transport &from,
                                              std::shared_ptr<ChannelState> state,
                                              qint64 maxIncomingBytes)
 {
+    QAbstractSocket *transport = from.socket;
     // The upgrade's answer must be on its way before Qt's socket goes: what
     // is left in its buffer would be lost.
     transport->flush();
@@ -44,8 +45,11 @@ RawSocketChannel *RawSocketChannel::takeOver(QWebSocket *socket, QAbstractSocket
         qCWarning(lcNet) << "cannot duplicate a socket descriptor:" << qt_error_string(errno);
         return nullptr;
     }
-    // Frames the client sent right after its request, already read by Qt.
-    const QByteArray received = transport->readAll();
+    // Frames the client sent right after its request: read by Qt with the
+    // request (and dropped by the handshake), or still in Qt's buffer.
+    QByteArray received = transport->readAll();
+    if (!from.early.isEmpty() && !received.startsWith(from.early))
+        received.prepend(from.early);
     // Closing Qt's descriptor does not end the connection: ours stays. The
     // socket is unconnected then, so QWebSocket says nothing as it goes.
     socket->disconnect();

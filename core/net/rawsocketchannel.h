@@ -25,7 +25,7 @@ public:
     // flushed, the descriptor duplicated, what the client already sent
     // taken, and socket (with transport) deleted without a word to the
     // peer. Returns null, with socket untouched, if that cannot be done.
-    static RawSocketChannel *takeOver(QWebSocket *socket, QAbstractSocket *transport,
+    static RawSocketChannel *takeOver(QWebSocket *socket, const Transport &transport,
                                       std::shared_ptr<ChannelState> state,
                                       qint64 maxIncomingBytes);
     ~RawSocketChannel() override;

@@ -18,14 +18,14 @@ qint64 ChannelState::nowMs()
     return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-SocketChannel *SocketChannel::create(QWebSocket *socket, QAbstractSocket *transport,
+SocketChannel *SocketChannel::create(QWebSocket *socket, const Transport &transport,
                                      std::shared_ptr<ChannelState> state, qint64 maxIncomingBytes)
 {
-    if (transport && !qobject_cast<QSslSocket *>(transport)) {
+    if (transport.socket && !qobject_cast<QSslSocket *>(transport.socket)) {
         if (SocketChannel *raw = RawSocketChannel::takeOver(socket, transport, state, maxIncomingBytes))
             return raw;
     }
-    return new QtSocketChannel(socket, transport, std::move(state), maxIncomingBytes);
+    return new QtSocketChannel(socket, transport.socket, std::move(state), maxIncomingBytes);
 }
 
 SocketChannel::SocketChannel(std::shared_ptr<ChannelState> state)

@@ -2,6 +2,7 @@
 
 #include "protocol/framecodec.h"
 
+#include <QByteArray>
 #include <QObject>
 
 #include <atomic>
@@ -11,6 +12,16 @@ class QAbstractSocket;
 class QWebSocket;
 
 namespace halhub {
+
+// The TCP (or TLS) socket under an upgraded QWebSocket, as the listener
+// handed it to QWebSocketServer.
+struct Transport
+{
+    QAbstractSocket *socket = nullptr;  // owned by the QWebSocket
+    // What the client sent after its request head, without waiting for the
+    // answer: QWebSocketServer's handshake reads and drops it.
+    QByteArray early;
+};
 
 // What a connection (main thread) and its channel (an I/O thread) share.
 // Atomics only: each side writes its own fields, and reads the other's.
@@ -49,7 +60,7 @@ public:
     // Made on the thread that accepted the socket, before it moves to its
     // I/O thread. Takes ownership of socket (which owns transport);
     // transport may be null (then QWebSocket does everything).
-    static SocketChannel *create(QWebSocket *socket, QAbstractSocket *transport,
+    static SocketChannel *create(QWebSocket *socket, const Transport &transport,
                                  std::shared_ptr<ChannelState> state, qint64 maxIncomingBytes);
     ~SocketChannel() override;
 

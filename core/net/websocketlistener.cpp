@@ -77,10 +77,10 @@ WebSocketListener::WebSocketListener(const ServerConfig &config, QObject *parent
     connect(m_ws, &QWebSocketServer::newConnection, this, [this] {
         while (m_ws->hasPendingConnections()) {
             QWebSocket *socket = m_ws->nextPendingConnection();
-            QAbstractSocket *transport =
+            const Transport transport =
                 m_upgrading.take(peerKey(socket->peerAddress(), socket->peerPort()));
-            if (transport)
-                disconnect(transport, &QObject::destroyed, this, nullptr);
+            if (transport.socket)
+                disconnect(transport.socket, &QObject::destroyed, this, nullptr);
             Q_EMIT newSocket(socket, transport);
         }
     });
@@ -268,11 +268,19 @@ void WebSocketListener::inspect(QTcpSocket *socket)
         m_handshakeSweep.stop();
     socket->disconnect(this);
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
-    m_upgrading.insert(key, socket);
+    Transport transport;
+    transport.socket = socket;
+    // Everything Qt has read is in its buffer now; what follows the head
+    // was sent before the client saw our answer.
+    const QByteArray buffered = socket->peek(socket->bytesAvailable());
+    const qsizetype headEnd = buffered.indexOf("\r\n\r\n");
+    if (headEnd >= 0)
+        transport.early = buffered.mid(headEnd + 4);
+    m_upgrading.insert(key, transport);
     // A failed upgrade deletes the socket; a successful one hands it on
     // (and its QWebSocket deletes it later): either way, forget it.
     connect(socket, &QObject::destroyed, this, [this, key, socket] {
-        if (m_upgrading.value(key) == socket)
+        if (m_upgrading.value(key).socket == socket)
             m_upgrading.remove(key);
     });
     m_ws->handleConnection(socket);

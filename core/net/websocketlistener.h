@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "net/socketchannel.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -53,7 +54,7 @@ Q_SIGNALS:
     // An upgraded connection; the receiver takes ownership of socket.
     // transport is the TCP (or TLS) socket under it, which QWebSocket owns
     // and deletes; null if it could not be told.
-    void newSocket(QWebSocket *socket, QAbstractSocket *transport);
+    void newSocket(QWebSocket *socket, const Transport &transport);
 
 private:
     void onNewTcpConnection();
@@ -70,7 +71,7 @@ private:
     // Sockets in QWebSocketServer's upgrade, by peer address and port (one
     // live TCP connection each): how an upgraded QWebSocket is matched
     // with its transport.
-    QHash<QString, QAbstractSocket *> m_upgrading;
+    QHash<QString, Transport> m_upgrading;
     bool m_sslReady = false;
     bool m_shuttingDown = false;
 

@@ -217,7 +217,7 @@ void Server::authenticateHandshake(ClientConnection *connection, const QNetworkR
                              << check.claims.subject;
 }
 
-void Server::onNewSocket(QWebSocket *socket, QAbstractSocket *transport)
+void Server::onNewSocket(QWebSocket *socket, const Transport &transport)
 {
     if (m_shuttingDown) {
         socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));

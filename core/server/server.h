@@ -15,7 +15,6 @@
 #include <map>
 #include <memory>
 
-class QAbstractSocket;
 class QNetworkRequest;
 class QWebSocket;
 
@@ -26,6 +25,7 @@ class ClientConnection;
 class CommandRouter;
 class DeviceBus;
 class IoThreadPool;
+struct Transport;
 class MetricsHttpServer;
 class RequestHandler;
 class SessionManager;
@@ -111,7 +111,7 @@ Q_SIGNALS:
     void shutdownComplete();
 
 private:
-    void onNewSocket(QWebSocket *socket, QAbstractSocket *transport);
+    void onNewSocket(QWebSocket *socket, const Transport &transport);
     void onMessage(ClientConnection *connection, const QVariantMap &message, const QString &type,
                    const QVariant &id);
     void onConnectionClosed(ClientConnection *connection);

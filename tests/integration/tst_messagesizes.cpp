@@ -6,6 +6,8 @@
 #include "testclient.h"
 #include "testserver.h"
 
+#include <QJsonDocument>
+#include <QTcpSocket>
 #include <QTest>
 
 using namespace halhub;
@@ -17,7 +19,36 @@ class tst_MessageSizes : public QObject
 private Q_SLOTS:
     void echoRoundTrip_data();
     void echoRoundTrip();
+    void fragmentedTextWithSplitCharacters_data();
+    void fragmentedTextWithSplitCharacters();
+    void frameSentWithTheUpgradeRequest_data();
+    void frameSentWithTheUpgradeRequest();
 };
+
+namespace {
+
+void addIoThreadRows()
+{
+    QTest::addColumn<int>("ioThreads");
+    QTest::addRow("io_threads 2") << 2;
+    QTest::addRow("io_threads 0") << 0;
+}
+
+// A client's frame: final, masked (RFC 6455 5.3).
+QByteArray clientFrame(quint8 opcode, const QByteArray &payload)
+{
+    QByteArray frame;
+    frame.append(char(0x80 | opcode));
+    Q_ASSERT(payload.size() < 126);
+    frame.append(char(0x80 | payload.size()));
+    const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+    frame.append(mask, 4);
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        frame.append(char(payload.at(i) ^ mask[i % 4]));
+    return frame;
+}
+
+} // namespace
 
 void tst_MessageSizes::echoRoundTrip_data()
 {
@@ -88,6 +119,65 @@ void tst_MessageSizes::echoRoundTrip()
     const bool binary = wire == TestClient::Form::MsgPack;
     for (const TestClient::Received &r : client.received())
         QCOMPARE(r.binary, binary);
+}
+
+void tst_MessageSizes::fragmentedTextWithSplitCharacters_data()
+{
+    addIoThreadRows();
+}
+
+void tst_MessageSizes::fragmentedTextWithSplitCharacters()
+{
+    // A client library may cut a message into frames anywhere, also inside
+    // a multi-byte character: the message as a whole is what must be UTF-8.
+    QFETCH(int, ioThreads);
+    Config config = TestServer::simConfig(1, 10);
+    config.server.ioThreads = ioThreads;
+    TestServer server(config);
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    TestClient client;
+    QVERIFY(client.open(server.url()));
+    client.socket().setOutgoingFrameSize(7);
+    const QString text = QStringLiteral("\u00b5\u00b0\u03a9\U0001F52C").repeated(20);
+    const QVariantMap pong = client.request({{QStringLiteral("type"), QStringLiteral("ping")},
+                                             {QStringLiteral("t"), text}});
+    QCOMPARE(pong.value(QStringLiteral("type")).toString(), QStringLiteral("pong"));
+    QCOMPARE(pong.value(QStringLiteral("t")).toString(), text);
+    QVERIFY(client.isConnected());
+}
+
+void tst_MessageSizes::frameSentWithTheUpgradeRequest_data()
+{
+    addIoThreadRows();
+}
+
+void tst_MessageSizes::frameSentWithTheUpgradeRequest()
+{
+    // A client that does not wait for the 101 before its first message: the
+    // message arrives with the request, and must not be lost in the upgrade.
+    QFETCH(int, ioThreads);
+    Config config = TestServer::simConfig(1, 10);
+    config.server.ioThreads = ioThreads;
+    TestServer server(config);
+    QVERIFY2(server.start(), qPrintable(server.error()));
+
+    QTcpSocket socket;
+    socket.connectToHost(server.url().host(), quint16(server.url().port()));
+    QVERIFY(socket.waitForConnected(5000));
+    const QByteArray request = "GET " + server.url().path().toUtf8() + " HTTP/1.1\r\n"
+            "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    socket.write(request + clientFrame(0x1, R"({"type":"ping","id":7,"t":"early"})"));
+    QByteArray received;
+    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll()).contains("\"early\""), 5000);
+    QVERIFY(received.startsWith("HTTP/1.1 101"));
+    const qsizetype body = received.indexOf("\r\n\r\n") + 4;
+    // One unmasked text frame holding the pong.
+    QCOMPARE(quint8(received.at(body)), quint8(0x81));
+    const QVariantMap pong =
+        QJsonDocument::fromJson(received.mid(body + 2, quint8(received.at(body + 1)))).toVariant().toMap();
+    QCOMPARE(pong.value(QStringLiteral("type")).toString(), QStringLiteral("pong"));
+    QCOMPARE(pong.value(QStringLiteral("id")).toInt(), 7);
 }
 
 QTEST_GUILESS_MAIN(tst_MessageSizes)
