@@ -234,6 +234,11 @@ bool ClientConnection::admit()
 
 void ClientConnection::onReceived(const QByteArray &data, bool binary)
 {
+    const qint64 cost = ChannelState::inboundCost(data.size());
+    if (m_state->inboundBytes.fetch_sub(cost) - cost <= ChannelState::kInboundLimitBytes / 2
+            && m_state->readingPaused.load()) {
+        m_io->resumeReading(m_channel);
+    }
     if (m_closing || !admit())
         return;
     handleFrame(data.size(), binary ? framecodec::decodeBinary(data, m_limits.maxMessageBytes)

@@ -68,6 +68,14 @@ void IoThread::ping(SocketChannel *channel)
     post(std::move(r));
 }
 
+void IoThread::resumeReading(SocketChannel *channel)
+{
+    Request r;
+    r.channel = channel;
+    r.kind = Request::Kind::Resume;
+    post(std::move(r));
+}
+
 void IoThread::close(SocketChannel *channel, int code, const QString &reason)
 {
     Request r;
@@ -134,6 +142,9 @@ void IoThread::serve()
             break;
         case Request::Kind::Ping:
             r.channel->ping();
+            break;
+        case Request::Kind::Resume:
+            r.channel->resumeReading();
             break;
         case Request::Kind::Close:
             r.channel->close(r.code, r.reason);

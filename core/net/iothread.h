@@ -39,6 +39,7 @@ public:
 
     void writeFrame(SocketChannel *channel, const EncodedFrame &frame);
     void ping(SocketChannel *channel);
+    void resumeReading(SocketChannel *channel);
     void close(SocketChannel *channel, int code, const QString &reason);
     // Deletes the channel after everything queued for it before.
     void release(SocketChannel *channel);
@@ -46,7 +47,7 @@ public:
 private:
     struct Request
     {
-        enum class Kind { Adopt, Frame, Ping, Close, Release };
+        enum class Kind { Adopt, Frame, Ping, Resume, Close, Release };
         SocketChannel *channel = nullptr;
         Kind kind = Kind::Frame;
         EncodedFrame frame;

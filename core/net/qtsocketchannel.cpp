@@ -18,8 +18,10 @@ QtSocketChannel::QtSocketChannel(QWebSocket *socket, QAbstractSocket *transport,
     // (QWebSocket deletes its transport itself; a deleted child leaves the
     // list, so either order of destruction is fine.)
     m_socket->setParent(this);
-    if (m_transport)
+    if (m_transport) {
         m_transport->setParent(this);
+        m_transport->setReadBufferSize(0);
+    }
     m_socket->setMaxAllowedIncomingMessageSize(quint64(maxIncomingBytes));
     m_socket->setMaxAllowedIncomingFrameSize(quint64(maxIncomingBytes));
 

@@ -45,11 +45,9 @@ RawSocketChannel *RawSocketChannel::takeOver(QWebSocket *socket, const Transport
         qCWarning(lcNet) << "cannot duplicate a socket descriptor:" << qt_error_string(errno);
         return nullptr;
     }
-    // Frames the client sent right after its request: read by Qt with the
-    // request (and dropped by the handshake), or still in Qt's buffer.
-    QByteArray received = transport->readAll();
-    if (!from.early.isEmpty() && !received.startsWith(from.early))
-        received.prepend(from.early);
+    // Frames the client sent right after its request: set aside by the
+    // listener, and anything Qt read since.
+    const QByteArray received = from.early + transport->readAll();
     // Closing Qt's descriptor does not end the connection: ours stays. The
     // socket is unconnected then, so QWebSocket says nothing as it goes.
     socket->disconnect();
@@ -94,10 +92,36 @@ void RawSocketChannel::start()
     }
 }
 
+bool RawSocketChannel::pauseReadingIfBehind()
+{
+    if (m_state->inboundBytes.load() <= ChannelState::kInboundLimitBytes)
+        return false;
+    // Store, then re-read what the connection lowers (it lowers, then
+    // reads the flag): either it sees the pause and asks to resume, or
+    // this side sees it caught up.
+    m_state->readingPaused = true;
+    if (m_state->inboundBytes.load() <= ChannelState::kInboundLimitBytes / 2) {
+        m_state->readingPaused = false;
+        return false;
+    }
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(false);
+    return true;
+}
+
+void RawSocketChannel::resumeReading()
+{
+    if (m_fd < 0 || !m_state->readingPaused.exchange(false))
+        return;
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(true);
+    onReadable();
+}
+
 void RawSocketChannel::onReadable()
 {
     char buffer[kReadChunk];
-    for (int i = 0; i < kReadsPerWakeUp && m_fd >= 0; ++i) {
+    for (int i = 0; i < kReadsPerWakeUp && m_fd >= 0 && !pauseReadingIfBehind(); ++i) {
         const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, MSG_DONTWAIT);
         if (n > 0) {
             feed(buffer, qsizetype(n));
@@ -134,8 +158,10 @@ void RawSocketChannel::handle(const WebSocketReader::Event &event)
     case Kind::Text:
     case Kind::Binary:
         // After our close, what the peer still sends is not read (RFC 6455 5.5.1).
-        if (!m_closeSent)
+        if (!m_closeSent) {
+            m_state->inboundBytes += ChannelState::inboundCost(event.payload.size());
             Q_EMIT received(event.payload, event.kind == Kind::Binary);
+        }
         return;
     case Kind::Ping:
         if (!m_closeSent)

@@ -34,12 +34,14 @@ public:
     void writeFrame(const EncodedFrame &frame) override;
     void ping() override;
     void close(int code, const QString &reason) override;
+    void resumeReading() override;
 
 private:
     RawSocketChannel(int fd, const QByteArray &received, std::shared_ptr<ChannelState> state,
                      qint64 maxIncomingBytes);
 
     void onReadable();
+    bool pauseReadingIfBehind();
     void onWritable();
     void feed(const char *data, qsizetype size);
     void handle(const WebSocketReader::Event &event);

@@ -33,6 +33,11 @@ struct ChannelState
     std::atomic<qint64> socketBytes{0};
     // Steady clock (ms) of the last frame from the peer, pongs included.
     std::atomic<qint64> lastFrameMs{0};
+    // Bytes of received messages handed to the connection, not yet
+    // handled: a client that sends faster than they are handled stops being
+    // read (TCP then slows it down) instead of filling memory.
+    std::atomic<qint64> inboundBytes{0};
+    std::atomic<bool> readingPaused{false};
     // The socket is gone (peer closed, error, or closed by us).
     std::atomic<bool> disconnected{false};
     // The connection held telemetry back; `changed` is due once the
@@ -41,6 +46,10 @@ struct ChannelState
     qint64 highWaterBytes = 0;
 
     qint64 unsentBytes() const { return queuedBytes.load() + socketBytes.load(); }
+    // Reading pauses above this many inbound bytes and resumes at half.
+    static constexpr qint64 kInboundLimitBytes = 4 * 1024 * 1024;
+    // What a message counts for inboundBytes (its bytes and the event's cost).
+    static qint64 inboundCost(qsizetype bytes) { return qint64(bytes) + 128; }
     static qint64 nowMs();
 };
 
@@ -69,6 +78,8 @@ public:
     virtual void start() {}
     virtual void writeFrame(const EncodedFrame &frame) = 0;
     virtual void ping() = 0;
+    // The connection caught up with what was received: read again.
+    virtual void resumeReading() {}
     // Sends the close frame; a peer that does not finish the closing
     // handshake within a second is cut.
     virtual void close(int code, const QString &reason) = 0;

@@ -270,12 +270,20 @@ void WebSocketListener::inspect(QTcpSocket *socket)
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
     Transport transport;
     transport.socket = socket;
-    // Everything Qt has read is in its buffer now; what follows the head
-    // was sent before the client saw our answer.
-    const QByteArray buffered = socket->peek(socket->bytesAvailable());
-    const qsizetype headEnd = buffered.indexOf("\r\n\r\n");
-    if (headEnd >= 0)
-        transport.early = buffered.mid(headEnd + 4);
+    if (!m_config.tls) {
+        // What the client sent behind its request head, without waiting for
+        // the answer, would be read (and dropped) by QWebSocket during the
+        // upgrade: it is taken out of Qt's buffer here, only the head is
+        // put back, and Qt reads no more until the connection is taken
+        // over, so that the rest stays in the kernel for the new owner. (A
+        // QWebSocket that keeps the connection lifts the limit again.)
+        const QByteArray buffered = socket->read(socket->bytesAvailable());
+        const qsizetype headEnd = buffered.indexOf("\r\n\r\n") + 4;
+        transport.early = buffered.mid(headEnd);
+        for (qsizetype i = headEnd - 1; i >= 0; --i)
+            socket->ungetChar(buffered.at(i));
+        socket->setReadBufferSize(headEnd);
+    }
     m_upgrading.insert(key, transport);
     // A failed upgrade deletes the socket; a successful one hands it on
     // (and its QWebSocket deletes it later): either way, forget it.

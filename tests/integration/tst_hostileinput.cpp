@@ -7,8 +7,18 @@
 #include "testclient.h"
 #include "testserver.h"
 
+#include <QElapsedTimer>
+#include <QFile>
 #include <QRandomGenerator>
 #include <QTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
 
 using namespace halhub;
 
@@ -17,6 +27,19 @@ namespace {
 QByteArray binary(char header, const QByteArray &payload)
 {
     return QByteArray(1, header) + payload;
+}
+
+// This process's resident memory (the server runs in it).
+qint64 residentKb()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
 }
 
 QByteArray deepJson(int depth)
@@ -33,6 +56,7 @@ class tst_HostileInput : public QObject
 private Q_SLOTS:
     void battery();
     void oversizedMessageCloses1009();
+    void floodIsNotBufferedWithoutLimit();
 };
 
 void tst_HostileInput::battery()
@@ -147,6 +171,81 @@ void tst_HostileInput::oversizedMessageCloses1009()
     QCOMPARE(attacker.closeCode(), 1009);
     const qsizetype from = streamer.received().size();
     QVERIFY(!streamer.waitForType(QStringLiteral("telemetry"), 2000, from).isEmpty());
+}
+
+void tst_HostileInput::floodIsNotBufferedWithoutLimit()
+{
+    // A client that sends far faster than its messages are handled must be
+    // slowed down by TCP, not buffered: the server reads from it only as
+    // fast as it handles what it read. The flooder is a plain blocking
+    // socket on its own thread, writing as fast as the server takes it.
+    Config config = TestServer::simConfig(1, 10);
+    // Only the flooder's own bucket refuses it; the bystander from the same
+    // address keeps its share.
+    config.limits.rateLimitPerIpPerMin = 10000000;
+    TestServer server(config);
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    TestClient bystander;
+    QVERIFY(bystander.open(server.url()));
+
+    // 1 MiB of masked (key 0) text frames {"type":"ping"}.
+    const QByteArray ping = R"({"type":"ping"})";
+    const QByteArray frame = QByteArray("\x81") + char(0x80 | ping.size()) + QByteArray(4, '\0') + ping;
+    const QByteArray burst = frame.repeated(int((1 << 20) / frame.size()));
+    std::atomic<qint64> written{0};
+    std::atomic<bool> stop{false};
+    const quint16 port = quint16(server.url().port());
+    const QByteArray request = "GET " + server.url().path().toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address = {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+    QCOMPARE(::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL), request.size());
+    // The answers (refusals) are read and dropped, so the flood is not
+    // stopped as a slow consumer: what is measured is the reading side.
+    std::thread reader([&] {
+        char buffer[65536];
+        while (::recv(fd, buffer, sizeof buffer, 0) > 0) {
+        }
+    });
+    std::thread sender([&] {
+        while (!stop) {
+            const ssize_t n = ::send(fd, burst.constData(), size_t(burst.size()), MSG_NOSIGNAL);
+            if (n <= 0)
+                break;
+            written += n;
+        }
+    });
+
+    const qint64 before = residentKb();
+    QVERIFY(before > 0);
+    qint64 peak = before;
+    QElapsedTimer clock;
+    clock.start();
+    QTest::qWaitFor([&] {
+        peak = qMax(peak, residentKb());
+        return clock.elapsed() > 3000;
+    }, 10000);
+    stop = true;
+    ::shutdown(fd, SHUT_RDWR);
+    sender.join();
+    reader.join();
+    ::close(fd);
+    qInfo("flooded %lld MiB; resident memory grew by at most %lld MiB", written.load() >> 20,
+          (peak - before) >> 10);
+    QVERIFY(written >= 4 * 1024 * 1024);
+    // Bounded by what may wait to be handled (4 MiB of messages) and to be
+    // sent (the 16 MiB slow-consumer cap), whatever the flood's length;
+    // reading without that bound, the same 3 s grew it by about 100 MiB.
+    QVERIFY2(peak - before < 64 * 1024, "the server buffered the flood");
+    // Meanwhile the others are served.
+    QCOMPARE(bystander.request({{QStringLiteral("type"), QStringLiteral("ping")}})
+                 .value(QStringLiteral("type")).toString(),
+             QStringLiteral("pong"));
 }
 
 QTEST_GUILESS_MAIN(tst_HostileInput)
