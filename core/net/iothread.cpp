@@ -45,53 +45,32 @@ void IoThread::adopt(SocketChannel *channel)
 {
     if (m_thread)
         channel->moveToThread(m_thread);
-    Request r;
-    r.channel = channel;
-    r.kind = Request::Kind::Adopt;
-    post(std::move(r));
+    post({channel, Request::Kind::Adopt});
 }
 
 void IoThread::writeFrame(SocketChannel *channel, const EncodedFrame &frame)
 {
-    Request r;
-    r.channel = channel;
-    r.kind = Request::Kind::Frame;
-    r.frame = frame;
-    post(std::move(r));
+    post({channel, Request::Kind::Frame, frame});
 }
 
 void IoThread::ping(SocketChannel *channel)
 {
-    Request r;
-    r.channel = channel;
-    r.kind = Request::Kind::Ping;
-    post(std::move(r));
+    post({channel, Request::Kind::Ping});
 }
 
 void IoThread::resumeReading(SocketChannel *channel)
 {
-    Request r;
-    r.channel = channel;
-    r.kind = Request::Kind::Resume;
-    post(std::move(r));
+    post({channel, Request::Kind::Resume});
 }
 
 void IoThread::close(SocketChannel *channel, int code, const QString &reason)
 {
-    Request r;
-    r.channel = channel;
-    r.kind = Request::Kind::Close;
-    r.code = code;
-    r.reason = reason;
-    post(std::move(r));
+    post({channel, Request::Kind::Close, {}, code, reason});
 }
 
 void IoThread::release(SocketChannel *channel)
 {
-    Request r;
-    r.channel = channel;
-    r.kind = Request::Kind::Release;
-    post(std::move(r));
+    post({channel, Request::Kind::Release});
 }
 
 void IoThread::post(Request &&request)

@@ -158,10 +158,10 @@ int TelemetryHub::computationCount() const
     return n;
 }
 
-void TelemetryHub::onSample(const Sample &sample)
+template <typename Fn>
+void TelemetryHub::forEachLiveGroup(const QString &device, Fn &&fn)
 {
-    ++m_samplesIn;
-    const auto it = m_groups.find(sample.device);
+    const auto it = m_groups.find(device);
     if (it == m_groups.end())
         return;
     // Members may join or leave while they consume: the lists are walked by
@@ -172,11 +172,20 @@ void TelemetryHub::onSample(const Sample &sample)
     const std::size_t groupCount = groups.size();
     for (std::size_t g = 0; g < groupCount; ++g) {
         Group &group = *groups[g];
-        if (group.liveMembers == 0)
-            continue;
+        if (group.liveMembers > 0)
+            fn(group);
+    }
+    if (--m_fanOutDepth == 0 && m_purgeDue)
+        purgeRemoved();
+}
+
+void TelemetryHub::onSample(const Sample &sample)
+{
+    ++m_samplesIn;
+    forEachLiveGroup(sample.device, [&](Group &group) {
         const std::optional<Frame> frame = group.stream.addSample(sample);
         if (!frame)
-            continue;
+            return;
         FanOut fanOut;
         fanOut.frame = &*frame;
         FanOut *const outer = std::exchange(m_fanOut, &fanOut);
@@ -194,9 +203,7 @@ void TelemetryHub::onSample(const Sample &sample)
             member->consumeFrame(std::move(own));
         }
         m_fanOut = outer;
-    }
-    if (--m_fanOutDepth == 0 && m_purgeDue)
-        purgeRemoved();
+    });
 }
 
 QByteArray TelemetryHub::encodedValues(const Frame &frame, Encoding encoding)
@@ -214,25 +221,14 @@ QByteArray TelemetryHub::encodedValues(const Frame &frame, Encoding encoding)
 
 void TelemetryHub::onInfoChanged(const DeviceInfo &info)
 {
-    const auto it = m_groups.find(info.id);
-    if (it == m_groups.end())
-        return;
-    ++m_fanOutDepth;
-    DeviceGroups &groups = it->second;
-    const std::size_t groupCount = groups.size();
-    for (std::size_t g = 0; g < groupCount; ++g) {
-        Group &group = *groups[g];
-        if (group.liveMembers == 0)
-            continue;
+    forEachLiveGroup(info.id, [&](Group &group) {
         group.stream.updateDevice(info);
         const std::size_t memberCount = group.members.size();
         for (std::size_t m = 0; m < memberCount; ++m) {
             if (StreamMember *member = group.members[m])
                 member->deviceChanged(info);
         }
-    }
-    if (--m_fanOutDepth == 0 && m_purgeDue)
-        purgeRemoved();
+    });
 }
 
 } // namespace halhub

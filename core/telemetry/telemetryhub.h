@@ -91,6 +91,10 @@ private:
     struct FanOut;
     using DeviceGroups = std::vector<std::unique_ptr<Group>>;
 
+    // Calls fn for each group of the device that has members, safe against
+    // members joining and leaving meanwhile.
+    template <typename Fn>
+    void forEachLiveGroup(const QString &device, Fn &&fn);
     void onSample(const Sample &sample);
     void onInfoChanged(const DeviceInfo &info);
     Group *shareableGroup(const DeviceGroups &groups, const StreamSpec &spec) const;

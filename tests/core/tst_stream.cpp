@@ -1,4 +1,5 @@
 #include "telemetry/stream.h"
+#include "streamfixtures.h"
 
 #include <QRandomGenerator>
 #include <QTest>
@@ -6,23 +7,12 @@
 #include <cmath>
 
 using namespace halhub;
+using namespace halhub::test;
 
 namespace {
 
 // A realistic epoch time, so that arithmetic on large timestamps is exercised.
 constexpr qint64 kT0 = Q_INT64_C(1700000000000000);
-
-DeviceInfo simDevice(double rateHz = 100)
-{
-    DeviceInfo d;
-    d.id = QStringLiteral("sim0");
-    d.plugin = QStringLiteral("sim");
-    d.state = DeviceState::Connected;
-    d.rateHz = rateHz;
-    for (const char *name : {"sine", "ramp", "noise", "step"})
-        d.channels.append({QString::fromLatin1(name), QString(), ChannelType::Float});
-    return d;
-}
 
 DeviceInfo pushDevice()
 {
@@ -33,31 +23,6 @@ DeviceInfo pushDevice()
     d.dynamicChannels = true;
     d.channels = {{QStringLiteral("temp"), QString(), ChannelType::Float}};
     return d;
-}
-
-StreamSpec spec(const DeviceInfo &device, const QVariantMap &request)
-{
-    QString error;
-    const std::optional<StreamSpec> s = parseStreamSpec(request, device, 1000, &error);
-    if (!s)
-        qFatal("bad spec in test: %s", qPrintable(error));
-    return *s;
-}
-
-QVariantMap map(std::initializer_list<std::pair<const char *, QVariant>> fields)
-{
-    QVariantMap m;
-    for (const auto &f : fields)
-        m.insert(QString::fromLatin1(f.first), f.second);
-    return m;
-}
-
-QVariantList names(std::initializer_list<const char *> list)
-{
-    QVariantList out;
-    for (const char *n : list)
-        out.append(QString::fromLatin1(n));
-    return out;
 }
 
 Sample sample(const QString &device, qint64 ts,

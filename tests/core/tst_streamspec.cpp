@@ -1,22 +1,12 @@
 #include "telemetry/streamspec.h"
+#include "streamfixtures.h"
 
 #include <QTest>
 
 using namespace halhub;
+using namespace halhub::test;
 
 namespace {
-
-DeviceInfo simDevice()
-{
-    DeviceInfo d;
-    d.id = QStringLiteral("sim0");
-    d.plugin = QStringLiteral("sim");
-    d.state = DeviceState::Connected;
-    d.rateHz = 100;
-    for (const char *name : {"sine", "ramp", "noise", "step"})
-        d.channels.append({QString::fromLatin1(name), QString(), ChannelType::Float});
-    return d;
-}
 
 DeviceInfo pushDevice()
 {
@@ -37,22 +27,6 @@ QVariantMap req(std::initializer_list<std::pair<const char *, QVariant>> fields)
 {
     QVariantMap m;
     m.insert(QStringLiteral("device"), QStringLiteral("sim0"));
-    for (const auto &f : fields)
-        m.insert(QString::fromLatin1(f.first), f.second);
-    return m;
-}
-
-QVariantList names(std::initializer_list<const char *> list)
-{
-    QVariantList out;
-    for (const char *n : list)
-        out.append(QString::fromLatin1(n));
-    return out;
-}
-
-QVariantMap map(std::initializer_list<std::pair<const char *, QVariant>> fields)
-{
-    QVariantMap m;
     for (const auto &f : fields)
         m.insert(QString::fromLatin1(f.first), f.second);
     return m;

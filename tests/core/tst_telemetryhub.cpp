@@ -1,4 +1,5 @@
 #include "bus/devicebus.h"
+#include "streamfixtures.h"
 #include "telemetry/telemetryhub.h"
 #include "telemetry/telemetrymessage.h"
 
@@ -9,6 +10,7 @@
 #include <memory>
 
 using namespace halhub;
+using namespace halhub::test;
 
 namespace {
 
@@ -43,18 +45,6 @@ protected:
     void deviceChanged(const DeviceInfo &info) override { infos.append(info); }
 };
 
-DeviceInfo simDevice()
-{
-    DeviceInfo d;
-    d.id = QStringLiteral("sim0");
-    d.plugin = QStringLiteral("sim");
-    d.state = DeviceState::Connected;
-    d.rateHz = 100;
-    for (const char *name : {"sine", "ramp", "noise", "step"})
-        d.channels.append({QString::fromLatin1(name), QString(), ChannelType::Float});
-    return d;
-}
-
 DeviceInfo pushDevice()
 {
     DeviceInfo d;
@@ -65,15 +55,6 @@ DeviceInfo pushDevice()
     d.channels = {{QStringLiteral("temp"), QString(), ChannelType::Float},
                   {QStringLiteral("hum"), QString(), ChannelType::Float}};
     return d;
-}
-
-StreamSpec spec(const DeviceInfo &device, const QVariantMap &request = {})
-{
-    QString error;
-    const std::optional<StreamSpec> s = parseStreamSpec(request, device, 1000, &error);
-    if (!s)
-        qFatal("bad spec in test: %s", qPrintable(error));
-    return *s;
 }
 
 Sample sample(const QString &device, qint64 ts, const QList<QPair<QString, QVariant>> &values)
@@ -122,22 +103,6 @@ bool seqFromOne(const QList<Frame> &frames)
             return false;
     }
     return true;
-}
-
-QVariantMap request(std::initializer_list<std::pair<const char *, QVariant>> fields)
-{
-    QVariantMap m;
-    for (const auto &f : fields)
-        m.insert(QString::fromLatin1(f.first), f.second);
-    return m;
-}
-
-QVariantList names(std::initializer_list<const char *> list)
-{
-    QVariantList out;
-    for (const char *n : list)
-        out.append(QString::fromLatin1(n));
-    return out;
 }
 
 } // namespace
@@ -199,7 +164,7 @@ void TestTelemetryHub::sameShapeSharesFrames_data()
 
     QTest::addRow("native rate, all channels, 3 subscribers") << QVariantMap() << 3 << 50 << 49;
     QTest::addRow("10 Hz, two channels, 50 subscribers")
-            << request({{"rate_hz", 10}, {"channels", names({"ramp", "sine"})}}) << 50 << 5 << 40;
+            << map({{"rate_hz", 10}, {"channels", names({"ramp", "sine"})}}) << 50 << 5 << 40;
 }
 
 void TestTelemetryHub::sameShapeSharesFrames()
@@ -288,26 +253,26 @@ void TestTelemetryHub::independentShapes_data()
     const QStringList all = {QStringLiteral("sine"), QStringLiteral("ramp"),
                              QStringLiteral("noise"), QStringLiteral("step")};
     QTest::addRow("100 Hz and 10 Hz")
-            << request({{"rate_hz", 100}}) << request({{"rate_hz", 10}}) << 100 << 10 << all << all;
+            << map({{"rate_hz", 100}}) << map({{"rate_hz", 10}}) << 100 << 10 << all << all;
     QTest::addRow("same rate, other channels")
-            << request({{"channels", names({"sine"})}})
-            << request({{"channels", names({"noise", "ramp"})}}) << 100 << 100
+            << map({{"channels", names({"sine"})}})
+            << map({{"channels", names({"noise", "ramp"})}}) << 100 << 100
             << QStringList{QStringLiteral("sine")}
             << QStringList{QStringLiteral("noise"), QStringLiteral("ramp")};
     QTest::addRow("same channels, other order")
-            << request({{"channels", names({"sine", "ramp"})}})
-            << request({{"channels", names({"ramp", "sine"})}}) << 100 << 100
+            << map({{"channels", names({"sine", "ramp"})}})
+            << map({{"channels", names({"ramp", "sine"})}}) << 100 << 100
             << QStringList{QStringLiteral("sine"), QStringLiteral("ramp")}
             << QStringList{QStringLiteral("ramp"), QStringLiteral("sine")};
     // Only `step` changes, once in 100 samples, after the first (key) frame.
     QTest::addRow("full and delta")
             << QVariantMap()
-            << request({{"mode", QStringLiteral("delta")}, {"channels", names({"step"})},
+            << map({{"mode", QStringLiteral("delta")}, {"channels", names({"step"})},
                         {"keyframe_ms", 3600000}})
             << 100 << 2 << all << QStringList{QStringLiteral("step")};
     QTest::addRow("full and sampled at the same rate")
-            << request({{"rate_hz", 10}, {"channels", names({"ramp"})}})
-            << request({{"mode", QStringLiteral("sampled")}, {"rate_hz", 10},
+            << map({{"rate_hz", 10}, {"channels", names({"ramp"})}})
+            << map({{"mode", QStringLiteral("sampled")}, {"rate_hz", 10},
                         {"channels", names({"ramp"})}})
             << 10 << 10 << QStringList{QStringLiteral("ramp")} << QStringList{QStringLiteral("ramp")};
 }
@@ -347,7 +312,7 @@ void TestTelemetryHub::allChannelsGrowsExplicitDoesNot()
     Recorder all;
     Recorder named;
     m_hub->addMember(&all, spec(device), device);
-    m_hub->addMember(&named, spec(device, request({{"channels", names({"temp", "hum"})}})), device);
+    m_hub->addMember(&named, spec(device, map({{"channels", names({"temp", "hum"})}})), device);
     QCOMPARE(m_hub->computationCount(), 2);
 
     Q_EMIT m_bus->sampleReady(sample(device.id, kT0, {{QStringLiteral("temp"), 20.0},
@@ -364,7 +329,7 @@ void TestTelemetryHub::allChannelsGrowsExplicitDoesNot()
 void TestTelemetryHub::deltaSendsOnlyChanges()
 {
     const DeviceInfo device = simDevice();
-    const StreamSpec delta = spec(device, request({{"mode", QStringLiteral("delta")},
+    const StreamSpec delta = spec(device, map({{"mode", QStringLiteral("delta")},
                                                    {"keyframe_ms", 3600000}}));
     Recorder first;
     Recorder second;
@@ -418,11 +383,11 @@ void TestTelemetryHub::unsubscribeDuringFanOut_data()
     QTest::addRow("a later member") << 0 << 2 << false << QVariantMap();
     QTest::addRow("a later member, destroyed") << 0 << 2 << true << QVariantMap();
     QTest::addRow("an earlier member, destroyed") << 2 << 0 << true << QVariantMap();
-    QTest::addRow("itself, delta") << 1 << 1 << false << request({{"mode", QStringLiteral("delta")}});
+    QTest::addRow("itself, delta") << 1 << 1 << false << map({{"mode", QStringLiteral("delta")}});
     QTest::addRow("a later member, delta") << 0 << 2 << false
-                                           << request({{"mode", QStringLiteral("delta")}});
+                                           << map({{"mode", QStringLiteral("delta")}});
     QTest::addRow("a later member, delta, destroyed") << 0 << 3 << true
-                                                      << request({{"mode", QStringLiteral("delta")}});
+                                                      << map({{"mode", QStringLiteral("delta")}});
 }
 
 void TestTelemetryHub::unsubscribeDuringFanOut()
@@ -500,7 +465,7 @@ void TestTelemetryHub::forceKeyFrameOnlyThatMember_data()
 {
     QTest::addColumn<QVariantMap>("request");
     QTest::addRow("full") << QVariantMap();
-    QTest::addRow("delta") << request({{"mode", QStringLiteral("delta")}, {"keyframe_ms", 3600000}});
+    QTest::addRow("delta") << map({{"mode", QStringLiteral("delta")}, {"keyframe_ms", 3600000}});
 }
 
 void TestTelemetryHub::forceKeyFrameOnlyThatMember()

@@ -3,6 +3,7 @@
 // and the other client's stream shows no gap.
 
 #include "protocol/framecodec.h"
+#include "rawwebsocket.h"
 #include "server/server.h"
 #include "testclient.h"
 #include "testserver.h"
@@ -195,9 +196,7 @@ void tst_HostileInput::floodIsNotBufferedWithoutLimit()
     std::atomic<qint64> written{0};
     std::atomic<bool> stop{false};
     const quint16 port = quint16(server.url().port());
-    const QByteArray request = "GET " + server.url().path().toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const QByteArray request = RawWebSocket::upgradeRequest(server.url());
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address = {};
     address.sin_family = AF_INET;

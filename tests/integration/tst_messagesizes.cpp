@@ -3,6 +3,7 @@
 // (MessagePack): halhub writes the frames itself, so their headers and
 // payloads are checked here against QWebSocket.
 
+#include "rawwebsocket.h"
 #include "testclient.h"
 #include "testserver.h"
 
@@ -26,6 +27,13 @@ private Q_SLOTS:
 };
 
 namespace {
+
+Config configWithIoThreads(int ioThreads)
+{
+    Config config = TestServer::simConfig(1, 10);
+    config.server.ioThreads = ioThreads;
+    return config;
+}
 
 void addIoThreadRows()
 {
@@ -131,9 +139,7 @@ void tst_MessageSizes::fragmentedTextWithSplitCharacters()
     // A client library may cut a message into frames anywhere, also inside
     // a multi-byte character: the message as a whole is what must be UTF-8.
     QFETCH(int, ioThreads);
-    Config config = TestServer::simConfig(1, 10);
-    config.server.ioThreads = ioThreads;
-    TestServer server(config);
+    TestServer server(configWithIoThreads(ioThreads));
     QVERIFY2(server.start(), qPrintable(server.error()));
     TestClient client;
     QVERIFY(client.open(server.url()));
@@ -156,18 +162,13 @@ void tst_MessageSizes::frameSentWithTheUpgradeRequest()
     // A client that does not wait for the 101 before its first message: the
     // message arrives with the request, and must not be lost in the upgrade.
     QFETCH(int, ioThreads);
-    Config config = TestServer::simConfig(1, 10);
-    config.server.ioThreads = ioThreads;
-    TestServer server(config);
+    TestServer server(configWithIoThreads(ioThreads));
     QVERIFY2(server.start(), qPrintable(server.error()));
 
     QTcpSocket socket;
     socket.connectToHost(server.url().host(), quint16(server.url().port()));
     QVERIFY(socket.waitForConnected(5000));
-    const QByteArray request = "GET " + server.url().path().toUtf8() + " HTTP/1.1\r\n"
-            "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-    socket.write(request + clientFrame(0x1, R"({"type":"ping","id":7,"t":"early"})"));
+    socket.write(RawWebSocket::upgradeRequest(server.url()) + clientFrame(0x1, R"({"type":"ping","id":7,"t":"early"})"));
     QByteArray received;
     QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll()).contains("\"early\""), 5000);
     QVERIFY(received.startsWith("HTTP/1.1 101"));

@@ -7,6 +7,13 @@
 
 RawWebSocket::RawWebSocket() = default;
 
+QByteArray RawWebSocket::upgradeRequest(const QUrl &url)
+{
+    return "GET " + url.path().toUtf8() + " HTTP/1.1\r\nHost: " + url.host().toUtf8()
+            + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+}
+
 bool RawWebSocket::open(const QUrl &url, qint64 readLimit, int timeoutMs)
 {
     if (readLimit > 0) {
@@ -16,9 +23,7 @@ bool RawWebSocket::open(const QUrl &url, qint64 readLimit, int timeoutMs)
     m_socket.connectToHost(url.host(), quint16(url.port()));
     if (!m_socket.waitForConnected(timeoutMs))
         return false;
-    m_socket.write("GET " + url.path().toUtf8() + " HTTP/1.1\r\nHost: " + url.host().toUtf8()
-                   + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    m_socket.write(upgradeRequest(url));
     QElapsedTimer t;
     t.start();
     while (!m_buffer.contains("\r\n\r\n") && t.elapsed() < timeoutMs) {

@@ -14,6 +14,8 @@ public:
     // Connects and upgrades; with readLimit > 0, Qt buffers at most that many
     // bytes, so a peer that stops calling readFrames() stops the TCP window.
     bool open(const QUrl &url, qint64 readLimit = 0, int timeoutMs = 5000);
+    // The upgrade request open() sends, for tests that send it themselves.
+    static QByteArray upgradeRequest(const QUrl &url);
     void sendText(const QByteArray &utf8);
 
     // Reads whatever arrived and decodes complete messages (text or binary
