@@ -237,10 +237,18 @@ void tst_HostileInput::floodIsNotBufferedWithoutLimit()
     qInfo("flooded %lld MiB; resident memory grew by at most %lld MiB", written.load() >> 20,
           (peak - before) >> 10);
     QVERIFY(written >= 4 * 1024 * 1024);
+#ifdef __SANITIZE_ADDRESS__
+    // AddressSanitizer keeps freed memory in quarantine: resident memory
+    // says nothing here. The flood still ran through every path.
+    const bool measurable = false;
+#else
+    const bool measurable = true;
+#endif
     // Bounded by what may wait to be handled (4 MiB of messages) and to be
     // sent (the 16 MiB slow-consumer cap), whatever the flood's length;
     // reading without that bound, the same 3 s grew it by about 100 MiB.
-    QVERIFY2(peak - before < 64 * 1024, "the server buffered the flood");
+    if (measurable)
+        QVERIFY2(peak - before < 64 * 1024, "the server buffered the flood");
     // Meanwhile the others are served.
     QCOMPARE(bystander.request({{QStringLiteral("type"), QStringLiteral("ping")}})
                  .value(QStringLiteral("type")).toString(),
