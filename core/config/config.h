@@ -35,7 +35,7 @@ struct ServerConfig
     int resumeGraceMs = 30000;
     int maxClients = 1000;
     // Threads that serve the client sockets; -1: one per core beyond the
-    // first, at least one; 0: none (the main thread serves them).
+    // first; 0: none (the main thread serves them).
     int ioThreads = -1;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/scopes.h"
+#include "net/closecodes.h"
 #include "auth/tokenverifier.h"
 #include "net/ratelimiter.h"
 #include "protocol/framecodec.h"
@@ -35,18 +36,6 @@ struct ConnectionLimits
     int highWaterTimeoutMs = 30000;
     int heartbeatMs = 10000;
 };
-
-// Close codes of PROTOCOL.md section 9.
-namespace closecode {
-constexpr int kNormal = 1000;
-constexpr int kGoingAway = 1001;
-constexpr int kNotUtf8 = 1007;
-constexpr int kTooBig = 1009;
-constexpr int kUnauthorized = 4401;
-constexpr int kTimeout = 4408;
-constexpr int kTakenOver = 4409;
-constexpr int kRateAbuse = 4429;
-}
 
 // One WebSocket connection: turns frames into checked messages and messages
 // into frames, and enforces what belongs to the socket: the rate limit, the

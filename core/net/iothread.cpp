@@ -158,7 +158,8 @@ IoThread *IoThreadPool::next()
 
 int IoThreadPool::defaultCount()
 {
-    return qMax(1, QThread::idealThreadCount() - 1);
+    // On a single core a second thread only adds switches between them.
+    return qMax(0, QThread::idealThreadCount() - 1);
 }
 
 } // namespace halhub

@@ -82,7 +82,7 @@ public:
     IoThread *next();
     int threadCount() const { return m_count; }
     // The default for server.io_threads: one thread per core beyond the
-    // first (which the main thread and the devices keep), at least one.
+    // first (which the main thread and the devices keep); none on one core.
     static int defaultCount();
 
 private:

@@ -1,5 +1,6 @@
 #include "net/qtsocketchannel.h"
 
+#include "net/closecodes.h"
 #include "net/websocketframe.h"
 
 #include <QAbstractSocket>
@@ -26,16 +27,28 @@ QtSocketChannel::QtSocketChannel(QWebSocket *socket, QAbstractSocket *transport,
     m_socket->setMaxAllowedIncomingFrameSize(quint64(maxIncomingBytes));
 
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-        markFrameFromPeer();
-        Q_EMIT received(text.toUtf8(), false);
+        deliver(text.toUtf8(), false);
     });
-    connect(m_socket, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
-        markFrameFromPeer();
-        Q_EMIT received(data, true);
-    });
+    connect(m_socket, &QWebSocket::binaryMessageReceived, this,
+            [this](const QByteArray &data) { deliver(data, true); });
     connect(m_socket, &QWebSocket::pong, this, [this] { markFrameFromPeer(); });
     connect(m_socket, &QWebSocket::bytesWritten, this, [this] { updateSocketBytes(); });
     connect(m_socket, &QWebSocket::disconnected, this, [this] { markDisconnected(); });
+}
+
+void QtSocketChannel::deliver(const QByteArray &data, bool binary)
+{
+    markFrameFromPeer();
+    if (m_closing)
+        return;
+    // QWebSocket cannot be told to stop reading: a client that keeps far
+    // ahead of what the server handles is closed instead of buffered.
+    if (m_state->inboundBytes.load() > kFloodLimitBytes) {
+        close(closecode::kRateAbuse, QStringLiteral("too many messages waiting"));
+        return;
+    }
+    m_state->inboundBytes += ChannelState::inboundCost(data.size());
+    Q_EMIT received(data, binary);
 }
 
 void QtSocketChannel::writeFrame(const EncodedFrame &frame)

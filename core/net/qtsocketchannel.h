@@ -19,7 +19,10 @@ public:
     void close(int code, const QString &reason) override;
 
 private:
+    void deliver(const QByteArray &data, bool binary);
     void updateSocketBytes();
+
+    static constexpr qint64 kFloodLimitBytes = 4 * ChannelState::kInboundLimitBytes;
 
     QWebSocket *m_socket = nullptr;
     QAbstractSocket *m_transport = nullptr;

@@ -1,6 +1,7 @@
 #include "net/rawsocketchannel.h"
 
 #include "logging.h"
+#include "net/closecodes.h"
 #include "net/websocketframe.h"
 
 #include <QAbstractSocket>
@@ -22,7 +23,6 @@ namespace {
 constexpr quint8 kOpClose = 0x8;
 constexpr quint8 kOpPing = 0x9;
 constexpr quint8 kOpPong = 0xA;
-constexpr int kCloseGoingAway = 1001;
 // Read per wake-up at most this much, so that one flooding client cannot
 // hold up the others served by the same thread.
 constexpr qsizetype kReadChunk = 65536;
@@ -72,8 +72,8 @@ RawSocketChannel::~RawSocketChannel()
     // Going away without a close handshake (the server is being torn
     // down): say so, if the kernel takes it at once.
     if (!m_closeSent && m_unsent.size() == m_unsentAt) {
-        const char frame[] = {char(0x80 | kOpClose), 2, char(kCloseGoingAway >> 8),
-                              char(kCloseGoingAway & 0xff)};
+        const char frame[] = {char(0x80 | kOpClose), 2, char(closecode::kGoingAway >> 8),
+                              char(closecode::kGoingAway & 0xff)};
         [[maybe_unused]] const ssize_t ignored =
             ::send(m_fd, frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
     }

@@ -9,7 +9,6 @@
 #include "testserver.h"
 
 #include <QElapsedTimer>
-#include <QFile>
 #include <QRandomGenerator>
 #include <QTest>
 
@@ -30,18 +29,6 @@ QByteArray binary(char header, const QByteArray &payload)
     return QByteArray(1, header) + payload;
 }
 
-// This process's resident memory (the server runs in it).
-qint64 residentKb()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
-}
 
 QByteArray deepJson(int depth)
 {
@@ -220,13 +207,13 @@ void tst_HostileInput::floodIsNotBufferedWithoutLimit()
         }
     });
 
-    const qint64 before = residentKb();
+    const qint64 before = residentMemoryKb();
     QVERIFY(before > 0);
     qint64 peak = before;
     QElapsedTimer clock;
     clock.start();
     QTest::qWaitFor([&] {
-        peak = qMax(peak, residentKb());
+        peak = qMax(peak, residentMemoryKb());
         return clock.elapsed() > 3000;
     }, 10000);
     stop = true;

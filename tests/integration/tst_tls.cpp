@@ -2,19 +2,24 @@
 // a plain client gets nowhere, a bad certificate or key stops start-up.
 
 #include "server/server.h"
+#include "rawwebsocket.h"
 #include "testclient.h"
 #include "testserver.h"
 #include "testtokens.h"
 
 #include <QSslCertificate>
 #include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
 #include <memory>
+#include <thread>
 
 using namespace halhub;
+
 
 class tst_Tls : public QObject
 {
@@ -25,6 +30,7 @@ private Q_SLOTS:
     void wssWithTheCertificate();
     void plainConnectionFails();
     void untrustedCertificateIsNotAccepted();
+    void floodIsClosedNotBuffered();
     void badFilesAreStartupErrors_data();
     void badFilesAreStartupErrors();
 
@@ -116,6 +122,65 @@ void tst_Tls::badFilesAreStartupErrors()
     TestServer server(tlsConfig(cert, key));
     QVERIFY(!server.start());
     QVERIFY2(server.error().contains(mention), qPrintable(server.error()));
+}
+
+void tst_Tls::floodIsClosedNotBuffered()
+{
+    // Over TLS, QWebSocket reads whatever comes and cannot be paused: a
+    // client that keeps sending far ahead of what is handled is closed
+    // instead of being buffered (here with 4408, as it does not read the
+    // answers either: they reach the slow-consumer cap first). The flooder
+    // runs on its own thread with blocking calls, writing as fast as the
+    // server takes it.
+    const QList<QSslCertificate> trusted =
+        QSslCertificate::fromPath(m_dir.filePath(QStringLiteral("cert.pem")));
+    const QUrl url = wssUrl();
+    std::atomic<qint64> written{0};
+    std::atomic<bool> upgraded{false};
+    std::thread flooder([&] {
+        QSslSocket socket;
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setCaCertificates(trusted);
+        socket.setSslConfiguration(ssl);
+        socket.connectToHostEncrypted(url.host(), quint16(url.port()));
+        if (!socket.waitForEncrypted(5000))
+            return;
+        socket.write(RawWebSocket::upgradeRequest(url));
+        QByteArray answer;
+        while (!answer.contains("\r\n\r\n") && socket.waitForReadyRead(5000))
+            answer += socket.readAll();
+        if (!answer.startsWith("HTTP/1.1 101"))
+            return;
+        upgraded = true;
+        const QByteArray ping = R"({"type":"ping"})";
+        const QByteArray frame = QByteArray("\x81") + char(0x80 | ping.size()) + QByteArray(4, '\0') + ping;
+        const QByteArray burst = frame.repeated(int((1 << 20) / frame.size()));
+        // Until the server closes, or 1 GiB.
+        while (socket.state() == QAbstractSocket::ConnectedState && written < (1LL << 30)) {
+            socket.write(burst);
+            written += burst.size();
+            // Paced by what the server takes (the client's own buffers count
+            // in this process's memory too).
+            while ((socket.bytesToWrite() > (4 << 20) || socket.encryptedBytesToWrite() > (4 << 20))
+                   && socket.waitForBytesWritten(5000)) {
+            }
+        }
+    });
+    const qint64 before = residentMemoryKb();
+    qint64 peak = before;
+    QTest::qWaitFor([&] {
+        peak = qMax(peak, residentMemoryKb());
+        return written >= (1LL << 30) || (upgraded && m_server->server().clientCount() == 0);
+    }, 60000);
+    flooder.join();
+    QVERIFY(upgraded);
+    qInfo("flooded %lld MiB before the close; resident memory grew by at most %lld MiB",
+          written.load() >> 20, (peak - before) >> 10);
+    QVERIFY2(written < (1LL << 30), "a gigabyte was taken without a close");
+    QCOMPARE(m_server->server().clientCount(), 0);
+    // What waited when it was closed (up to 16 MiB of answers and of
+    // messages, with their bookkeeping) is printed above, not asserted:
+    // it depends on how far the handling had got.
 }
 
 QTEST_GUILESS_MAIN(tst_Tls)

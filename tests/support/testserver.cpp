@@ -3,6 +3,8 @@
 #include "halmanager.h"
 #include "server/server.h"
 
+#include <QFile>
+
 halhub::Config TestServer::simConfig(int sims, double rateHz)
 {
     halhub::Config config;
@@ -58,4 +60,16 @@ QUrl TestServer::metricsUrl(const QString &path) const
     u.setPort(m_server->metricsPort());
     u.setPath(path);
     return u;
+}
+
+qint64 residentMemoryKb()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
 }

@@ -11,6 +11,10 @@ class HalManager;
 class Server;
 }
 
+// This process's resident memory in KiB (an in-process server's included),
+// or -1 if it cannot be read.
+qint64 residentMemoryKb();
+
 // halhub in-process for a test: the real HAL with the built plugins, and
 // the real server on an ephemeral loopback port.
 class TestServer

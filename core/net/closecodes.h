@@ -1,0 +1,15 @@
+#pragma once
+
+namespace halhub::closecode {
+
+// Close codes of PROTOCOL.md section 9.
+constexpr int kNormal = 1000;
+constexpr int kGoingAway = 1001;
+constexpr int kNotUtf8 = 1007;
+constexpr int kTooBig = 1009;
+constexpr int kUnauthorized = 4401;
+constexpr int kTimeout = 4408;
+constexpr int kTakenOver = 4409;
+constexpr int kRateAbuse = 4429;
+
+} // namespace halhub::closecode
