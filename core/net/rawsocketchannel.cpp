@@ -20,9 +20,6 @@ namespace halhub {
 
 namespace {
 
-constexpr quint8 kOpClose = 0x8;
-constexpr quint8 kOpPing = 0x9;
-constexpr quint8 kOpPong = 0xA;
 // Read per wake-up at most this much, so that one flooding client cannot
 // hold up the others served by the same thread.
 constexpr qsizetype kReadChunk = 65536;
@@ -72,7 +69,8 @@ RawSocketChannel::~RawSocketChannel()
     // Going away without a close handshake (the server is being torn
     // down): say so, if the kernel takes it at once.
     if (!m_closeSent && m_unsent.size() == m_unsentAt) {
-        const char frame[] = {char(0x80 | kOpClose), 2, char(closecode::kGoingAway >> 8),
+        const char frame[] = {char(websocketframe::kFin | quint8(websocketframe::Opcode::Close)), 2,
+                              char(closecode::kGoingAway >> 8),
                               char(closecode::kGoingAway & 0xff)};
         [[maybe_unused]] const ssize_t ignored =
             ::send(m_fd, frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -165,7 +163,7 @@ void RawSocketChannel::handle(const WebSocketReader::Event &event)
         return;
     case Kind::Ping:
         if (!m_closeSent)
-            sendControl(kOpPong, event.payload);
+            sendControl(websocketframe::Opcode::Pong, event.payload);
         return;
     case Kind::Pong:
         return;
@@ -200,7 +198,7 @@ void RawSocketChannel::writeFrame(const EncodedFrame &frame)
 void RawSocketChannel::ping()
 {
     if (m_fd >= 0 && !m_closeSent)
-        sendControl(kOpPing, QByteArray());
+        sendControl(websocketframe::Opcode::Ping, QByteArray());
 }
 
 void RawSocketChannel::close(int code, const QString &reason)
@@ -221,7 +219,7 @@ void RawSocketChannel::sendClose(int code, const QByteArray &reason)
         // A control frame carries at most 125 bytes.
         payload.append(reason.left(123));
     }
-    sendControl(kOpClose, payload);
+    sendControl(websocketframe::Opcode::Close, payload);
     m_closeSent = true;
     // A peer that does not answer in time is cut, and so is one whose
     // frames could not be read any further: with a reset, so that what
@@ -230,10 +228,10 @@ void RawSocketChannel::sendClose(int code, const QByteArray &reason)
     QTimer::singleShot(kCloseHandshakeMs, this, [this] { drop(Drop::Reset); });
 }
 
-void RawSocketChannel::sendControl(quint8 opcode, const QByteArray &payload)
+void RawSocketChannel::sendControl(websocketframe::Opcode opcode, const QByteArray &payload)
 {
-    const char header[2] = {char(0x80 | opcode), char(payload.size())};
-    write(header, 2, payload.constData(), payload.size());
+    const websocketframe::Header header = websocketframe::header(opcode, quint64(payload.size()));
+    write(header.bytes, header.size, payload.constData(), payload.size());
 }
 
 void RawSocketChannel::write(const char *header, qsizetype headerSize, const char *payload,

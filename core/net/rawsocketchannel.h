@@ -1,6 +1,7 @@
 #pragma once
 
 #include "net/socketchannel.h"
+#include "net/websocketframe.h"
 #include "net/websocketreader.h"
 
 #include <QByteArray>
@@ -47,7 +48,7 @@ private:
     void handle(const WebSocketReader::Event &event);
     // Queues one frame: to the kernel at once when nothing waits before it.
     void write(const char *header, qsizetype headerSize, const char *payload, qsizetype size);
-    void sendControl(quint8 opcode, const QByteArray &payload);
+    void sendControl(websocketframe::Opcode opcode, const QByteArray &payload);
     void sendClose(int code, const QByteArray &reason);
     enum class Drop { Close, Reset };
     void drop(Drop how = Drop::Close);

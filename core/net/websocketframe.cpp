@@ -3,7 +3,6 @@
 namespace halhub::websocketframe {
 
 namespace {
-constexpr quint8 kFin = 0x80;
 constexpr quint8 kLength16 = 126;
 constexpr quint8 kLength64 = 127;
 } // namespace

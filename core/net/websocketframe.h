@@ -15,7 +15,16 @@ struct Header
     int size = 0;
 };
 
-enum class Opcode : quint8 { Text = 0x1, Binary = 0x2 };
+// RFC 6455 5.2.
+constexpr quint8 kFin = 0x80;
+enum class Opcode : quint8 {
+    Continuation = 0x0,
+    Text = 0x1,
+    Binary = 0x2,
+    Close = 0x8,
+    Ping = 0x9,
+    Pong = 0xA,
+};
 
 Header header(Opcode opcode, quint64 payloadBytes);
 

@@ -1,29 +1,25 @@
 #include "net/websocketreader.h"
 
+#include "net/closecodes.h"
+#include "net/websocketframe.h"
+
 #include <cstring>
 
 namespace halhub {
 
 namespace {
 
-constexpr int kProtocolError = 1002;
-constexpr int kInvalidData = 1007;
-constexpr int kTooBig = 1009;
-constexpr int kNoStatus = 1005;
+using closecode::kNoStatus;
+using closecode::kProtocolError;
+using closecode::kTooBig;
+using websocketframe::kFin;
+using websocketframe::Opcode;
+constexpr int kInvalidData = closecode::kNotUtf8;
 
-constexpr uchar kFin = 0x80;
 constexpr uchar kReservedBits = 0x70;
 constexpr uchar kMaskBit = 0x80;
 constexpr int kMaskBytes = 4;
 
-enum Opcode : quint8 {
-    Continuation = 0x0,
-    Text = 0x1,
-    Binary = 0x2,
-    Close = 0x8,
-    Ping = 0x9,
-    Pong = 0xA,
-};
 
 // The codes a peer may send (RFC 6455 7.4): 1004-1006 and 1015 are reserved
 // for local use, 1012-1014 and 1016-2999 are unassigned.
@@ -171,27 +167,27 @@ bool WebSocketReader::checkFirstByte()
         fail(kProtocolError, QStringLiteral("A frame has reserved bits set but no extension was negotiated."));
         return false;
     }
-    switch (m_opcode) {
-    case Continuation:
+    switch (Opcode(m_opcode)) {
+    case Opcode::Continuation:
         if (!m_inMessage) {
             fail(kProtocolError, QStringLiteral("A continuation frame arrived without a message in progress."));
             return false;
         }
         return true;
-    case Text:
-    case Binary:
+    case Opcode::Text:
+    case Opcode::Binary:
         if (m_inMessage) {
             fail(kProtocolError, QStringLiteral("A new message started before the previous one was finished."));
             return false;
         }
         m_inMessage = true;
-        m_messageIsText = m_opcode == Text;
+        m_messageIsText = m_opcode == quint8(Opcode::Text);
         m_messageLength = 0;
         m_utf8 = Utf8Check();
         return true;
-    case Close:
-    case Ping:
-    case Pong:
+    case Opcode::Close:
+    case Opcode::Ping:
+    case Opcode::Pong:
         if (!m_fin) {
             fail(kProtocolError, QStringLiteral("A control frame is fragmented."));
             return false;
@@ -299,13 +295,13 @@ void WebSocketReader::finishFrame()
 {
     m_stage = Stage::Header;
     m_headerHave = 0;
-    switch (m_opcode) {
-    case Close:
+    switch (Opcode(m_opcode)) {
+    case Opcode::Close:
         finishClose();
         return;
-    case Ping:
-    case Pong:
-        push(m_opcode == Ping ? Event::Kind::Ping : Event::Kind::Pong,
+    case Opcode::Ping:
+    case Opcode::Pong:
+        push(m_opcode == quint8(Opcode::Ping) ? Event::Kind::Ping : Event::Kind::Pong,
              QByteArray(reinterpret_cast<const char *>(m_control), qsizetype(m_frameLength)));
         return;
     default:

@@ -4,6 +4,7 @@
 // written the way a client writes them.
 
 #include "bus/deviceinfo.h"
+#include "telemetry/frame.h"
 #include "telemetry/streamspec.h"
 
 #include <QVariantList>
@@ -40,6 +41,16 @@ inline QVariantList names(std::initializer_list<const char *> list)
     for (const char *n : list)
         out.append(QString::fromLatin1(n));
     return out;
+}
+
+// The value a frame carries for a channel; invalid when it has none.
+inline QVariant valueOf(const Frame &frame, const QString &channel)
+{
+    for (const auto &v : frame.values) {
+        if (v.first == channel)
+            return v.second;
+    }
+    return {};
 }
 
 // A subscribe request that must be valid.

@@ -82,15 +82,6 @@ QList<Frame> feed(Stream &stream, const QList<Sample> &samples)
     return frames;
 }
 
-QVariant valueOf(const Frame &frame, const QString &channel)
-{
-    for (const auto &v : frame.values) {
-        if (v.first == channel)
-            return v.second;
-    }
-    return {};
-}
-
 QStringList channelsOf(const QList<QPair<QString, QVariant>> &values)
 {
     QStringList out;

@@ -87,15 +87,6 @@ QStringList channelsOf(const Frame &frame)
     return out;
 }
 
-QVariant valueOf(const Frame &frame, const QString &channel)
-{
-    for (const auto &v : frame.values) {
-        if (v.first == channel)
-            return v.second;
-    }
-    return {};
-}
-
 bool seqFromOne(const QList<Frame> &frames)
 {
     for (qsizetype i = 0; i < frames.size(); ++i) {
