@@ -75,6 +75,9 @@ RawSocketChannel::~RawSocketChannel()
         [[maybe_unused]] const ssize_t ignored =
             ::send(m_fd, frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
     }
+    // The notifiers go before the descriptor they watch.
+    delete m_readNotifier;
+    delete m_writeNotifier;
     ::close(m_fd);
 }
 
