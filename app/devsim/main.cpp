@@ -88,7 +88,11 @@ public:
         if (upper == "OUTP?")
             return m_on ? "1" : "0";
         if (upper.startsWith("VOLT ")) {
-            m_volts = std::clamp(line.mid(5).trimmed().toDouble(), 0.0, 30.0);
+            // Like an instrument, it ignores a setting it cannot read.
+            bool ok = false;
+            const double volts = line.mid(5).trimmed().toDouble(&ok);
+            if (ok && std::isfinite(volts))
+                m_volts = std::clamp(volts, 0.0, 30.0);
             return {};
         }
         if (upper.startsWith("OUTP ")) {
@@ -138,6 +142,12 @@ int main(int argc, char *argv[])
 
     QTextStream out(stdout);
     QTextStream err(stderr);
+    bool rateOk = false;
+    const double rateHz = parser.value(rateOption).toDouble(&rateOk);
+    if (!rateOk || !(rateHz >= 0.1 && rateHz <= 1000)) {
+        err << "halhub-devsim: --rate expects a number from 0.1 to 1000" << Qt::endl;
+        return 2;
+    }
     Pty pty;
     if (!pty.open()) {
         err << "halhub-devsim: cannot open a pseudo-terminal: " << strerror(errno) << Qt::endl;
@@ -186,8 +196,7 @@ int main(int argc, char *argv[])
 
     QTimer push;
     if (board) {
-        const double hz = std::clamp(parser.value(rateOption).toDouble(), 0.1, 1000.0);
-        push.setInterval(int(1000.0 / hz));
+        push.setInterval(int(1000.0 / rateHz));
         QObject::connect(&push, &QTimer::timeout, &app, [&]() {
             static int tick = 0;
             ++tick;

@@ -74,7 +74,7 @@ bool matches(const ParamSpec &spec, const QVariant &v)
     case ParamType::Integer: {
         const bool typeOk = spec.type == ParamType::Integer
                 ? value::isInteger(v)
-                : (value::isNumber(v) && std::isfinite(v.toDouble()));
+                : value::isFiniteNumber(v);
         if (!typeOk)
             return false;
         const double d = v.toDouble();

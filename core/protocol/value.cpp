@@ -5,6 +5,7 @@
 #include <QVariantList>
 #include <QVariantMap>
 
+#include <cmath>
 #include <limits>
 
 namespace halhub::value {
@@ -47,6 +48,11 @@ bool isNumber(const QVariant &v)
 {
     const int t = v.typeId();
     return t == QMetaType::Double || t == QMetaType::Float || isInteger(v);
+}
+
+bool isFiniteNumber(const QVariant &v)
+{
+    return isNumber(v) && std::isfinite(v.toDouble());
 }
 
 bool isString(const QVariant &v)

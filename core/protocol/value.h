@@ -19,6 +19,7 @@ bool isNull(const QVariant &v);          // absent or null
 bool isBool(const QVariant &v);
 bool isInteger(const QVariant &v);       // any integral type
 bool isNumber(const QVariant &v);        // integer or double
+bool isFiniteNumber(const QVariant &v);  // a number, not NaN or infinite
 bool isString(const QVariant &v);
 bool isList(const QVariant &v);
 bool isMap(const QVariant &v);

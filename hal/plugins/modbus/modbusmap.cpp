@@ -45,11 +45,6 @@ ModbusChannel::Type typeOf(const QString &name, bool bits)
     return ModbusChannel::Type::UInt16;
 }
 
-bool isNumber(const QVariant &v)
-{
-    return value::isNumber(v) && std::isfinite(v.toDouble());
-}
-
 } // namespace
 
 ChannelType ModbusChannel::channelType() const
@@ -117,7 +112,7 @@ QString checkModbusChannels(const QVariant &channels)
         if (!tables.contains(table))
             return key + QStringLiteral(".table: expected holding, input, coil or discrete");
         const QVariant address = ch.value(QStringLiteral("address"));
-        if (!isNumber(address) || address.toDouble() != std::floor(address.toDouble())
+        if (!value::isFiniteNumber(address) || address.toDouble() != std::floor(address.toDouble())
             || address.toDouble() < 0 || address.toDouble() > 65535)
             return key + QStringLiteral(".address: expected an integer from 0 to 65535");
         const QVariant type = ch.value(QStringLiteral("type"));
@@ -133,7 +128,7 @@ QString checkModbusChannels(const QVariant &channels)
                 return key + QStringLiteral(".address: a 32-bit value needs two registers");
         }
         const QVariant scale = ch.value(QStringLiteral("scale"));
-        if (!scale.isNull() && (!isNumber(scale) || scale.toDouble() == 0 || bits))
+        if (!scale.isNull() && (!value::isFiniteNumber(scale) || scale.toDouble() == 0 || bits))
             return key + QStringLiteral(".scale: expected a non-zero number (registers only)");
     }
     return {};

@@ -5,16 +5,9 @@
 #include "serial/linevalues.h"
 #include "serial/serialsettings.h"
 
-#include <cmath>
-
 namespace halhub {
 
 namespace {
-
-bool isNumber(const QVariant &value)
-{
-    return value::isNumber(value) && std::isfinite(value.toDouble());
-}
 
 bool isOneLine(const QVariant &value)
 {
@@ -33,12 +26,12 @@ QString ScpiPlugin::checkConfig(const QVariantMap &config) const
     if (!serial.isEmpty())
         return serial;
     const QVariant poll = config.value(QStringLiteral("poll_hz"));
-    if (!poll.isNull() && (!isNumber(poll) || poll.toDouble() <= 0
+    if (!poll.isNull() && (!value::isFiniteNumber(poll) || poll.toDouble() <= 0
                            || poll.toDouble() > ScpiDevice::MaxPollHz))
         return QStringLiteral("poll_hz: expected a number above 0 and at most %1")
                 .arg(ScpiDevice::MaxPollHz);
     const QVariant timeout = config.value(QStringLiteral("reply_timeout_ms"));
-    if (!timeout.isNull() && (!isNumber(timeout) || timeout.toDouble() < 1
+    if (!timeout.isNull() && (!value::isFiniteNumber(timeout) || timeout.toDouble() < 1
                               || timeout.toDouble() > 60000))
         return QStringLiteral("reply_timeout_ms: expected milliseconds from 1 to 60000");
     const QVariant channels = config.value(QStringLiteral("channels"));
