@@ -3,6 +3,7 @@
 #include "bus/deviceinfo.h"
 
 #include <QObject>
+#include <QVariantMap>
 
 namespace halhub {
 
@@ -22,10 +23,20 @@ class Device : public QObject
 {
     Q_OBJECT
 public:
-    using QObject::QObject;
+    // Takes the config entry's `id` and `name` (the name defaults to the id).
+    explicit Device(const QVariantMap &config, QObject *parent = nullptr)
+        : QObject(parent)
+        , m_id(config.value(QStringLiteral("id")).toString())
+        , m_name(config.value(QStringLiteral("name")).toString())
+    {
+        if (m_name.isEmpty())
+            m_name = m_id;
+    }
     ~Device() override = default;
 
     virtual DeviceInfo info() const = 0;
+    QString id() const { return m_id; }
+    QString name() const { return m_name; }
     DeviceState state() const { return m_state; }
 
     virtual void open() = 0;
@@ -54,7 +65,21 @@ protected:
         Q_EMIT stateChanged(state);
     }
 
+    // The part of info() that is the same for every device: id, plugin,
+    // name and state.
+    DeviceInfo baseInfo(const QString &plugin) const
+    {
+        DeviceInfo info;
+        info.id = m_id;
+        info.plugin = plugin;
+        info.name = m_name;
+        info.state = m_state;
+        return info;
+    }
+
 private:
+    QString m_id;
+    QString m_name;
     DeviceState m_state = DeviceState::Connecting;
 };
 

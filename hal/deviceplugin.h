@@ -28,5 +28,8 @@ public:
 
 } // namespace halhub
 
-#define HalhubDevicePlugin_iid "org.halhub.DevicePlugin/1"
+// The version changes whenever a plugin built against an older DevicePlugin
+// or Device would no longer work; the HAL refuses such a plugin by name.
+// 2: Device holds the config entry's id and name.
+#define HalhubDevicePlugin_iid "org.halhub.DevicePlugin/2"
 Q_DECLARE_INTERFACE(halhub::DevicePlugin, HalhubDevicePlugin_iid)

@@ -31,13 +31,9 @@ ChannelType typeOf(const QVariant &value)
 } // namespace
 
 LinestreamDevice::LinestreamDevice(const QVariantMap &config, QObject *parent)
-    : Device(parent)
-    , m_id(config.value(QStringLiteral("id")).toString())
-    , m_name(config.value(QStringLiteral("name")).toString())
+    : Device(config, parent)
     , m_line(new SerialLine(SerialSettings::fromConfig(config), this))
 {
-    if (m_name.isEmpty())
-        m_name = m_id;
     for (const QVariant &command : config.value(QStringLiteral("commands")).toList())
         m_allowedCommands << command.toString();
     connect(m_line, &SerialLine::opened, this, [this]() { setState(DeviceState::Connected); });
@@ -54,12 +50,8 @@ LinestreamDevice::~LinestreamDevice() = default;
 
 DeviceInfo LinestreamDevice::info() const
 {
-    DeviceInfo info;
-    info.id = m_id;
-    info.plugin = QStringLiteral("linestream");
-    info.name = m_name;
+    DeviceInfo info = baseInfo(QStringLiteral("linestream"));
     info.port = m_line->portPath();
-    info.state = state();
     info.channels = m_channels;
     info.dynamicChannels = true;
     info.anyCommand = m_allowedCommands.isEmpty();
@@ -121,7 +113,7 @@ void LinestreamDevice::handleSample(const QString &line, bool repaired)
     if (repaired)
         problems << QStringLiteral("invalid UTF-8 replaced");
     Sample sample;
-    sample.device = m_id;
+    sample.device = id();
     sample.timestampUs = arrivedUs;
     bool grew = false;
     const QStringList pairs = line.split(QLatin1Char(','));

@@ -40,8 +40,6 @@ private:
     void handleSample(const QString &line, bool repaired);
     void finish(const CommandOutcome &outcome);
 
-    QString m_id;
-    QString m_name;
     QStringList m_allowedCommands;      // empty: any plain name
     SerialLine *m_line = nullptr;
     QList<ChannelInfo> m_channels;

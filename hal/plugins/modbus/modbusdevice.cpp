@@ -33,14 +33,10 @@ ParamSpec integerParam(const QString &name, double minimum, double maximum)
 } // namespace
 
 ModbusDevice::ModbusDevice(const QVariantMap &config, QObject *parent)
-    : Device(parent)
-    , m_id(config.value(QStringLiteral("id")).toString())
-    , m_name(config.value(QStringLiteral("name")).toString())
+    : Device(config, parent)
     , m_settings(SerialSettings::fromConfig(config))
     , m_channels(modbusChannels(config.value(QStringLiteral("channels")).toMap()))
 {
-    if (m_name.isEmpty())
-        m_name = m_id;
     if (config.contains(QStringLiteral("unit")))
         m_unit = config.value(QStringLiteral("unit")).toInt();
     if (config.contains(QStringLiteral("poll_hz")))
@@ -67,12 +63,8 @@ ModbusDevice::~ModbusDevice()
 
 DeviceInfo ModbusDevice::info() const
 {
-    DeviceInfo info;
-    info.id = m_id;
-    info.plugin = QStringLiteral("modbus");
-    info.name = m_name;
+    DeviceInfo info = baseInfo(QStringLiteral("modbus"));
     info.port = m_path.isEmpty() ? m_settings.port : m_path;
-    info.state = state();
     info.rateHz = m_pollHz;
     for (const ModbusChannel &c : m_channels)
         info.channels << ChannelInfo{c.name, QString(), c.channelType()};
@@ -140,7 +132,7 @@ void ModbusDevice::attemptOpen()
     m_client->setConnectionParameter(QModbusDevice::SerialStopBitsParameter, m_settings.stopBits);
     if (path.isEmpty() || !m_client->connectDevice()
         || m_client->state() != QModbusDevice::ConnectedState) {
-        qCDebug(lcSerial) << m_id << "cannot open" << path << m_client->errorString();
+        qCDebug(lcSerial) << id() << "cannot open" << path << m_client->errorString();
         m_client->disconnectDevice();
         m_retryTimer.start(m_backoff.next());
         return;
@@ -156,7 +148,7 @@ void ModbusDevice::attemptOpen()
     m_openedPath = path;
     m_backoff.reset();
     m_presenceTimer.start();
-    qCInfo(lcSerial).noquote() << "opened" << m_path << "for" << m_id;
+    qCInfo(lcSerial).noquote() << "opened" << m_path << "for" << id();
     setState(DeviceState::Connected);
     if (!m_reads.isEmpty())
         m_pollTimer.start();
@@ -218,7 +210,7 @@ void ModbusDevice::onPollTick()
         return;
     m_cycleRead = 0;
     m_cycleSample = Sample();
-    m_cycleSample.device = m_id;
+    m_cycleSample.device = id();
     pump();
 }
 

@@ -59,8 +59,6 @@ private:
     bool track(QModbusReply *reply);
     CommandOutcome failure(QModbusReply *reply) const;
 
-    QString m_id;
-    QString m_name;
     SerialSettings m_settings;
     int m_unit = 1;
     double m_pollHz = DefaultPollHz;

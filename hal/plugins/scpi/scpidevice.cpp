@@ -42,13 +42,9 @@ QVariant replyValue(const QByteArray &line)
 } // namespace
 
 ScpiDevice::ScpiDevice(const QVariantMap &config, QObject *parent)
-    : Device(parent)
-    , m_id(config.value(QStringLiteral("id")).toString())
-    , m_name(config.value(QStringLiteral("name")).toString())
+    : Device(config, parent)
     , m_line(new SerialLine(SerialSettings::fromConfig(config), this))
 {
-    if (m_name.isEmpty())
-        m_name = m_id;
     if (config.contains(QStringLiteral("poll_hz")))
         m_pollHz = config.value(QStringLiteral("poll_hz")).toDouble();
     if (config.contains(QStringLiteral("reply_timeout_ms")))
@@ -78,12 +74,8 @@ ScpiDevice::~ScpiDevice() = default;
 
 DeviceInfo ScpiDevice::info() const
 {
-    DeviceInfo info;
-    info.id = m_id;
-    info.plugin = QStringLiteral("scpi");
-    info.name = m_name;
+    DeviceInfo info = baseInfo(QStringLiteral("scpi"));
     info.port = m_line->portPath();
-    info.state = state();
     info.rateHz = m_pollHz;
     for (const auto &channel : m_channels)
         info.channels << ChannelInfo{channel.first, QString(), ChannelType::Float};
@@ -172,7 +164,7 @@ void ScpiDevice::onPollTick()
     }
     m_cycleIndex = 0;
     m_cycleSample = Sample();
-    m_cycleSample.device = m_id;
+    m_cycleSample.device = id();
     pump();
 }
 
@@ -220,7 +212,7 @@ void ScpiDevice::onLine(const QByteArray &line)
         return;
     }
     if (!m_inFlight) {
-        qCDebug(lcSerial) << m_id << "ignores an unasked line" << line.left(80);
+        qCDebug(lcSerial) << id() << "ignores an unasked line" << line.left(80);
         return;
     }
     m_replyTimer.stop();

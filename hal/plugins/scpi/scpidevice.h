@@ -59,8 +59,6 @@ private:
     void finishCommand(quint64 ticket, const CommandOutcome &outcome);
     void abandonAll(const CommandOutcome &outcome);
 
-    QString m_id;
-    QString m_name;
     double m_pollHz = DefaultPollHz;
     int m_replyTimeoutMs = DefaultReplyTimeoutMs;
     QList<QPair<QString, QByteArray>> m_channels;   // name, query, in config order

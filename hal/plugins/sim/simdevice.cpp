@@ -75,13 +75,9 @@ int delayFrom(const QVariantMap &params, int fallback)
 } // namespace
 
 SimDevice::SimDevice(const QVariantMap &config, QObject *parent)
-    : Device(parent)
-    , m_id(config.value(QStringLiteral("id")).toString())
-    , m_name(config.value(QStringLiteral("name")).toString())
+    : Device(config, parent)
     , m_random(std::random_device{}())
 {
-    if (m_name.isEmpty())
-        m_name = m_id;
     const QVariant rate = config.value(QStringLiteral("rate_hz"));
     if (!rate.isNull())
         m_rateHz = std::clamp(rate.toDouble(), 1e-6, MaxRateHz);
@@ -106,11 +102,7 @@ SimDevice::~SimDevice()
 
 DeviceInfo SimDevice::info() const
 {
-    DeviceInfo info;
-    info.id = m_id;
-    info.plugin = QStringLiteral("sim");
-    info.name = m_name;
-    info.state = state();
+    DeviceInfo info = baseInfo(QStringLiteral("sim"));
     info.rateHz = m_rateHz;
     for (const QString &name : {kSine, kRamp, kNoise, kStep})
         info.channels << ChannelInfo{name, QString(), ChannelType::Float};
@@ -213,7 +205,7 @@ Sample SimDevice::makeSample(qint64 timestampUs)
     };
 
     Sample sample;
-    sample.device = m_id;
+    sample.device = id();
     sample.timestampUs = timestampUs;
     sample.values.reserve(4);
     sample.values << value(kSine, std::sin(2.0 * kPi * fraction));

@@ -57,8 +57,6 @@ private:
     void unplug(int awayMs);
     void failPendingCommands();
 
-    QString m_id;
-    QString m_name;
     double m_rateHz = DefaultRateHz;
 
     QTimer m_sampleTimer;
