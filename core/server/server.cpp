@@ -343,10 +343,10 @@ void Server::deviceEvent(const QString &event, const QString &device, const QVar
 void Server::onDeviceError(const QString &device, const QString &message)
 {
     ErrorThrottle &t = m_deviceErrors[device];
-    ++t.pending;
+    t.count.add();
     t.message = message;
     flushDeviceErrors();
-    if (t.pending > 0 && !m_errorFlush.isActive())
+    if (!t.count.isEmpty() && !m_errorFlush.isActive())
         m_errorFlush.start();
 }
 
@@ -356,17 +356,12 @@ void Server::flushDeviceErrors()
     bool left = false;
     for (auto it = m_deviceErrors.begin(); it != m_deviceErrors.end(); ++it) {
         ErrorThrottle &t = it.value();
-        if (t.pending == 0)
+        const quint64 count = t.count.take(now, kDeviceErrorIntervalMs, &left);
+        if (count == 0)
             continue;
-        if (now - t.lastSentMs < kDeviceErrorIntervalMs) {
-            left = true;
-            continue;
-        }
         QVariantMap data;
         data.insert(QStringLiteral("message"), t.message);
-        data.insert(QStringLiteral("count"), qlonglong(t.pending));
-        t.pending = 0;
-        t.lastSentMs = now;
+        data.insert(QStringLiteral("count"), qlonglong(count));
         deviceEvent(QStringLiteral("device_error"), it.key(), data);
     }
     if (!left)

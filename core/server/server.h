@@ -3,6 +3,7 @@
 #include "config/config.h"
 #include "metrics/latencyhistogram.h"
 #include "net/ratelimiter.h"
+#include "protocol/throttledcount.h"
 #include "session/session.h"
 
 #include <QElapsedTimer>
@@ -157,8 +158,7 @@ private:
 
     struct ErrorThrottle
     {
-        qint64 lastSentMs = -1000000;
-        int pending = 0;
+        ThrottledCount count;
         QString message;
     };
     QHash<QString, ErrorThrottle> m_deviceErrors;

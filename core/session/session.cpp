@@ -5,6 +5,7 @@
 #include "metrics/latencyhistogram.h"
 #include "net/clientconnection.h"
 #include "protocol/framecodec.h"
+#include "protocol/throttledcount.h"
 #include "telemetry/stream.h"
 #include "telemetry/telemetrymessage.h"
 
@@ -58,8 +59,7 @@ struct Session::StreamState final : StreamMember
     DeviceInfo deviceInfo;
     double requestedRate = 0;
     std::optional<Frame> pending;      // coalesced frame waiting for the socket
-    quint64 unreportedDrops = 0;
-    qint64 lastOverflowReportMs = -kOverflowReportMs;
+    ThrottledCount unreportedDrops;     // for stream_overflow
     quint64 produced = 0;
     quint64 sent = 0;
     quint64 dropped = 0;
@@ -228,7 +228,7 @@ void Session::offer(StreamState &state, const Frame &frame)
     if (state.pending) {
         state.pending = Stream::coalesce(*state.pending, frame, state.spec.mode);
         ++state.dropped;
-        ++state.unreportedDrops;
+        state.unreportedDrops.add();
         if (!m_overflowTimer.isActive())
             m_overflowTimer.start(int(kOverflowReportMs / 4), this);
     } else {
@@ -289,16 +289,11 @@ void Session::reportOverflows()
     const qint64 now = m_clock.elapsed();
     bool left = false;
     for (auto &[id, state] : m_streams) {
-        if (state->unreportedDrops == 0)
+        const quint64 dropped = state->unreportedDrops.take(now, kOverflowReportMs, &left);
+        if (dropped == 0)
             continue;
-        if (now - state->lastOverflowReportMs < kOverflowReportMs) {
-            left = true;
-            continue;
-        }
         QVariantMap data;
-        data.insert(QStringLiteral("dropped"), qulonglong(state->unreportedDrops));
-        state->unreportedDrops = 0;
-        state->lastOverflowReportMs = now;
+        data.insert(QStringLiteral("dropped"), qulonglong(dropped));
         sendControl(eventMessage(QStringLiteral("stream_overflow"), id, data));
     }
     if (!left)

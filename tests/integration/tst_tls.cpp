@@ -168,11 +168,12 @@ void tst_Tls::floodIsClosedNotBuffered()
     });
     const qint64 before = residentMemoryKb();
     qint64 peak = before;
-    QTest::qWaitFor([&] {
+    const bool ended = QTest::qWaitFor([&] {
         peak = qMax(peak, residentMemoryKb());
         return written >= (1LL << 30) || (upgraded && m_server->server().clientCount() == 0);
     }, 60000);
     flooder.join();
+    QVERIFY(ended);
     QVERIFY(upgraded);
     qInfo("flooded %lld MiB before the close; resident memory grew by at most %lld MiB",
           written.load() >> 20, (peak - before) >> 10);
