@@ -4,6 +4,7 @@
 // application class: QCoreApplication with --headless, QApplication (and
 // the monitor window) otherwise.
 
+#include "bus/compositebus.h"
 #include "config/config.h"
 #include "halmanager.h"
 #include "server/server.h"
@@ -185,7 +186,11 @@ int main(int argc, char *argv[])
         return kExitConfigError;
     }
 
-    Server server(config, &hal);
+    // Every front end sees the devices through one bus: the local HAL today,
+    // other buses beside it.
+    CompositeBus bus;
+    bus.addBus(&hal);
+    Server server(config, &bus);
     if (!server.prepare(&problem)) {
         err << "halhub: bad configuration: "
             << (configFile.isEmpty() ? problem : configFile + QStringLiteral(": ") + problem)
@@ -222,7 +227,7 @@ int main(int argc, char *argv[])
 #ifdef HALHUB_WITH_GUI
     std::unique_ptr<MainWindow> window;
     if (!headless && !parser.isSet(headlessOption)) {
-        window = std::make_unique<MainWindow>(&server, &hal);
+        window = std::make_unique<MainWindow>(&server, &bus);
         window->show();
     }
 #endif

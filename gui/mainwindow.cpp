@@ -9,8 +9,8 @@
 #include "streamtablemodel.h"
 
 #include "auth/auditlog.h"
-#include "commands/commandrouter.h"
-#include "halmanager.h"
+#include "bus/devicebus.h"
+#include "hub/commanddesk.h"
 #include "server/server.h"
 
 #include <QAction>
@@ -63,15 +63,15 @@ QString formatUptime(qint64 seconds)
 
 } // namespace
 
-MainWindow::MainWindow(Server *server, HalManager *hal, QWidget *parent)
-    : QMainWindow(parent), m_server(server), m_hal(hal)
+MainWindow::MainWindow(Server *server, DeviceBus *bus, QWidget *parent)
+    : QMainWindow(parent), m_server(server), m_bus(bus)
 {
     setObjectName(QStringLiteral("halhubMainWindow"));
     setWindowTitle(tr("halhub monitor"));
     setWindowIcon(appIcon());
     setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
 
-    m_devices = new DeviceTableModel(hal, this);
+    m_devices = new DeviceTableModel(bus, this);
     m_clients = new ClientTableModel(server, this);
     m_streams = new StreamTableModel(server, this);
     m_streams->setClientModel(m_clients);
@@ -93,8 +93,7 @@ MainWindow::MainWindow(Server *server, HalManager *hal, QWidget *parent)
         connect(server, &Server::eventBroadcast, m_events, &EventLogModel::addBroadcast);
         connect(server, &Server::clientConnected, this, &MainWindow::onClientConnected);
         connect(server, &Server::clientDisconnected, this, &MainWindow::onClientDisconnected);
-        if (CommandRouter *router = server->router())
-            connect(router, &CommandRouter::resultReady, this, &MainWindow::onCommandResult);
+        connect(server->commands(), &CommandDesk::resultReady, this, &MainWindow::onCommandResult);
         if (AuditLog *audit = server->auditLog())
             connect(audit, &AuditLog::recorded, this, &MainWindow::onAuditRecord);
         setWindowTitle(tr("halhub monitor – %1").arg(server->url().toString()));
@@ -103,14 +102,14 @@ MainWindow::MainWindow(Server *server, HalManager *hal, QWidget *parent)
     connect(m_streams, &StreamTableModel::streamClosed, this, &MainWindow::onStreamClosed);
     connect(m_streams, &StreamTableModel::framesDropped, this, &MainWindow::onFramesDropped);
 
-    if (hal) {
+    if (bus) {
         // The one per-sample connection: LivePlot drops other devices'
         // samples and decimates the rest with a comparison.
-        connect(hal, &DeviceBus::sampleReady, m_plot, &LivePlot::addSample);
-        connect(hal, &DeviceBus::deviceInfoChanged, m_plot, &LivePlot::updateChannels);
-        connect(hal, &DeviceBus::deviceAdded, this, &MainWindow::rebuildDeviceCombo);
-        connect(hal, &DeviceBus::deviceRemoved, this, &MainWindow::rebuildDeviceCombo);
-        connect(hal, &DeviceBus::deviceStateChanged, this, &MainWindow::updateDeviceActions);
+        connect(bus, &DeviceBus::sampleReady, m_plot, &LivePlot::addSample);
+        connect(bus, &DeviceBus::deviceInfoChanged, m_plot, &LivePlot::updateChannels);
+        connect(bus, &DeviceBus::deviceAdded, this, &MainWindow::rebuildDeviceCombo);
+        connect(bus, &DeviceBus::deviceRemoved, this, &MainWindow::rebuildDeviceCombo);
+        connect(bus, &DeviceBus::deviceStateChanged, this, &MainWindow::updateDeviceActions);
     }
     rebuildDeviceCombo();
     if (m_plotDevice->count() > 0)
@@ -535,9 +534,9 @@ QString MainWindow::plotDevice() const
 
 void MainWindow::showDeviceInPlot(const QString &device)
 {
-    if (device.isEmpty() || !m_hal)
+    if (device.isEmpty() || !m_bus)
         return;
-    const std::optional<DeviceInfo> info = m_hal->device(device);
+    const std::optional<DeviceInfo> info = m_bus->device(device);
     if (!info)
         return;
     if (m_plot->deviceId() != device)
@@ -554,9 +553,9 @@ void MainWindow::rebuildDeviceCombo()
 {
     const QString current = m_plot->deviceId();
     m_plotDevice->clear();
-    if (!m_hal)
+    if (!m_bus)
         return;
-    for (const DeviceInfo &info : m_hal->devices())
+    for (const DeviceInfo &info : m_bus->devices())
         m_plotDevice->addItem(info.name.isEmpty() || info.name == info.id
                                   ? info.id
                                   : tr("%1 – %2").arg(info.id, info.name),
@@ -597,7 +596,7 @@ void MainWindow::rebuildStreamCombo()
 bool MainWindow::submitCommand(const QString &device, const QString &command,
                                const QVariantMap &params, int timeoutMs)
 {
-    if (!m_server || !m_server->router() || device.isEmpty())
+    if (!m_server || device.isEmpty())
         return false;
     CommandRequest request;
     request.device = device;
@@ -607,7 +606,10 @@ bool MainWindow::submitCommand(const QString &device, const QString &command,
     request.principal = commandSession();
     request.waiter.session = commandSession();
     request.waiter.requestId = qulonglong(++m_nextRequestId);
-    const CommandRouter::Submission submission = m_server->router()->submit(request);
+    CommandOrigin origin;
+    origin.address = commandSession();
+    origin.session = commandSession();
+    const CommandRouter::Submission submission = m_server->commands()->submit(request, origin);
     if (submission.outcome == CommandRouter::Submission::Outcome::Refused) {
         logEvent(QStringLiteral("command_failed"), device, {},
                  tr("%1 refused: %2").arg(command, submission.errorMessage.isEmpty()

@@ -21,7 +21,7 @@ class ClientTableModel;
 class CommandRouter;
 class DeviceTableModel;
 class EventLogModel;
-class HalManager;
+class DeviceBus;
 class LatencyHistogramView;
 class LivePlot;
 class Server;
@@ -31,15 +31,16 @@ struct CommandWaiter;
 struct DeviceInfo;
 struct StreamStats;
 
-// The monitor window. It only observes the server and the HAL (tables fed
-// by signals and by a 4 Hz poll of the server's statistics) and acts the
-// way a client would: device commands go through the server's command
-// router under the session name "gui", so they queue behind clients' ones.
+// The monitor window. It only observes the server and the device bus (tables
+// fed by signals and by a 4 Hz poll of the server's statistics) and acts the
+// way a client would: device commands go through the hub's command desk, the
+// door every client's command passes (queued behind clients' ones, audited),
+// under the session name "gui".
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    MainWindow(halhub::Server *server, halhub::HalManager *hal, QWidget *parent = nullptr);
+    MainWindow(halhub::Server *server, halhub::DeviceBus *bus, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     // The command router's waiter session for the window's own commands.
@@ -105,7 +106,7 @@ private:
     void exportEventsInteractive();
 
     QPointer<Server> m_server;
-    QPointer<HalManager> m_hal;
+    QPointer<DeviceBus> m_bus;
 
     DeviceTableModel *m_devices = nullptr;
     ClientTableModel *m_clients = nullptr;

@@ -1,6 +1,6 @@
 #include "halmanager.h"
 
-#include "config/config.h"
+#include "bus/deviceconfig.h"
 #include "device.h"
 #include "deviceplugin.h"
 

@@ -97,6 +97,7 @@ struct CommandOutcome
 
 } // namespace halhub
 
+Q_DECLARE_METATYPE(halhub::DeviceState)
 Q_DECLARE_METATYPE(halhub::DeviceInfo)
 Q_DECLARE_METATYPE(halhub::Sample)
 Q_DECLARE_METATYPE(halhub::CommandOutcome)

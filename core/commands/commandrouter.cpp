@@ -2,7 +2,7 @@
 
 #include "bus/devicebus.h"
 #include "logging.h"
-#include "protocol/value.h"
+#include "bus/value.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -132,36 +132,6 @@ QString commandStatusName(CommandResult::Status status)
     case CommandResult::Status::Cancelled: return QStringLiteral("cancelled");
     }
     return QStringLiteral("error");
-}
-
-QVariantMap resultMessage(const CommandResult &result, const QVariant &requestId)
-{
-    QVariantMap m;
-    m.insert(QStringLiteral("type"), QStringLiteral("result"));
-    m.insert(QStringLiteral("id"), requestId);
-    m.insert(QStringLiteral("command_id"), result.commandId);
-    m.insert(QStringLiteral("device"), result.device);
-    m.insert(QStringLiteral("command"), result.command);
-    m.insert(QStringLiteral("status"), commandStatusName(result.status));
-    switch (result.status) {
-    case CommandResult::Status::Ok:
-        m.insert(QStringLiteral("result"),
-                 result.result.isValid() ? result.result : QVariant::fromValue(nullptr));
-        break;
-    case CommandResult::Status::Error:
-    case CommandResult::Status::Timeout: {
-        QVariantMap error;
-        error.insert(QStringLiteral("code"), result.errorCode);
-        error.insert(QStringLiteral("message"), result.errorMessage);
-        m.insert(QStringLiteral("error"), error);
-        break;
-    }
-    case CommandResult::Status::Cancelled:
-        break;
-    }
-    m.insert(QStringLiteral("attempts"), qlonglong(result.attempts));
-    m.insert(QStringLiteral("duration_ms"), qlonglong(result.durationMs));
-    return m;
 }
 
 std::optional<QString> checkCommandParams(const CommandSpec &spec, const QVariantMap &params)

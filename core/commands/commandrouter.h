@@ -51,9 +51,6 @@ struct CommandResult
 
 QString commandStatusName(CommandResult::Status status);
 
-// The `result` message for a result and the id of the request it answers.
-QVariantMap resultMessage(const CommandResult &result, const QVariant &requestId);
-
 // PROTOCOL.md section 6: one command at a time per device, in order of
 // acceptance, at most 64 waiting; timeout per attempt (abandoned through
 // DeviceBus::abortCommand), immediate retries, cancel of waiting commands,

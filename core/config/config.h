@@ -1,5 +1,7 @@
 #pragma once
 
+#include "bus/deviceconfig.h"
+
 #include <QString>
 #include <QStringList>
 #include <QVariantList>
@@ -63,14 +65,6 @@ struct AuthConfig
 struct MetricsConfig
 {
     std::optional<quint16> port;   // none: no metrics listener
-};
-
-// One `devices` entry, kept as parsed JSON: each plugin reads its own keys.
-struct DeviceConfig
-{
-    QString id;
-    QString plugin;
-    QVariantMap settings;          // the whole entry, id and plugin included
 };
 
 struct Config

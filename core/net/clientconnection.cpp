@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "protocol/envelope.h"
+#include "protocol/messages.h"
 
 #include "net/iothread.h"
 #include "net/socketchannel.h"
@@ -14,23 +15,6 @@
 
 namespace halhub {
 
-namespace {
-
-QVariantMap errorMessage(const QString &code, const QString &message, const QVariant &id,
-                         qint64 retryAfterMs)
-{
-    QVariantMap m;
-    m.insert(QStringLiteral("type"), QStringLiteral("error"));
-    if (id.isValid())
-        m.insert(QStringLiteral("id"), id);
-    m.insert(QStringLiteral("code"), code);
-    m.insert(QStringLiteral("message"), message);
-    if (retryAfterMs >= 0)
-        m.insert(QStringLiteral("retry_after_ms"), qlonglong(retryAfterMs));
-    return m;
-}
-
-} // namespace
 
 ClientConnection::ClientConnection(QWebSocket *socket, const Transport &transport,
                                    IoThread *io, const ConnectionLimits &limits, quint64 id,
@@ -128,7 +112,7 @@ qint64 ClientConnection::unsentBytes() const
 void ClientConnection::sendError(const QString &code, const QString &message, const QVariant &id,
                                  qint64 retryAfterMs)
 {
-    sendMessage(errorMessage(code, message, id, retryAfterMs));
+    sendMessage(messages::error(code, message, id, retryAfterMs));
 }
 
 void ClientConnection::closeWith(int code, const QString &reason)
@@ -180,12 +164,15 @@ void ClientConnection::authenticate(const TokenClaims &claims)
     if (!m_authRequired)
         return;
     Q_ASSERT(m_subject.isEmpty() || m_subject == claims.subject);
+    const bool first = m_subject.isEmpty();
     m_subject = claims.subject;
     m_scopes = Scopes(claims.scopes);
     m_authenticated = true;
     authDeadline()->stop();
     m_acceptedUntilMs = claims.acceptedUntil * 1000;
     onAuthExpired();
+    if (first)
+        Q_EMIT userKnown();
 }
 
 void ClientConnection::onAuthExpired()

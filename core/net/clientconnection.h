@@ -2,6 +2,7 @@
 
 #include "auth/scopes.h"
 #include "net/closecodes.h"
+#include "net/messagechannel.h"
 #include "auth/tokenverifier.h"
 #include "net/ratelimiter.h"
 #include "protocol/framecodec.h"
@@ -43,7 +44,7 @@ struct ConnectionLimits
 //
 // It knows nothing of sessions or devices: valid messages go out through
 // messageReceived, and the session decides what they mean.
-class ClientConnection : public QObject
+class ClientConnection : public QObject, public MessageChannel
 {
     Q_OBJECT
 public:
@@ -60,8 +61,8 @@ public:
     qint64 connectedAtMs() const { return m_connectedAtMs; }
     bool isOpen() const;
 
-    Encoding encoding() const { return m_encoding; }
-    bool compression() const { return m_compression; }
+    Encoding encoding() const override { return m_encoding; }
+    bool compression() const override { return m_compression; }
     void setEncoding(Encoding encoding, bool compression);
 
     // Buckets shared with other connections (per user, per IP). May be null.
@@ -81,13 +82,13 @@ public:
     void authenticate(const TokenClaims &claims);
 
     // Sends a non-droppable message (replies, results, events).
-    void sendMessage(const QVariantMap &message);
+    void sendMessage(const QVariantMap &message) override;
     // Sends an already encoded frame (telemetry). Returns the write time in
     // microseconds since the epoch.
-    void sendEncoded(const EncodedFrame &frame);
+    void sendEncoded(const EncodedFrame &frame) override;
     // True while telemetry may be written (unsent bytes at or below the
     // high-water mark).
-    bool canSendTelemetry() const;
+    bool canSendTelemetry() const override;
     qint64 unsentBytes() const;
 
     void sendError(const QString &code, const QString &message, const QVariant &id = {},
@@ -112,6 +113,8 @@ Q_SIGNALS:
     void messageReceived(const QVariantMap &message, const QString &type, const QVariant &id);
     // The unsent bytes fell back to the high-water mark or below.
     void drained();
+    // The connection learnt its user (the first valid token).
+    void userKnown();
     void closed();
 
 private:

@@ -1,6 +1,6 @@
 #include "envelope.h"
 
-#include "value.h"
+#include "bus/value.h"
 
 namespace halhub {
 

@@ -1,6 +1,6 @@
 #include "protocol/fields.h"
 
-#include "protocol/value.h"
+#include "bus/value.h"
 
 namespace halhub {
 

@@ -1,38 +1,30 @@
 #pragma once
 
 #include "config/config.h"
-#include "metrics/latencyhistogram.h"
-#include "net/ratelimiter.h"
-#include "protocol/throttledcount.h"
-#include "session/session.h"
+#include "frontends/halhub/session.h"
 
-#include <QElapsedTimer>
-#include <QHostAddress>
-#include <QHash>
 #include <QObject>
-#include <QTimer>
 #include <QUrl>
 
-#include <map>
 #include <memory>
 
-class QNetworkRequest;
 class QWebSocket;
 
 namespace halhub {
 
 class AuditLog;
-class ClientConnection;
+class Authenticator;
+class CommandDesk;
 class CommandRouter;
+class ConnectionRegistry;
 class DeviceBus;
-class IoThreadPool;
-struct Transport;
+class HalhubFrontend;
+class Hub;
+class LatencyHistogram;
 class MetricsHttpServer;
-class RequestHandler;
-class SessionManager;
-class TelemetryHub;
-class TokenVerifier;
+class MetricsView;
 class WebSocketListener;
+struct Transport;
 
 // What the GUI and metrics see of one connection.
 struct ClientStats
@@ -52,10 +44,18 @@ struct ClientStats
     int streams = 0;
 };
 
-// halhub's protocol server: listens, owns the connections and sessions, and
-// wires the telemetry pipeline and the command router to a DeviceBus.
-// Data flows one way: DeviceBus -> TelemetryHub -> Session -> connection;
-// requests come back through RequestHandler to the router and the bus.
+// halhub's server, put together from parts with one job each:
+//
+//   Hub                 the protocol-neutral core over the DeviceBus
+//                       (devices, events, streams, commands, latency);
+//   Authenticator       tokens and scopes;
+//   WebSocketListener   the port: checks before the upgrade, TLS;
+//   ConnectionRegistry  the open connections, their I/O threads, buckets
+//                       and watchdog;
+//   HalhubFrontend      the halhub protocol over the hub;
+//   MetricsView         the figures, for `metrics`, Prometheus and /healthz.
+//
+// The server only wires them, starts them and shuts them down.
 class Server : public QObject
 {
     Q_OBJECT
@@ -73,8 +73,8 @@ public:
     QUrl url() const;
     quint16 metricsPort() const;
 
-    // PROTOCOL.md 9: new connections get 503; every connection gets
-    // server_shutdown and a 1001 close; shutdownComplete follows within 1 s.
+    // docs/protocol.md section 9: new connections get 503; every connection
+    // gets server_shutdown and a 1001 close; shutdownComplete follows within 1 s.
     void shutdown();
     bool isShuttingDown() const { return m_shuttingDown; }
     // Listening beyond this machine without authentication (--insecure).
@@ -87,8 +87,8 @@ public:
     int sessionCount() const;
     QList<ClientStats> clientStats() const;
     QList<StreamStats> streamStats() const;
-    const LatencyHistogram &latency() const { return m_latency; }
-    qint64 latencyClockMs() const { return m_clock.elapsed(); }
+    const LatencyHistogram &latency() const;
+    qint64 latencyClockMs() const;
     qint64 uptimeSeconds() const;
     qint64 messagesSentTotal() const;
     qint64 messagesReceivedTotal() const;
@@ -98,10 +98,13 @@ public:
     // Disconnects a client (GUI action) with 1000.
     void disconnectClient(quint64 id);
 
-    DeviceBus *bus() const { return m_bus; }
-    CommandRouter *router() const { return m_router; }
+    Hub *hub() const { return m_hub; }
+    DeviceBus *bus() const;
+    // Where the GUI sends commands: the same audited door as clients'.
+    CommandDesk *commands() const;
+    CommandRouter *router() const;
     // Every command's record (auth.audit_log); the GUI shows `recorded`.
-    AuditLog *auditLog() const { return m_audit; }
+    AuditLog *auditLog() const;
     const Config &config() const { return m_config; }
 
 Q_SIGNALS:
@@ -113,61 +116,18 @@ Q_SIGNALS:
 
 private:
     void onNewSocket(QWebSocket *socket, const Transport &transport);
-    void onMessage(ClientConnection *connection, const QVariantMap &message, const QString &type,
-                   const QVariant &id);
-    void onConnectionClosed(ClientConnection *connection);
-    QList<ClientConnection *> openConnections() const;
-    void broadcast(const QVariantMap &event);
-    void deviceEvent(const QString &event, const QString &device, const QVariantMap &data = {});
-    void onDeviceError(const QString &device, const QString &message);
-    void flushDeviceErrors();
-    void onDeviceRemoved(const QString &device);
-    TokenBucket *ipBucket(const QHostAddress &address);
-    TokenBucket *userBucket(const QString &user);
-    void authenticateHandshake(ClientConnection *connection, const QNetworkRequest &request);
+    void onConnectionClosed(quint64 id);
 
     Config m_config;
-    DeviceBus *m_bus = nullptr;
-    QElapsedTimer m_clock;
-    LatencyHistogram m_latency;
-    TelemetryHub *m_hub = nullptr;
-    CommandRouter *m_router = nullptr;
-    SessionManager *m_sessions = nullptr;
-    RequestHandler *m_requests = nullptr;
+    Hub *m_hub = nullptr;
+    std::unique_ptr<Authenticator> m_auth;
     WebSocketListener *m_listener = nullptr;
-    // The threads that serve the sockets (server.io_threads).
-    std::unique_ptr<IoThreadPool> m_io;
+    ConnectionRegistry *m_connections = nullptr;
+    HalhubFrontend *m_halhub = nullptr;
+    std::unique_ptr<MetricsView> m_metrics;
     MetricsHttpServer *m_metricsHttp = nullptr;
-
-    struct ConnectionEntry
-    {
-        ClientConnection *connection = nullptr;
-        Session *session = nullptr;     // null until a request needs one
-        QString client;
-        // A subscribe or command was sent: resume is refused from then on.
-        bool issuedRequests = false;
-    };
-    std::map<quint64, ConnectionEntry> m_connections;
-    quint64 m_nextConnectionId = 0;
-    QHash<QString, TokenBucket *> m_ipBuckets;
-    QHash<QString, TokenBucket *> m_userBuckets;
-    std::unique_ptr<TokenVerifier> m_verifier;   // auth.required only
-    AuditLog *m_audit = nullptr;
-    qint64 m_closedMessagesIn = 0;
-    qint64 m_closedMessagesOut = 0;
-
-    struct ErrorThrottle
-    {
-        ThrottledCount count;
-        QString message;
-    };
-    QHash<QString, ErrorThrottle> m_deviceErrors;
-    QTimer m_errorFlush;
-    QTimer m_watchdog;
-
     bool m_shuttingDown = false;
     bool m_prepared = false;
-
 };
 
 } // namespace halhub

@@ -1,6 +1,6 @@
 #include "telemetry/stream.h"
 
-#include "protocol/value.h"
+#include "bus/value.h"
 
 #include <QHash>
 #include <QSet>

@@ -1,6 +1,6 @@
 #include "telemetry/streamspec.h"
 
-#include "protocol/value.h"
+#include "bus/value.h"
 
 #include <QSet>
 

@@ -7,7 +7,7 @@ function(halhub_add_device_plugin target)
     cmake_parse_arguments(ARG "" "CLASS_NAME" "SOURCES" ${ARGN})
     qt_add_plugin(${target} SHARED CLASS_NAME ${ARG_CLASS_NAME})
     target_sources(${target} PRIVATE ${ARG_SOURCES})
-    target_link_libraries(${target} PRIVATE halhub_hal halhub_core Qt6::Core)
+    target_link_libraries(${target} PRIVATE halhub_hal halhub_bus Qt6::Core)
     set_target_properties(${target} PROPERTIES
         LIBRARY_OUTPUT_DIRECTORY ${HALHUB_PLUGIN_OUTPUT_DIR}
         PREFIX "lib")

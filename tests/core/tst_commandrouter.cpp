@@ -1,5 +1,6 @@
-#include "bus/devicebus.h"
 #include "commands/commandrouter.h"
+#include "fakebus.h"
+#include "protocol/messages.h"
 
 #include <QRegularExpression>
 #include <QSet>
@@ -8,63 +9,6 @@
 using namespace halhub;
 
 namespace {
-
-// Stands in for the HAL: remembers every attempt it was asked to start or
-// abort and answers only when the test says so.
-class FakeDeviceBus final : public DeviceBus
-{
-public:
-    struct Start
-    {
-        QString device;
-        quint64 ticket = 0;
-        QString command;
-        QVariantMap params;
-    };
-
-    QHash<QString, DeviceInfo> infos;
-    QList<Start> starts;
-    QList<QPair<QString, quint64>> aborts;
-    // Answer each attempt from inside startCommand, as a device that needs
-    // no I/O may: these outcomes are used in turn.
-    QList<CommandOutcome> immediate;
-
-    QList<DeviceInfo> devices() const override { return infos.values(); }
-    std::optional<DeviceInfo> device(const QString &id) const override
-    {
-        const auto it = infos.find(id);
-        if (it == infos.end())
-            return std::nullopt;
-        return *it;
-    }
-    void startCommand(const QString &device, quint64 ticket, const QString &command,
-                      const QVariantMap &params) override
-    {
-        starts.append({device, ticket, command, params});
-        if (!immediate.isEmpty())
-            Q_EMIT commandFinished(ticket, immediate.takeFirst());
-    }
-    void abortCommand(const QString &device, quint64 ticket) override
-    {
-        aborts.append({device, ticket});
-    }
-
-    void add(const DeviceInfo &info) { infos.insert(info.id, info); }
-    void answer(quint64 ticket, const CommandOutcome &outcome)
-    {
-        Q_EMIT commandFinished(ticket, outcome);
-    }
-    void setState(const QString &id, DeviceState state)
-    {
-        infos[id].state = state;
-        Q_EMIT deviceStateChanged(id, state);
-    }
-    void remove(const QString &id)
-    {
-        infos.remove(id);
-        Q_EMIT deviceRemoved(id);
-    }
-};
 
 ParamSpec param(const QString &name, ParamType type, bool required,
                 std::optional<double> minimum = {}, std::optional<double> maximum = {},
@@ -177,7 +121,7 @@ private Q_SLOTS:
 private:
     CommandRouter::Submission submit(const CommandRequest &r) { return m_router->submit(r); }
 
-    FakeDeviceBus *m_bus = nullptr;
+    FakeBus *m_bus = nullptr;
     CommandRouter *m_router = nullptr;
     QList<Received> m_results;
 };
@@ -185,7 +129,7 @@ private:
 void TestCommandRouter::init()
 {
     m_results.clear();
-    m_bus = new FakeDeviceBus;
+    m_bus = new FakeBus;
     m_bus->add(fixedDevice(QStringLiteral("dev")));
     m_bus->add(fixedDevice(QStringLiteral("dev2")));
     m_bus->add(fixedDevice(QStringLiteral("off"), DeviceState::Disconnected));
@@ -953,7 +897,7 @@ void TestCommandRouter::resultMessage()
     QFETCH(QVariant, resultValue);
     QFETCH(bool, hasError);
 
-    const QVariantMap m = halhub::resultMessage(result, QStringLiteral("req-1"));
+    const QVariantMap m = messages::result(result, QStringLiteral("req-1"));
     QCOMPARE(m.value(QStringLiteral("type")), QVariant(QStringLiteral("result")));
     QCOMPARE(m.value(QStringLiteral("id")), QVariant(QStringLiteral("req-1")));
     QCOMPARE(m.value(QStringLiteral("command_id")), QVariant(result.commandId));

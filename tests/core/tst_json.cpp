@@ -1,5 +1,5 @@
 #include "protocol/json.h"
-#include "protocol/value.h"
+#include "bus/value.h"
 #include "protocolvalues.h"
 
 #include <QElapsedTimer>

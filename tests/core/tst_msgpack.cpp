@@ -1,6 +1,6 @@
 #include "protocol/json.h"
 #include "protocol/msgpack.h"
-#include "protocol/value.h"
+#include "bus/value.h"
 #include "protocolvalues.h"
 
 #include <QStringList>

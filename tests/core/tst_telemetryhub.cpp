@@ -1,4 +1,4 @@
-#include "bus/devicebus.h"
+#include "fakebus.h"
 #include "streamfixtures.h"
 #include "telemetry/telemetryhub.h"
 #include "telemetry/telemetrymessage.h"
@@ -17,15 +17,6 @@ namespace {
 constexpr qint64 kT0 = Q_INT64_C(1700000000000000);
 
 // Only the samples and description changes matter to the hub.
-class FakeDeviceBus final : public DeviceBus
-{
-public:
-    QList<DeviceInfo> devices() const override { return {}; }
-    std::optional<DeviceInfo> device(const QString &) const override { return std::nullopt; }
-    void startCommand(const QString &, quint64, const QString &, const QVariantMap &) override {}
-    void abortCommand(const QString &, quint64) override {}
-};
-
 // A subscriber that keeps what it receives; `onFrame` runs after each frame
 // is kept, to act from inside the fan-out.
 class Recorder final : public StreamMember
@@ -124,13 +115,13 @@ private Q_SLOTS:
 private:
     void feedSim(int from, int count);
 
-    std::unique_ptr<FakeDeviceBus> m_bus;
+    std::unique_ptr<FakeBus> m_bus;
     std::unique_ptr<TelemetryHub> m_hub;
 };
 
 void TestTelemetryHub::init()
 {
-    m_bus = std::make_unique<FakeDeviceBus>();
+    m_bus = std::make_unique<FakeBus>();
     m_hub = std::make_unique<TelemetryHub>(m_bus.get());
 }
 

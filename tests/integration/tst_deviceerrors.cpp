@@ -1,7 +1,7 @@
 // device_error reaches every client at most once a second per device, with the
 // errors in between counted into the next event (PROTOCOL.md 4), and none lost.
 
-#include "bus/devicebus.h"
+#include "fakebus.h"
 #include "server/server.h"
 #include "testclient.h"
 
@@ -11,33 +11,6 @@
 using namespace halhub;
 
 namespace {
-
-// A bus with two connected devices whose errors the test raises by hand.
-class ErrorBus final : public DeviceBus
-{
-public:
-    QList<DeviceInfo> devices() const override { return {info(QStringLiteral("a")), info(QStringLiteral("b"))}; }
-    std::optional<DeviceInfo> device(const QString &id) const override
-    {
-        if (id == QLatin1String("a") || id == QLatin1String("b"))
-            return info(id);
-        return std::nullopt;
-    }
-    void startCommand(const QString &, quint64, const QString &, const QVariantMap &) override {}
-    void abortCommand(const QString &, quint64) override {}
-
-    void raise(const QString &device, const QString &message) { Q_EMIT deviceError(device, message); }
-
-private:
-    static DeviceInfo info(const QString &id)
-    {
-        DeviceInfo d;
-        d.id = id;
-        d.plugin = QStringLiteral("test");
-        d.state = DeviceState::Connected;
-        return d;
-    }
-};
 
 QList<QVariantMap> errorsOf(const TestClient &client, const QString &device)
 {
@@ -70,7 +43,10 @@ private Q_SLOTS:
 
 void tst_DeviceErrors::throttledPerDeviceAndCounted()
 {
-    ErrorBus bus;
+    // Two connected devices whose errors the test raises by hand.
+    FakeBus bus;
+    bus.add(FakeBus::connectedDevice(QStringLiteral("a")), true);
+    bus.add(FakeBus::connectedDevice(QStringLiteral("b")), true);
     Config config;
     config.server.port = 0;
     Server server(config, &bus);
@@ -87,8 +63,8 @@ void tst_DeviceErrors::throttledPerDeviceAndCounted()
     QElapsedTimer clock;
     clock.start();
     for (int i = 1; i <= 50; ++i)
-        bus.raise(QStringLiteral("a"), QStringLiteral("bad line %1").arg(i));
-    bus.raise(QStringLiteral("b"), QStringLiteral("b broke"));
+        bus.raiseError(QStringLiteral("a"), QStringLiteral("bad line %1").arg(i));
+    bus.raiseError(QStringLiteral("b"), QStringLiteral("b broke"));
 
     // The first goes out at once; the rest are counted into one more event
     // about a second later, carrying the newest message. Nothing is lost.

@@ -1,6 +1,6 @@
 #include "modbusmap.h"
 
-#include "protocol/value.h"
+#include "bus/value.h"
 #include "serial/linevalues.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 #include "scpiplugin.h"
 
 #include "scpidevice.h"
-#include "protocol/value.h"
+#include "bus/value.h"
 #include "serial/linevalues.h"
 #include "serial/serialsettings.h"
 

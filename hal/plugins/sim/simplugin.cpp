@@ -2,7 +2,7 @@
 
 #include "simdevice.h"
 
-#include "protocol/value.h"
+#include "bus/value.h"
 
 #include <cmath>
 

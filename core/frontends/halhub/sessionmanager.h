@@ -8,6 +8,7 @@
 
 namespace halhub {
 
+class CommandDesk;
 class LatencyHistogram;
 class Session;
 class TelemetryHub;
@@ -19,7 +20,7 @@ class SessionManager : public QObject
 {
     Q_OBJECT
 public:
-    SessionManager(TelemetryHub *hub, CommandRouter *router, LatencyHistogram *latency,
+    SessionManager(TelemetryHub *hub, CommandDesk *commands, LatencyHistogram *latency,
                    int graceMs, QObject *parent = nullptr);
     ~SessionManager() override;
 

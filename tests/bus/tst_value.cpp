@@ -1,4 +1,4 @@
-#include "protocol/value.h"
+#include "bus/value.h"
 
 #include <QStringList>
 #include <QTest>

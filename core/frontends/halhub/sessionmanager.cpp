@@ -1,7 +1,8 @@
-#include "session/sessionmanager.h"
+#include "frontends/halhub/sessionmanager.h"
 
+#include "frontends/halhub/session.h"
+#include "hub/commanddesk.h"
 #include "logging.h"
-#include "session/session.h"
 
 #include <QRandomGenerator>
 
@@ -21,14 +22,14 @@ QString newSessionId()
 
 } // namespace
 
-SessionManager::SessionManager(TelemetryHub *hub, CommandRouter *router,
+SessionManager::SessionManager(TelemetryHub *hub, CommandDesk *commands,
                                LatencyHistogram *latency, int graceMs, QObject *parent)
     : QObject(parent)
     , m_hub(hub)
     , m_latency(latency)
     , m_graceMs(graceMs)
 {
-    connect(router, &CommandRouter::resultReady, this, &SessionManager::onResult);
+    connect(commands, &CommandDesk::resultReady, this, &SessionManager::onResult);
     m_expiry.setInterval(qBound(50, graceMs / 10, 1000));
     connect(&m_expiry, &QTimer::timeout, this, &SessionManager::expire);
     m_expiry.start();

@@ -1,10 +1,10 @@
-#include "session/session.h"
+#include "frontends/halhub/session.h"
 
 #include "bus/clock.h"
 #include "logging.h"
 #include "metrics/latencyhistogram.h"
-#include "net/clientconnection.h"
 #include "protocol/framecodec.h"
+#include "protocol/messages.h"
 #include "protocol/throttledcount.h"
 #include "telemetry/stream.h"
 #include "telemetry/telemetrymessage.h"
@@ -21,18 +21,6 @@ namespace halhub {
 namespace {
 
 constexpr qint64 kOverflowReportMs = 1000;
-
-QVariantMap eventMessage(const QString &event, const QString &stream, const QVariantMap &data)
-{
-    QVariantMap m;
-    m.insert(QStringLiteral("type"), QStringLiteral("event"));
-    m.insert(QStringLiteral("event"), event);
-    m.insert(QStringLiteral("ts"), qlonglong(wallClockUs()));
-    m.insert(QStringLiteral("stream"), stream);
-    if (!data.isEmpty())
-        m.insert(QStringLiteral("data"), data);
-    return m;
-}
 
 } // namespace
 
@@ -90,30 +78,21 @@ Session::~Session()
         m_hub->removeMember(state.get());
 }
 
-ClientConnection *Session::connection() const
-{
-    return m_connection;
-}
-
 bool Session::isAttached() const
 {
-    return !m_connection.isNull();
+    return m_channel != nullptr;
 }
 
-void Session::attach(ClientConnection *connection)
+void Session::attach(MessageChannel *channel)
 {
     detach();
-    m_connection = connection;
+    m_channel = channel;
     m_detachedSinceMs = -1;
-    m_drainedConnection =
-        connect(connection, &ClientConnection::drained, this, &Session::flushPending);
 }
 
 void Session::detach()
 {
-    if (m_connection)
-        disconnect(m_drainedConnection);
-    m_connection = nullptr;
+    m_channel = nullptr;
     if (m_detachedSinceMs < 0)
         m_detachedSinceMs = m_clock.elapsed();
     // A coalesced frame that never went out is simply one more frame that
@@ -214,13 +193,13 @@ void Session::produce(StreamState &state, Frame frame)
 {
     ++state.produced;
     state.ring.append(std::move(frame));
-    if (m_connection)
+    if (m_channel)
         offer(state, state.ring.newest());
 }
 
 void Session::offer(StreamState &state, const Frame &frame)
 {
-    if (!state.pending && m_connection->canSendTelemetry()) {
+    if (!state.pending && m_channel->canSendTelemetry()) {
         sendFrame(state, frame, true);
         return;
     }
@@ -239,7 +218,7 @@ void Session::offer(StreamState &state, const Frame &frame)
 
 void Session::sendFrame(StreamState &state, const Frame &frame, bool live)
 {
-    const Encoding encoding = m_connection->encoding();
+    const Encoding encoding = m_channel->encoding();
     QByteArray &prefix = state.prefix[encoding == Encoding::Json ? 0 : 1];
     if (prefix.isEmpty())
         prefix = telemetrymessage::encodePrefix(state.id, state.deviceInfo.id, encoding);
@@ -251,8 +230,8 @@ void Session::sendFrame(StreamState &state, const Frame &frame, bool live)
     fields.gap = frame.gap;
     const qint64 sentUs = wallClockUs();
     fields.sent = sentUs;
-    m_connection->sendEncoded(telemetrymessage::encode(prefix, fields, values, encoding,
-                                                       m_connection->compression()));
+    m_channel->sendEncoded(telemetrymessage::encode(prefix, fields, values, encoding,
+                                                       m_channel->compression()));
     ++state.sent;
     if (live) {
         const qint64 latencyUs = qMax<qint64>(0, sentUs - frame.timestampUs);
@@ -263,19 +242,19 @@ void Session::sendFrame(StreamState &state, const Frame &frame, bool live)
     }
 }
 
-void Session::flushPending()
+void Session::channelDrained()
 {
     // Called whenever the socket drains, usually with nothing waiting: the
     // flag spares touching every stream's state.
-    if (!m_connection || !m_framesPending)
+    if (!m_channel || !m_framesPending)
         return;
     m_framesPending = false;
     for (auto &[id, state] : m_streams) {
         if (!state->pending)
             continue;
         // A write may have closed the connection and detached us.
-        if (!m_connection || !m_connection->canSendTelemetry()) {
-            m_framesPending = m_connection != nullptr;
+        if (!m_channel || !m_channel->canSendTelemetry()) {
+            m_framesPending = m_channel != nullptr;
             return;
         }
         const Frame frame = *state->pending;
@@ -294,7 +273,7 @@ void Session::reportOverflows()
             continue;
         QVariantMap data;
         data.insert(QStringLiteral("dropped"), qulonglong(dropped));
-        sendControl(eventMessage(QStringLiteral("stream_overflow"), id, data));
+        sendControl(messages::event(QStringLiteral("stream_overflow"), {}, id, data));
     }
     if (!left)
         m_overflowTimer.stop();
@@ -313,7 +292,7 @@ void Session::replay(const QHash<QString, quint64> &lastSeq, const QSet<QString>
     pruneResults();
     for (const StoredResult &stored : std::as_const(m_results)) {
         if (!resultsSeen.contains(stored.result.commandId))
-            sendControl(resultMessage(stored.result, stored.requestId));
+            sendControl(messages::result(stored.result, stored.requestId));
     }
     for (auto &[id, state] : m_streams) {
         const auto it = lastSeq.constFind(id);
@@ -323,7 +302,7 @@ void Session::replay(const QHash<QString, quint64> &lastSeq, const QSet<QString>
         }
         const QList<Frame> frames = state->ring.framesAfter(*it);
         for (const Frame &frame : frames) {
-            if (m_connection)
+            if (m_channel)
                 sendFrame(*state, frame, false);
         }
     }
@@ -333,7 +312,7 @@ void Session::deliverResult(const CommandResult &result, const QVariant &request
 {
     pruneResults();
     m_results.append({result, requestId});
-    sendControl(resultMessage(result, requestId));
+    sendControl(messages::result(result, requestId));
 }
 
 void Session::pruneResults()
@@ -345,8 +324,8 @@ void Session::pruneResults()
 
 void Session::sendControl(const QVariantMap &message)
 {
-    if (m_connection)
-        m_connection->sendMessage(message);
+    if (m_channel)
+        m_channel->sendMessage(message);
 }
 
 } // namespace halhub

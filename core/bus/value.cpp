@@ -1,4 +1,4 @@
-#include "value.h"
+#include "bus/value.h"
 
 #include <QStringList>
 #include <QVariantHash>

@@ -1,13 +1,13 @@
 #pragma once
 
 #include "commands/commandrouter.h"
+#include "net/messagechannel.h"
 #include "telemetry/framering.h"
 #include "telemetry/telemetryhub.h"
 
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
-#include <QPointer>
 #include <QBasicTimer>
 #include <QSet>
 
@@ -16,7 +16,6 @@
 
 namespace halhub {
 
-class ClientConnection;
 class LatencyHistogram;
 
 // What the GUI and metrics see of one stream.
@@ -36,10 +35,11 @@ struct StreamStats
     double latencyP95Ms = -1;
 };
 
-// A client's session (PROTOCOL.md section 8): its streams, with their
+// A client's session (docs/protocol.md section 8): its streams, with their
 // replay rings and slow-consumer state, and its finished command results.
 // It outlives its connection for the resume grace; while detached its
-// streams keep producing into their rings.
+// streams keep producing into their rings. It speaks to its connection only
+// through a MessageChannel, so it is tested without sockets.
 class Session : public QObject
 {
     Q_OBJECT
@@ -55,8 +55,8 @@ public:
     // `sub` once; a connection never changes user (PROTOCOL.md 9).
     void setPrincipal(const QString &principal) { m_principal = principal; }
 
-    ClientConnection *connection() const;
-    void attach(ClientConnection *connection);
+    MessageChannel *channel() const { return m_channel; }
+    void attach(MessageChannel *channel);
     void detach();
     bool isAttached() const;
     // How long the session has been without a connection; -1 while attached.
@@ -85,6 +85,10 @@ public:
     // Sends a non-droppable message if attached; dropped otherwise.
     void sendControl(const QVariantMap &message);
 
+    // The attached channel's unsent bytes fell back to the high-water mark:
+    // coalesced frames go out.
+    void channelDrained();
+
 private:
     struct StreamState;
     friend struct StreamState;
@@ -92,7 +96,6 @@ private:
     void produce(StreamState &state, Frame frame);
     void offer(StreamState &state, const Frame &frame);
     void sendFrame(StreamState &state, const Frame &frame, bool live);
-    void flushPending();
     void reportOverflows();
     void pruneResults();
     void timerEvent(QTimerEvent *event) override;
@@ -102,8 +105,7 @@ private:
     TelemetryHub *m_hub = nullptr;
     LatencyHistogram *m_latency = nullptr;
     int m_graceMs = 30000;
-    QPointer<ClientConnection> m_connection;
-    QMetaObject::Connection m_drainedConnection;
+    MessageChannel *m_channel = nullptr;
     QElapsedTimer m_clock;
     qint64 m_detachedSinceMs = -1;
 

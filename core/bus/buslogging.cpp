@@ -1,0 +1,3 @@
+#include "bus/buslogging.h"
+
+Q_LOGGING_CATEGORY(lcBus, "halhub.bus", QtInfoMsg)

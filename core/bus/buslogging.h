@@ -1,0 +1,6 @@
+#pragma once
+
+#include <QLoggingCategory>
+
+// halhub.bus: devices claimed and refused by the composite bus.
+Q_DECLARE_LOGGING_CATEGORY(lcBus)

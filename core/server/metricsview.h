@@ -1,0 +1,38 @@
+#pragma once
+
+#include "metrics/prometheus.h"
+
+#include <QByteArray>
+#include <QVariantMap>
+
+#include <utility>
+
+namespace halhub {
+
+class ConnectionRegistry;
+class HalhubFrontend;
+class Hub;
+
+// The figures of the whole server, gathered from its parts, in the forms
+// they are asked for: the `metrics` reply (docs/protocol.md section 4),
+// Prometheus text and the health report (section 10).
+class MetricsView
+{
+public:
+    MetricsView(const Hub *hub, const ConnectionRegistry *connections,
+                const HalhubFrontend *halhub);
+
+    MetricsSnapshot snapshot() const;
+    // The fields of `metrics` (without its type).
+    QVariantMap reply() const;
+    QByteArray prometheus() const;
+    // 200 or 503, and the JSON body of /healthz.
+    std::pair<bool, QByteArray> health(bool shuttingDown) const;
+
+private:
+    const Hub *m_hub = nullptr;
+    const ConnectionRegistry *m_connections = nullptr;
+    const HalhubFrontend *m_halhub = nullptr;
+};
+
+} // namespace halhub
