@@ -87,6 +87,7 @@ private Q_SLOTS:
     void versionAndHelp();
     void badConfigExitsWithCode2_data();
     void badConfigExitsWithCode2();
+    void unknownDeviceKeyExitsWithCode2();
     void refusesNonLoopbackWithoutAuth();
     void defaultDevicesAndSigtermShutdown();
     void sighupReloadsDevices();
@@ -148,6 +149,27 @@ void tst_App::badConfigExitsWithCode2()
     const QString err = QString::fromUtf8(p.readAllStandardError());
     QVERIFY2(err.contains(expected), qPrintable(err));
     QVERIFY2(err.contains(QStringLiteral("halhub.json")), qPrintable(err));
+}
+
+void tst_App::unknownDeviceKeyExitsWithCode2()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("halhub.json"));
+    QVERIFY(writeFile(file, R"({"devices": [{"id": "sim0", "plugin": "sim", "rate_hz": 5},
+                                            {"id": "sim1", "plugin": "sim", "poll_hzz": 5}]})"));
+    QProcess p;
+    p.start(halhubPath(), {QStringLiteral("--headless"), QStringLiteral("--config"), file,
+                           QStringLiteral("--port"), QStringLiteral("0")});
+    QVERIFY(p.waitForFinished(15000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 2);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    // The file, the entry by index and id, the key, and what the plugin takes.
+    const QString expected = file + QStringLiteral(": devices[1].poll_hzz: unknown key of "
+                                                   "device 'sim1' (plugin sim), expected one "
+                                                   "of: id, plugin, name, rate_hz");
+    QVERIFY2(err.contains(expected), qPrintable(err));
+    QVERIFY2(p.readAllStandardOutput().isEmpty(), "nothing was served");
 }
 
 void tst_App::refusesNonLoopbackWithoutAuth()
@@ -301,7 +323,11 @@ void tst_App::sighupReloadsDevices()
     // naming a plugin that does not exist.
     const QList<QByteArray> broken{
             QByteArray(R"({"devices": [{"id": "keep0", "plugin": "sim"}, )"),
-            QByteArray(R"({"devices": [{"id": "warp0", "plugin": "warpdrive"}]})")};
+            QByteArray(R"({"devices": [{"id": "warp0", "plugin": "warpdrive"}]})"),
+            QByteArray(R"({"devices": [{"id": "keep0", "plugin": "sim", "rate_hz": 50},
+                                       {"id": "tune0", "plugin": "sim", "rate_hz": 25},
+                                       {"id": "fresh0", "plugin": "sim", "rate_hz": 20,
+                                        "rate_hzz": 5}]})")};
     int refusals = 0;
     for (const QByteArray &content : broken) {
         QVERIFY(writeFile(file, content));
@@ -319,6 +345,7 @@ void tst_App::sighupReloadsDevices()
         }
     }
     QVERIFY2(err.contains("warpdrive"), err.constData());
+    QVERIFY2(err.contains("devices[2].rate_hzz: unknown key of device 'fresh0'"), err.constData());
 
     // Still serving: a new connection gets live frames of the new device.
     TestClient late;
