@@ -138,7 +138,7 @@ int main(int argc, char *argv[])
     const QString configFile = parser.value(configOption);
     if (!configFile.isEmpty()) {
         ConfigError error;
-        const std::optional<Config> loaded = loadConfig(configFile, hal.pluginNames(), &error);
+        const std::optional<Config> loaded = loadConfig(configFile, hal.pluginConfigKeys(), &error);
         if (!loaded) {
             err << "halhub: bad configuration: " << error.toString() << Qt::endl;
             return kExitConfigError;
@@ -214,7 +214,7 @@ int main(int argc, char *argv[])
             return;
         }
         ConfigError error;
-        const std::optional<Config> loaded = loadConfig(configFile, hal.pluginNames(), &error);
+        const std::optional<Config> loaded = loadConfig(configFile, hal.pluginConfigKeys(), &error);
         QString why;
         if (!loaded)
             err << "halhub: reload refused: " << error.toString() << Qt::endl;

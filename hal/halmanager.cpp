@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QMetaObject>
@@ -279,6 +280,21 @@ QJsonObject HalManager::pluginMetaData(const QString &name) const
 {
     const auto it = d->plugins.find(name);
     return it == d->plugins.end() ? QJsonObject() : it->second.metaData;
+}
+
+QHash<QString, QStringList> HalManager::pluginConfigKeys() const
+{
+    QHash<QString, QStringList> keys;
+    for (const auto &[name, entry] : d->plugins) {
+        QStringList list;
+        const QJsonArray declared = entry.metaData.value(QStringLiteral("configKeys")).toArray();
+        for (const QJsonValue &key : declared) {
+            if (key.isString())
+                list << key.toString();
+        }
+        keys.insert(name, list);
+    }
+    return keys;
 }
 
 QStringList HalManager::loadErrors() const

@@ -34,6 +34,10 @@ public:
     QStringList pluginNames() const;
     // The "MetaData" object of a found plugin's JSON; empty when unknown.
     QJsonObject pluginMetaData(const QString &name) const;
+    // Every found plugin with the "configKeys" of its metadata: what
+    // loadConfig() needs to refuse a key no plugin would read. An empty list
+    // (a plugin that declares none) leaves that plugin's keys unchecked.
+    QHash<QString, QStringList> pluginConfigKeys() const;
     QStringList loadErrors() const;
 
     // Checks an entry with its plugin. Empty: fine.

@@ -10,7 +10,7 @@ packages=(
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
     libxkbcommon-dev libgl-dev libmsgpack-cxx-dev zlib1g-dev
     socat xvfb python3-pymodbus python3-serial-asyncio python3-msgpack
-    libjwt-dev openssl clang libclang-rt-14-dev
+    libjwt-dev libssl-dev openssl clang libclang-rt-14-dev
 )
 
 missing=()

@@ -390,9 +390,9 @@ public:
         return port(object, prefix, QStringLiteral("port"), &out->port);
     }
 
-    // Entry keys beyond id and plugin belong to the plugin, which checks them.
-    bool devices(const QJsonObject &root, const QStringList &knownPlugins,
-                 QList<DeviceConfig> *out)
+    // An entry's keys are those its plugin lists; their values are the
+    // plugin's to check (HalManager::checkDevice).
+    bool devices(const QJsonObject &root, const PluginKeys &plugins, QList<DeviceConfig> *out)
     {
         const QJsonValue value = root.value(QStringLiteral("devices"));
         if (isAbsent(value))
@@ -432,10 +432,16 @@ public:
                 return fail(pluginKey, QStringLiteral("missing, expected a plugin name"));
             if (!plugin.isString() || plugin.toString().isEmpty())
                 return failExpected(pluginKey, QStringLiteral("a plugin name"), plugin);
-            if (!knownPlugins.isEmpty() && !knownPlugins.contains(plugin.toString()))
+            if (!plugins.isEmpty() && !plugins.contains(plugin.toString())) {
+                QStringList available = plugins.keys();
+                available.sort();
                 return fail(pluginKey, QStringLiteral("unknown plugin '%1', available: %2")
                                            .arg(plugin.toString(),
-                                                knownPlugins.join(QStringLiteral(", "))));
+                                                available.join(QStringLiteral(", "))));
+            }
+            if (!deviceKeys(entry, prefix, id.toString(), plugin.toString(),
+                            plugins.value(plugin.toString())))
+                return false;
 
             DeviceConfig device;
             device.id = id.toString();
@@ -448,6 +454,27 @@ public:
     }
 
 private:
+    // A misspelt key (poll_hzz) or one of another plugin would otherwise be
+    // ignored and leave the plugin's default in place without a word.
+    bool deviceKeys(const QJsonObject &entry, const QString &prefix, const QString &id,
+                    const QString &plugin, const QStringList &accepted)
+    {
+        if (accepted.isEmpty())
+            return true;
+        for (auto it = entry.begin(); it != entry.end(); ++it) {
+            const QString &key = it.key();
+            // id and plugin are this file's own, whatever the plugin lists.
+            if (key == QLatin1String("id") || key == QLatin1String("plugin")
+                || accepted.contains(key))
+                continue;
+            return fail(join(prefix, key),
+                        QStringLiteral("unknown key of device '%1' (plugin %2), expected one "
+                                       "of: %3")
+                            .arg(id, plugin, accepted.join(QStringLiteral(", "))));
+        }
+        return true;
+    }
+
     // An optional key sent as null counts as absent, as in the protocol.
     static bool isAbsent(const QJsonValue &value)
     {
@@ -527,7 +554,7 @@ QString ConfigError::toString() const
     return QStringLiteral("%1: %2: %3").arg(file, key, message);
 }
 
-std::optional<Config> loadConfig(const QString &file, const QStringList &knownPlugins,
+std::optional<Config> loadConfig(const QString &file, const PluginKeys &plugins,
                                  ConfigError *error)
 {
     QFile in(file);
@@ -542,11 +569,11 @@ std::optional<Config> loadConfig(const QString &file, const QStringList &knownPl
             *error = {file, QString(), QStringLiteral("cannot read: %1").arg(in.errorString())};
         return std::nullopt;
     }
-    return parseConfig(bytes, file, knownPlugins, error);
+    return parseConfig(bytes, file, plugins, error);
 }
 
 std::optional<Config> parseConfig(const QByteArray &json, const QString &file,
-                                  const QStringList &knownPlugins, ConfigError *error)
+                                  const PluginKeys &plugins, ConfigError *error)
 {
     if (json.trimmed().isEmpty()) {
         if (error)
@@ -587,7 +614,7 @@ std::optional<Config> parseConfig(const QByteArray &json, const QString &file,
                             QStringLiteral("devices")})
         || !checker.server(root, &config.server) || !checker.limits(root, &config.limits)
         || !checker.auth(root, &config.auth) || !checker.metrics(root, &config.metrics)
-        || !checker.devices(root, knownPlugins, &config.devices))
+        || !checker.devices(root, plugins, &config.devices))
         return std::nullopt;
     return config;
 }

@@ -2,6 +2,7 @@
 
 #include "bus/deviceconfig.h"
 
+#include <QHash>
 #include <QString>
 #include <QStringList>
 #include <QVariantList>
@@ -18,8 +19,9 @@ namespace halhub {
 // directory of the config file. A file without `devices` keeps the default
 // sim0 and sim1; `"devices": []` means none. Unknown keys at the top level and
 // in server, server.tls, limits, auth and metrics are errors (a typo would
-// otherwise silently keep a default); a device entry's other keys belong to
-// its plugin, which checks them.
+// otherwise silently keep a default), and so is a device entry's key that its
+// plugin does not list (PluginKeys); the values of those keys are the
+// plugin's to check.
 struct TlsConfig
 {
     QString certFile;
@@ -93,13 +95,20 @@ struct ConfigError
     QString toString() const;   // "halhub.json: devices[2].rate_hz: expected ..."
 };
 
-// Reads and checks a config file. knownPlugins: plugin names available
-// (an unknown plugin is an error); empty list: not checked.
-std::optional<Config> loadConfig(const QString &file, const QStringList &knownPlugins,
+// The device plugins available and what each takes: plugin name -> the keys
+// its `devices` entries may hold (the "configKeys" of its metadata, see
+// HalManager::pluginConfigKeys()). A plugin whose list is empty declares
+// nothing, so its entries' keys are not checked. An empty PluginKeys checks
+// neither plugin names nor keys (tests that parse without plugins).
+using PluginKeys = QHash<QString, QStringList>;
+
+// Reads and checks a config file. An entry naming a plugin outside `plugins`
+// or holding a key its plugin does not list is an error.
+std::optional<Config> loadConfig(const QString &file, const PluginKeys &plugins,
                                  ConfigError *error);
 // The same from bytes already read (file is used in messages and to resolve
 // relative file names).
 std::optional<Config> parseConfig(const QByteArray &json, const QString &file,
-                                  const QStringList &knownPlugins, ConfigError *error);
+                                  const PluginKeys &plugins, ConfigError *error);
 
 } // namespace halhub

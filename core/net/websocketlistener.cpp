@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "net/handshake.h"
+#include "net/tlsfiles.h"
 
 #include <QFile>
 #include <QSslCertificate>
@@ -114,6 +115,14 @@ bool WebSocketListener::loadTls(QString *error)
     if (key.isNull()) {
         *error = QStringLiteral("server.tls.key: '%1' holds no unencrypted PEM RSA or EC private key")
                      .arg(m_config.tls->keyFile);
+        return false;
+    }
+    // Qt would take any key and let every handshake fail.
+    QString why;
+    if (!isKeyOfCertificate(chain.first(), key, &why)) {
+        *error = QStringLiteral("server.tls.key does not match server.tls.cert: '%1' is not the "
+                                "private key of the certificate in '%2' (%3)")
+                     .arg(m_config.tls->keyFile, m_config.tls->certFile, why);
         return false;
     }
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();

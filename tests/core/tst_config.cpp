@@ -1,7 +1,11 @@
 #include "config/config.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -11,8 +15,29 @@ using namespace halhub;
 namespace {
 
 const QString kFile = QStringLiteral("halhub.json");
-const QStringList kPlugins = {QStringLiteral("sim"), QStringLiteral("scpi"),
-                              QStringLiteral("modbus"), QStringLiteral("linestream")};
+
+// What HalManager::pluginConfigKeys() gives halhub, read from the plugins'
+// JSON files themselves: a key added to a plugin without its metadata shows
+// up here.
+PluginKeys readPluginKeys()
+{
+    PluginKeys keys;
+    QDirIterator it(QStringLiteral(HALHUB_PLUGIN_SOURCE_DIR), {QStringLiteral("*.json")},
+                    QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        QFile file(it.next());
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        const QJsonObject meta = QJsonDocument::fromJson(file.readAll()).object();
+        QStringList list;
+        for (const QJsonValue &key : meta.value(QStringLiteral("configKeys")).toArray())
+            list << key.toString();
+        keys.insert(meta.value(QStringLiteral("plugin")).toString(), list);
+    }
+    return keys;
+}
+
+const PluginKeys kPlugins = readPluginKeys();
 
 // The example of PROTOCOL.md section 10, as a user would copy it.
 const QByteArray kProtocolExample = R"({
@@ -41,7 +66,7 @@ const QByteArray kProtocolExample = R"({
 })";
 
 std::optional<Config> parse(const QByteArray &json, ConfigError *error = nullptr,
-                            const QStringList &plugins = kPlugins)
+                            const PluginKeys &plugins = kPlugins)
 {
     ConfigError ignored;
     return parseConfig(json, kFile, plugins, error ? error : &ignored);
@@ -62,6 +87,7 @@ class TestConfig : public QObject
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void defaults();
     void fullProtocolExample();
     void missingKeysTakeDefaults();
@@ -74,6 +100,10 @@ private slots:
     void badFile();
     void unknownPluginListsAvailable();
     void anyPluginWhenNoneKnown();
+    void everyPluginTakesItsOwnKeys_data();
+    void everyPluginTakesItsOwnKeys();
+    void unknownDeviceKeyNamesEntryAndKeys();
+    void pluginWithoutKeyListIsNotChecked();
     void parseErrorPosition_data();
     void parseErrorPosition();
     void emptyFile();
@@ -85,8 +115,18 @@ private slots:
     void errorToString();
 };
 
+void TestConfig::initTestCase()
+{
+    // The device rows are only as good as the key lists they read.
+    QCOMPARE(kPlugins.size(), 4);
+    for (const QString &plugin : {QStringLiteral("sim"), QStringLiteral("scpi"),
+                                  QStringLiteral("modbus"), QStringLiteral("linestream")})
+        QVERIFY2(!kPlugins.value(plugin).isEmpty(), qPrintable(plugin));
+}
+
 void TestConfig::defaults()
 {
+
     const Config config = Config::defaults();
     QCOMPARE(config.server.host, QStringLiteral("127.0.0.1"));
     QCOMPARE(config.server.port, quint16(8001));
@@ -411,6 +451,30 @@ void TestConfig::badFile_data()
     row("unknown plugin",
         R"({"devices": [{"id": "a", "plugin": "sim"}, {"id": "b", "plugin": "scpii"}]})",
         "devices[1].plugin", "unknown plugin 'scpii'");
+    row("unknown device key", R"({"devices": [{"id": "sim0", "plugin": "sim", "colour": "red"}]})",
+        "devices[0].colour", "unknown key of device 'sim0' (plugin sim), expected one of: ");
+    row("misspelt device key",
+        R"({"devices": [{"id": "sim0", "plugin": "sim"},
+                        {"id": "psu1", "plugin": "scpi", "port": "/dev/ttyS0", "poll_hzz": 5}]})",
+        "devices[1].poll_hzz", "unknown key of device 'psu1' (plugin scpi)");
+    row("misspelt device key given as null",
+        R"({"devices": [{"id": "sim0", "plugin": "sim", "rate_hzz": null}]})",
+        "devices[0].rate_hzz", "unknown key");
+    row("device key in the wrong case",
+        R"({"devices": [{"id": "sim0", "plugin": "sim", "Rate_Hz": 5}]})",
+        "devices[0].Rate_Hz", "unknown key");
+    row("serial key on the sim", R"({"devices": [{"id": "sim0", "plugin": "sim", "port": "/dev/ttyS0"}]})",
+        "devices[0].port", "unknown key of device 'sim0'");
+    row("modbus key on scpi",
+        R"({"devices": [{"id": "psu1", "plugin": "scpi", "port": "/dev/ttyS0", "unit": 1}]})",
+        "devices[0].unit", "unknown key of device 'psu1' (plugin scpi)");
+    row("scpi key on linestream",
+        R"({"devices": [{"id": "ard0", "plugin": "linestream", "port": "/dev/ttyACM0",
+                         "poll_hz": 10}]})",
+        "devices[0].poll_hz", "unknown key of device 'ard0' (plugin linestream)");
+    row("sim key on modbus",
+        R"({"devices": [{"id": "flow1", "plugin": "modbus", "port": "/dev/ttyS1", "rate_hz": 10}]})",
+        "devices[0].rate_hz", "unknown key of device 'flow1' (plugin modbus)");
 }
 
 void TestConfig::badFile()
@@ -436,17 +500,92 @@ void TestConfig::unknownPluginListsAvailable()
 {
     ConfigError error;
     QVERIFY(!parse(R"({"devices": [{"id": "x", "plugin": "visa"}]})", &error,
-                   {QStringLiteral("sim"), QStringLiteral("scpi")}));
+                   {{QStringLiteral("sim"), {QStringLiteral("rate_hz")}},
+                    {QStringLiteral("scpi"), {QStringLiteral("port")}}}));
     QCOMPARE(error.key, QStringLiteral("devices[0].plugin"));
-    QCOMPARE(error.message, QStringLiteral("unknown plugin 'visa', available: sim, scpi"));
+    QCOMPARE(error.message, QStringLiteral("unknown plugin 'visa', available: scpi, sim"));
 }
 
 void TestConfig::anyPluginWhenNoneKnown()
 {
+    // Nothing known, nothing checked: neither the plugin nor its keys.
     const std::optional<Config> config =
-        parse(R"({"devices": [{"id": "x", "plugin": "visa"}]})", nullptr, {});
+        parse(R"({"devices": [{"id": "x", "plugin": "visa", "resource": "GPIB0::5"}]})",
+              nullptr, {});
     QVERIFY(config);
     QCOMPARE(config->devices.at(0).plugin, QStringLiteral("visa"));
+    QCOMPARE(config->devices.at(0).settings.value(QStringLiteral("resource")).toString(),
+             QStringLiteral("GPIB0::5"));
+}
+
+void TestConfig::everyPluginTakesItsOwnKeys_data()
+{
+    QTest::addColumn<QString>("plugin");
+    QStringList plugins = kPlugins.keys();
+    plugins.sort();
+    for (const QString &plugin : std::as_const(plugins))
+        QTest::addRow("%s", qPrintable(plugin)) << plugin;
+}
+
+void TestConfig::everyPluginTakesItsOwnKeys()
+{
+    // Every key a plugin lists passes this check (its value is the plugin's
+    // to judge), beside a valid entry of every other plugin.
+    QFETCH(QString, plugin);
+    QJsonObject full;
+    for (const QString &key : kPlugins.value(plugin))
+        full.insert(key, QStringLiteral("value of %1").arg(key));
+    full.insert(QStringLiteral("id"), QStringLiteral("full"));
+    full.insert(QStringLiteral("plugin"), plugin);
+    QJsonArray devices{full};
+    for (auto it = kPlugins.cbegin(); it != kPlugins.cend(); ++it)
+        devices.append(QJsonObject{{QStringLiteral("id"), it.key() + QStringLiteral("0")},
+                                   {QStringLiteral("plugin"), it.key()}});
+    const QByteArray json =
+        QJsonDocument(QJsonObject{{QStringLiteral("devices"), devices}}).toJson();
+
+    ConfigError error;
+    const std::optional<Config> config = parse(json, &error);
+    QVERIFY2(config, qPrintable(error.toString()));
+    QCOMPARE(config->devices.size(), kPlugins.size() + 1);
+    QCOMPARE(QStringList(config->devices.at(0).settings.keys()),
+             QStringList(full.toVariantMap().keys()));
+}
+
+void TestConfig::unknownDeviceKeyNamesEntryAndKeys()
+{
+    ConfigError error;
+    QVERIFY(!parse(R"({"devices": [{"id": "sim0", "plugin": "sim"},
+                                   {"id": "psu1", "plugin": "scpi", "port": "/dev/ttyS0",
+                                    "poll_hzz": 5}]})",
+                   &error));
+    QCOMPARE(error.file, kFile);
+    QCOMPARE(error.key, QStringLiteral("devices[1].poll_hzz"));
+    const QString expected = QStringLiteral("unknown key of device 'psu1' (plugin scpi), "
+                                            "expected one of: ")
+        + kPlugins.value(QStringLiteral("scpi")).join(QStringLiteral(", "));
+    QCOMPARE(error.message, expected);
+    QCOMPARE(error.toString(),
+             QStringLiteral("halhub.json: devices[1].poll_hzz: ") + expected);
+    QVERIFY(error.message.contains(QStringLiteral("poll_hz,")));
+}
+
+void TestConfig::pluginWithoutKeyListIsNotChecked()
+{
+    // A plugin whose metadata declares no keys: its name is checked, its
+    // entries' keys are left to the plugin.
+    const PluginKeys plugins{{QStringLiteral("sim"), {QStringLiteral("rate_hz")}},
+                             {QStringLiteral("visa"), {}}};
+    ConfigError error;
+    const std::optional<Config> config =
+        parse(R"({"devices": [{"id": "v", "plugin": "visa", "resource": "GPIB0::5"}]})", &error,
+              plugins);
+    QVERIFY2(config, qPrintable(error.toString()));
+    QVERIFY(!parse(R"({"devices": [{"id": "s", "plugin": "sim", "resource": "x"}]})", &error,
+                   plugins));
+    QCOMPARE(error.key, QStringLiteral("devices[0].resource"));
+    QCOMPARE(error.message,
+             QStringLiteral("unknown key of device 's' (plugin sim), expected one of: rate_hz"));
 }
 
 void TestConfig::parseErrorPosition_data()

@@ -1,10 +1,12 @@
 #include "config/config.h"
 #include "halmanager.h"
+#include "serial/serialsettings.h"
 
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QPluginLoader>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -74,6 +76,8 @@ private Q_SLOTS:
     void checkDevice();
     void invalidEntryChangesNothing_data();
     void invalidEntryChangesNothing();
+    void configKeysCoverWhatPluginsRead_data();
+    void configKeysCoverWhatPluginsRead();
     void applyDevicesAddsChangesAndRemoves();
     void samplesCarryDeviceId();
 
@@ -248,6 +252,54 @@ void TestHalManager::invalidEntryChangesNothing()
     QCOMPARE(*hal.device(u"keep"_s)->rateHz, 20.0);
     QCOMPARE(added.count(), 0);
     QCOMPARE(removed.count(), 0);
+}
+
+void TestHalManager::configKeysCoverWhatPluginsRead_data()
+{
+    QTest::addColumn<QByteArray>("entry");
+    // Each entry sets every key its plugin reads, with a valid value: since
+    // loadConfig() refuses keys outside the plugin's configKeys, a key read
+    // here but missing from the metadata would break a valid file.
+    QTest::addRow("sim") << QByteArray(R"({"id": "s", "plugin": "sim", "name": "Sim",
+                                            "rate_hz": 10})");
+    QTest::addRow("scpi by port") << QByteArray(R"({"id": "p", "plugin": "scpi", "name": "PSU",
+        "port": "/dev/ttyS0", "baud": 115200, "databits": 8, "parity": "none", "stopbits": 1,
+        "flow": "none", "poll_hz": 5, "reply_timeout_ms": 800,
+        "channels": {"voltage": "MEAS:VOLT?"}, "commands": {"set_voltage": "VOLT {value}"}})");
+    QTest::addRow("scpi by match") << QByteArray(R"({"id": "p", "plugin": "scpi",
+        "match": {"vid": "0403", "pid": "6001", "serial": "A1"}})");
+    QTest::addRow("modbus") << QByteArray(R"({"id": "m", "plugin": "modbus", "name": "Flow",
+        "port": "/dev/ttyS1", "baud": 19200, "databits": 8, "parity": "even", "stopbits": 1,
+        "flow": "none", "unit": 3, "poll_hz": 20,
+        "channels": {"flow": {"table": "holding", "address": 0, "type": "uint16", "scale": 0.1}}})");
+    QTest::addRow("linestream") << QByteArray(R"({"id": "l", "plugin": "linestream",
+        "name": "Board", "match": {"vid": "2341", "pid": "0043"}, "baud": 115200,
+        "databits": 7, "parity": "odd", "stopbits": 2, "flow": "hardware",
+        "commands": ["led", "reset"]})");
+}
+
+void TestHalManager::configKeysCoverWhatPluginsRead()
+{
+    QFETCH(QByteArray, entry);
+    HalManager hal;
+    hal.discoverPlugins({QStringLiteral(HALHUB_PLUGIN_DIR)});
+    const QHash<QString, QStringList> keys = hal.pluginConfigKeys();
+    QCOMPARE(QSet<QString>(keys.keyBegin(), keys.keyEnd()),
+             (QSet<QString>{u"sim"_s, u"scpi"_s, u"modbus"_s, u"linestream"_s}));
+
+    ConfigError configError;
+    const std::optional<Config> config = parseConfig("{\"devices\": [" + entry + "]}",
+                                                     u"halhub.json"_s, keys, &configError);
+    QVERIFY2(config, qPrintable(configError.toString()));
+    const DeviceConfig device = config->devices.at(0);
+    const QString error = hal.checkDevice(device);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    // Every serial plugin takes the keys of the serial line it shares.
+    if (device.plugin != u"sim"_s) {
+        for (const QString &key : SerialSettings::configKeys() + QStringList{u"name"_s})
+            QVERIFY2(keys.value(device.plugin).contains(key), qPrintable(key));
+    }
 }
 
 void TestHalManager::applyDevicesAddsChangesAndRemoves()

@@ -2,10 +2,13 @@
 // default devices, reloading devices on SIGHUP, and a clean shutdown on SIGTERM.
 
 #include "testclient.h"
+#include "testtokens.h"
 
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -36,7 +39,7 @@ bool startHalhub(QProcess &process, const QStringList &args, QUrl *url)
     QByteArray out;
     QElapsedTimer t;
     t.start();
-    static const QRegularExpression re(QStringLiteral("listening on (ws://\\S+)"));
+    static const QRegularExpression re(QStringLiteral("listening on (wss?://\\S+)"));
     while (t.elapsed() < 15000) {
         process.waitForReadyRead(100);
         out += process.readAllStandardOutput();
@@ -87,6 +90,8 @@ private Q_SLOTS:
     void versionAndHelp();
     void badConfigExitsWithCode2_data();
     void badConfigExitsWithCode2();
+    void unknownDeviceKeyExitsWithCode2();
+    void mismatchedTlsKeyExitsWithCode2();
     void refusesNonLoopbackWithoutAuth();
     void defaultDevicesAndSigtermShutdown();
     void sighupReloadsDevices();
@@ -148,6 +153,64 @@ void tst_App::badConfigExitsWithCode2()
     const QString err = QString::fromUtf8(p.readAllStandardError());
     QVERIFY2(err.contains(expected), qPrintable(err));
     QVERIFY2(err.contains(QStringLiteral("halhub.json")), qPrintable(err));
+}
+
+void tst_App::unknownDeviceKeyExitsWithCode2()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("halhub.json"));
+    QVERIFY(writeFile(file, R"({"devices": [{"id": "sim0", "plugin": "sim", "rate_hz": 5},
+                                            {"id": "sim1", "plugin": "sim", "poll_hzz": 5}]})"));
+    QProcess p;
+    p.start(halhubPath(), {QStringLiteral("--headless"), QStringLiteral("--config"), file,
+                           QStringLiteral("--port"), QStringLiteral("0")});
+    QVERIFY(p.waitForFinished(15000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 2);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    // The file, the entry by index and id, the key, and what the plugin takes.
+    const QString expected = file + QStringLiteral(": devices[1].poll_hzz: unknown key of "
+                                                   "device 'sim1' (plugin sim), expected one "
+                                                   "of: id, plugin, name, rate_hz");
+    QVERIFY2(err.contains(expected), qPrintable(err));
+    QVERIFY2(p.readAllStandardOutput().isEmpty(), "nothing was served");
+}
+
+void tst_App::mismatchedTlsKeyExitsWithCode2()
+{
+    QTemporaryDir dir;
+    const QString keysError = testtokens::makeKeys(dir);
+    QVERIFY2(keysError.isEmpty(), qPrintable(keysError));
+    const QString file = dir.filePath(QStringLiteral("halhub.json"));
+    // ec.key is a P-256 key like cert.key, but not the certificate's.
+    QVERIFY(writeFile(file, R"({"server": {"port": 0, "tls": {"cert": "cert.pem", "key": "ec.key"}}})"));
+    QProcess p;
+    p.start(halhubPath(), {QStringLiteral("--headless"), QStringLiteral("--config"), file});
+    QVERIFY(p.waitForFinished(15000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 2);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(err.contains(file + QStringLiteral(": server.tls.key does not match server.tls.cert")),
+             qPrintable(err));
+    QVERIFY2(err.contains(dir.filePath(QStringLiteral("ec.key"))), qPrintable(err));
+
+    // The certificate's own key serves wss://.
+    QVERIFY(writeFile(file, R"({"server": {"port": 0, "tls": {"cert": "cert.pem", "key": "cert.key"}}})"));
+    QProcess served;
+    QUrl url;
+    QVERIFY(startHalhub(served, {QStringLiteral("--config"), file}, &url));
+    QCOMPARE(url.scheme(), QStringLiteral("wss"));
+    TestClient client;
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setCaCertificates(QSslCertificate::fromPath(dir.filePath(QStringLiteral("cert.pem"))));
+    client.socket().setSslConfiguration(ssl);
+    QVERIFY(client.open(url));
+    QCOMPARE(client.request({{QStringLiteral("type"), QStringLiteral("ping")}})
+                 .value(QStringLiteral("type")).toString(),
+             QStringLiteral("pong"));
+    QCOMPARE(::kill(pid_t(served.processId()), SIGTERM), 0);
+    QVERIFY(served.state() == QProcess::NotRunning || served.waitForFinished(5000));
+    QCOMPARE(served.exitCode(), 0);
 }
 
 void tst_App::refusesNonLoopbackWithoutAuth()
@@ -301,7 +364,11 @@ void tst_App::sighupReloadsDevices()
     // naming a plugin that does not exist.
     const QList<QByteArray> broken{
             QByteArray(R"({"devices": [{"id": "keep0", "plugin": "sim"}, )"),
-            QByteArray(R"({"devices": [{"id": "warp0", "plugin": "warpdrive"}]})")};
+            QByteArray(R"({"devices": [{"id": "warp0", "plugin": "warpdrive"}]})"),
+            QByteArray(R"({"devices": [{"id": "keep0", "plugin": "sim", "rate_hz": 50},
+                                       {"id": "tune0", "plugin": "sim", "rate_hz": 25},
+                                       {"id": "fresh0", "plugin": "sim", "rate_hz": 20,
+                                        "rate_hzz": 5}]})")};
     int refusals = 0;
     for (const QByteArray &content : broken) {
         QVERIFY(writeFile(file, content));
@@ -319,6 +386,7 @@ void tst_App::sighupReloadsDevices()
         }
     }
     QVERIFY2(err.contains("warpdrive"), err.constData());
+    QVERIFY2(err.contains("devices[2].rate_hzz: unknown key of device 'fresh0'"), err.constData());
 
     // Still serving: a new connection gets live frames of the new device.
     TestClient late;

@@ -87,7 +87,7 @@ QString tst_Reload::reload(const QByteArray &json)
         return u"cannot write the config"_s;
     file.close();
     ConfigError error;
-    const std::optional<Config> loaded = loadConfig(m_file, m_server->hal().pluginNames(), &error);
+    const std::optional<Config> loaded = loadConfig(m_file, m_server->hal().pluginConfigKeys(), &error);
     if (!loaded)
         return error.toString();
     QString why;
@@ -216,6 +216,10 @@ void tst_Reload::invalidConfigChangesNothing_data()
     QTest::addRow("serial device without a port")
             << QByteArray(R"({"devices": [{"id": "psu", "plugin": "scpi", "baud": 9600}]})")
             << u"port"_s;
+    QTest::addRow("a key its plugin does not take")
+            << QByteArray(R"({"devices": [{"id": "sim0", "plugin": "sim", "rate_hz": 100},
+                                          {"id": "sim1", "plugin": "sim", "rate_hzz": 5}]})")
+            << u"devices[1].rate_hzz"_s;
 }
 
 void tst_Reload::invalidConfigChangesNothing()

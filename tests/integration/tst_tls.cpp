@@ -7,6 +7,7 @@
 #include "testserver.h"
 #include "testtokens.h"
 
+#include <QProcess>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslSocket>
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void floodIsClosedNotBuffered();
     void badFilesAreStartupErrors_data();
     void badFilesAreStartupErrors();
+    void rsaPairServes();
 
 private:
     Config tlsConfig(const QString &cert, const QString &key) const;
@@ -60,6 +62,18 @@ void tst_Tls::initTestCase()
     QVERIFY(m_dir.isValid());
     const QString error = testtokens::makeKeys(m_dir);
     QVERIFY2(error.isEmpty(), qPrintable(error));
+    // An RSA certificate for rsa.key, beside the EC one.
+    QProcess openssl;
+    openssl.setWorkingDirectory(m_dir.path());
+    openssl.start(QStringLiteral("openssl"),
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-key"),
+                   QStringLiteral("rsa.key"), QStringLiteral("-days"), QStringLiteral("2"),
+                   QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"),
+                   QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1"),
+                   QStringLiteral("-out"), QStringLiteral("rsacert.pem")});
+    QVERIFY(openssl.waitForFinished(30000));
+    QVERIFY2(openssl.exitStatus() == QProcess::NormalExit && openssl.exitCode() == 0,
+             openssl.readAllStandardError().constData());
     m_server = std::make_unique<TestServer>(tlsConfig(QStringLiteral("cert.pem"), QStringLiteral("cert.key")));
     QVERIFY2(m_server->start(), qPrintable(m_server->error()));
     QCOMPARE(m_server->server().url().scheme(), QStringLiteral("wss"));
@@ -112,6 +126,12 @@ void tst_Tls::badFilesAreStartupErrors_data()
     QTest::addRow("key as certificate") << "cert.key" << "cert.key" << "server.tls.cert";
     QTest::addRow("missing key") << "cert.pem" << "nope.key" << "server.tls.key";
     QTest::addRow("public key as key") << "cert.pem" << "rsa.pub" << "server.tls.key";
+    // Both readable, but not a pair: Qt alone would take them and fail every
+    // handshake.
+    const QString mismatch = QStringLiteral("server.tls.key does not match server.tls.cert");
+    QTest::addRow("EC key of another certificate") << "cert.pem" << "ec.key" << mismatch;
+    QTest::addRow("RSA key for an EC certificate") << "cert.pem" << "rsa.key" << mismatch;
+    QTest::addRow("EC key for an RSA certificate") << "rsacert.pem" << "cert.key" << mismatch;
 }
 
 void tst_Tls::badFilesAreStartupErrors()
@@ -122,6 +142,22 @@ void tst_Tls::badFilesAreStartupErrors()
     TestServer server(tlsConfig(cert, key));
     QVERIFY(!server.start());
     QVERIFY2(server.error().contains(mention), qPrintable(server.error()));
+}
+
+void tst_Tls::rsaPairServes()
+{
+    // The check takes a matching pair of either kind.
+    TestServer server(tlsConfig(QStringLiteral("rsacert.pem"), QStringLiteral("rsa.key")));
+    QVERIFY2(server.start(), qPrintable(server.error()));
+    TestClient client;
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setCaCertificates(QSslCertificate::fromPath(m_dir.filePath(QStringLiteral("rsacert.pem"))));
+    client.socket().setSslConfiguration(ssl);
+    QUrl url = server.url();
+    url.setScheme(QStringLiteral("wss"));
+    QVERIFY(client.open(url));
+    const QVariantMap pong = client.request({{QStringLiteral("type"), QStringLiteral("ping")}});
+    QCOMPARE(pong.value(QStringLiteral("type")).toString(), QStringLiteral("pong"));
 }
 
 void tst_Tls::floodIsClosedNotBuffered()
