@@ -1,7 +1,8 @@
-// When a client's session comes to be (PROTOCOL.md 8): a connection that
-// only answers pings is a client without a session; the first request that
-// needs one makes it, and resume, take-over and the counts a user reads
-// (metrics, the GUI's client table) come out as before.
+// When a client's session comes to be (docs/protocol.md section 8): a
+// connection that only answers pings is a client without a session; its
+// first request makes it (the GUI's client table shows it from then on),
+// and resume, take-over and the counts a user reads (metrics, the client
+// table) come out as before.
 
 #include "server/server.h"
 #include "testclient.h"
@@ -40,6 +41,7 @@ private Q_SLOTS:
     void firstRequest();
     void sessionMadeBySubscribeIsResumable();
     void resumeOnFreshConnectionMakesNoSession();
+    void resumeAfterPingLeavesNoSessionBehind();
     void takeOverFromFreshConnection();
     void unknownResumeGivesNewSession();
 };
@@ -54,26 +56,27 @@ void tst_SessionLifecycle::idleConnectionHasNoSession()
     QCOMPARE(hub.server().sessionCount(), 0);
     QCOMPARE(onlyClient(hub.server()).session, QString());
 
-    // Requests that need no session leave it so, and metrics count the client.
+    // Its first request makes the session, and the client table shows it;
+    // metrics count the client.
     QCOMPARE(idle.request(msg(QStringLiteral("ping"))).value(QStringLiteral("type")).toString(),
              QStringLiteral("pong"));
+    QCOMPARE(hub.server().sessionCount(), 1);
+    const QString session = onlyClient(hub.server()).session;
+    QVERIFY(session.size() >= 32);
     QCOMPARE(idle.request(msg(QStringLiteral("list_devices"))).value(QStringLiteral("type")).toString(),
              QStringLiteral("devices"));
     const QVariantMap metrics = idle.request(msg(QStringLiteral("get_metrics")));
     QCOMPARE(metrics.value(QStringLiteral("clients")).toInt(), 1);
     QCOMPARE(metrics.value(QStringLiteral("streams")).toInt(), 0);
-    QCOMPARE(hub.server().sessionCount(), 0);
-
-    // hello makes it: the welcome names it, the client table shows it, and a
-    // second hello keeps it.
-    const QString session = idle.request(msg(QStringLiteral("hello")))
-                                .value(QStringLiteral("session")).toString();
-    QVERIFY(session.size() >= 32);
     QCOMPARE(hub.server().sessionCount(), 1);
-    QCOMPARE(onlyClient(hub.server()).session, session);
+
+    // hello names it in the welcome, and a second hello keeps it.
+    QCOMPARE(idle.request(msg(QStringLiteral("hello"))).value(QStringLiteral("session")).toString(),
+             session);
     QCOMPARE(idle.request(msg(QStringLiteral("hello"))).value(QStringLiteral("session")).toString(),
              session);
     QCOMPARE(hub.server().sessionCount(), 1);
+    QCOMPARE(onlyClient(hub.server()).session, session);
 
     // Closing an idle connection leaves nothing to expire.
     TestClient other;
@@ -90,17 +93,17 @@ void tst_SessionLifecycle::firstRequest_data()
     QTest::addColumn<QString>("answer");
     QTest::addColumn<bool>("makesSession");
 
-    QTest::addRow("ping") << msg(QStringLiteral("ping")) << QStringLiteral("pong") << false;
+    QTest::addRow("ping") << msg(QStringLiteral("ping")) << QStringLiteral("pong") << true;
     QTest::addRow("list_devices") << msg(QStringLiteral("list_devices"))
-                                  << QStringLiteral("devices") << false;
+                                  << QStringLiteral("devices") << true;
     QTest::addRow("get_metrics") << msg(QStringLiteral("get_metrics"))
-                                 << QStringLiteral("metrics") << false;
-    QTest::addRow("unsubscribe: no stream without a session")
+                                 << QStringLiteral("metrics") << true;
+    QTest::addRow("unsubscribe of an unknown stream")
         << msg(QStringLiteral("unsubscribe"), {{QStringLiteral("stream"), QStringLiteral("s1")}})
-        << QStringLiteral("error") << false;
-    QTest::addRow("cancel: no command without a session")
+        << QStringLiteral("error") << true;
+    QTest::addRow("cancel of an unknown command")
         << msg(QStringLiteral("cancel"), {{QStringLiteral("command_id"), QStringLiteral("c1")}})
-        << QStringLiteral("error") << false;
+        << QStringLiteral("error") << true;
     QTest::addRow("hello with a bad field changes nothing")
         << msg(QStringLiteral("hello"), {{QStringLiteral("encoding"), QStringLiteral("xml")}})
         << QStringLiteral("error") << false;
@@ -198,6 +201,33 @@ void tst_SessionLifecycle::resumeOnFreshConnectionMakesNoSession()
     QCOMPARE(welcome.value(QStringLiteral("resumed")).toBool(), true);
     // The resumed session is the connection's only one: none waits out a
     // grace behind it.
+    QCOMPARE(hub.server().sessionCount(), 1);
+    QCOMPARE(onlyClient(hub.server()).session, session);
+}
+
+void tst_SessionLifecycle::resumeAfterPingLeavesNoSessionBehind()
+{
+    TestServer hub;
+    QVERIFY2(hub.start(), qPrintable(hub.error()));
+    auto first = std::make_unique<TestClient>();
+    QVERIFY(first->open(hub.url()));
+    const QString session = first->request(msg(QStringLiteral("hello")))
+                                .value(QStringLiteral("session")).toString();
+    first->socket().abort();
+    first.reset();
+    QTRY_COMPARE(hub.server().clientCount(), 0);
+
+    // A client that pings before it resumes: the ping made a session that
+    // nobody was told of, and the resume does not leave it waiting.
+    TestClient second;
+    QVERIFY(second.open(hub.url()));
+    QCOMPARE(second.request(msg(QStringLiteral("ping"))).value(QStringLiteral("type")).toString(),
+             QStringLiteral("pong"));
+    QCOMPARE(hub.server().sessionCount(), 2);
+    QVERIFY(onlyClient(hub.server()).session != session);
+    const QVariantMap welcome = second.request(msg(QStringLiteral("hello"),
+                                                   {{QStringLiteral("resume"), session}}));
+    QCOMPARE(welcome.value(QStringLiteral("resumed")).toBool(), true);
     QCOMPARE(hub.server().sessionCount(), 1);
     QCOMPARE(onlyClient(hub.server()).session, session);
 }

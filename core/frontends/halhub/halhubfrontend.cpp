@@ -25,6 +25,9 @@ struct HalhubFrontend::Client
     Session *session = nullptr;
     QMetaObject::Connection drained;
     QString name;                   // `client` of the last hello
+    // The session was named to the client in a welcome: only then can it
+    // be resumed elsewhere, and so outlive the connection's leaving it.
+    bool welcomed = false;
     // A subscribe or command was sent: resume is refused from then on.
     bool issuedRequests = false;
     // Closed while one of its requests was being handled: removed after it.
@@ -107,10 +110,16 @@ void HalhubFrontend::attach(Client &client, Session *session)
 {
     if (client.session) {
         disconnect(client.drained);
-        // The session this connection leaves waits out its grace.
-        if (client.session != session)
+        // The session this connection leaves waits out its grace, unless
+        // nobody could ever resume it (it was never named in a welcome, and
+        // a session with streams or commands cannot be left by a resume).
+        if (client.session != session) {
             client.session->detach();
+            if (!client.welcomed)
+                m_sessions->end(client.session);
+        }
     }
+    client.welcomed = false;
     client.session = session;
     session->attach(client.connection);
     client.drained = connect(client.connection, &ClientConnection::drained, session,
@@ -182,6 +191,10 @@ void HalhubFrontend::handle(Client &client, const QVariantMap &message, const QS
         refuse(client, refusal->code, refusal->message, type, message, id);
         return;
     }
+    // A client has its session from its first request on (the GUI shows it);
+    // hello makes its own, as a resume may take another.
+    if (type != QLatin1String("hello"))
+        ensureSession(client);
     if (type == QLatin1String("hello")) {
         hello(client, message, id);
     } else if (type == QLatin1String("ping")) {
@@ -277,6 +290,7 @@ void HalhubFrontend::hello(Client &client, const QVariantMap &message, const QVa
     if (resumed)
         welcome.streams = session->describeStreams();
     reply(client, messages::welcome(welcome, m_config.limits), id);
+    client.welcomed = true;
     if (resumed)
         session->replay(hello.lastSeq, hello.resultsSeen);
 }
