@@ -1,11 +1,15 @@
 # halhub: the two commands a new user needs are `make run` and `make test`.
 # `make bench` runs two short load scenarios (docs/performance.md) and prints their figures.
+# `make install` installs the build under PREFIX (default /usr/local; DESTDIR is
+# honoured); `make package` makes the Debian package halhub_VERSION_ARCH.deb in
+# BUILD_DIR (README.md, "Running it on a lab server").
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 ARGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: all deps configure build run test bench clean fuzz test-asan
+.PHONY: all deps configure build run test bench clean fuzz test-asan install package
 
 all: build
 
@@ -30,6 +34,12 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS) --timeout 600
+
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 # libFuzzer targets for the frame decoder and the request validator, built
 # with clang (ASan + UBSan) in their own tree and run FUZZ_SECONDS each.

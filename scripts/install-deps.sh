@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages halhub needs to build, test and run.
+# Installs the Debian 12 packages halhub needs to build, test, package and run
+# (dpkg-dev and file for `make package`, systemd for systemd-analyze).
 # Only what is missing is installed; a machine that has everything is left alone.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
     libxkbcommon-dev libgl-dev libmsgpack-cxx-dev zlib1g-dev
     socat xvfb python3-pymodbus python3-serial-asyncio python3-msgpack
     libjwt-dev libssl-dev openssl clang libclang-rt-14-dev
+    dpkg-dev file binutils systemd
 )
 
 missing=()
