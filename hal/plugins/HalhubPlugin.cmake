@@ -2,7 +2,7 @@
 #
 # Builds a device plugin as a real Qt plugin (loaded with QPluginLoader) and
 # puts it in bin/plugins/, where halhub and the tests look for plugins, and
-# installs it to lib/halhub/plugins/ (cmake/HalhubInstall.cmake). NO_INSTALL
+# installs it to lib/halhub/plugins/ (scripts/cmake/HalhubInstall.cmake). NO_INSTALL
 # is for plugins built only for the tests.
 # qt_add_plugin takes no sources on Qt 6.4, hence target_sources.
 function(halhub_add_device_plugin target)

@@ -1,11 +1,11 @@
 # `make package`: a Debian package of halhub made by CPack from the build tree
 # (`cpack -G DEB` in it). What goes in is what `cmake --install` installs, under
-# the prefix /usr; packaging/debian/ holds the maintainer scripts.
+# the prefix /usr; resources/debian/ holds the maintainer scripts.
 
 set(HALHUB_PACKAGE_MAINTAINER "halhub maintainers <maintainers@halhub.invalid>"
     CACHE STRING "Maintainer field of the Debian package: Name <email>")
 
-set(halhub_debian_dir ${PROJECT_SOURCE_DIR}/packaging/debian)
+set(halhub_debian_dir ${PROJECT_SOURCE_DIR}/resources/debian)
 install(FILES ${halhub_debian_dir}/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_GENERATOR DEB)
@@ -20,7 +20,7 @@ any number of WebSocket clients. It streams their telemetry, routes commands to
 them and broadcasts device events. It runs as a system service (halhub.service)
 or with a monitor window that shows clients, streams and latency live.")
 # The unit and /etc/halhub/halhub.json are placed by an install script that
-# reads the prefix (cmake/HalhubSystemFiles.cmake): it must see /usr, with the
+# reads the prefix (scripts/cmake/HalhubSystemFiles.cmake): it must see /usr, with the
 # staging directory as DESTDIR, not a prefix inside the staging directory.
 # With DESTDIR, CPack installs under CPACK_INSTALL_PREFIX (by default the
 # build's CMAKE_INSTALL_PREFIX, /usr/local).
