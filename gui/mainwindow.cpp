@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "clienttablemodel.h"
+#include "commandpanel.h"
 #include "devicetablemodel.h"
 #include "eventlogmodel.h"
 #include "icons.h"
@@ -43,7 +44,8 @@ namespace halhub {
 namespace {
 
 // Bumped when the docks change, so an old saved layout is not half-applied.
-constexpr int kLayoutVersion = 1;
+// Raised whenever the docks change: a layout saved before is not restored.
+constexpr int kLayoutVersion = 2;
 
 const QString kGeometryKey = QStringLiteral("MainWindow/geometry");
 const QString kStateKey = QStringLiteral("MainWindow/state");
@@ -129,7 +131,7 @@ MainWindow::~MainWindow()
 
 QString MainWindow::commandSession()
 {
-    return QStringLiteral("gui");
+    return CommandPanel::session();
 }
 
 void MainWindow::createActions()
@@ -386,12 +388,25 @@ void MainWindow::createDocks()
         withToolBar(m_eventView, {m_eventFilterEdit}, {m_exportEventsAction, m_clearEventsAction}),
         Qt::BottomDockWidgetArea);
 
+    // Commands
+    m_commandPanel = new CommandPanel(m_bus, m_server ? m_server->commands() : nullptr, this);
+    m_commandPanel->setObjectName(QStringLiteral("commandPanel"));
+    QDockWidget *commands = addDock(QStringLiteral("commandsDock"), tr("Commands"),
+                                    themeIcon(QStringLiteral("commands"), QStyle::SP_CommandLink),
+                                    m_commandPanel, Qt::LeftDockWidgetArea);
+    // A device picked in the Devices dock is the one the form commands.
+    connect(m_deviceView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            [this] { m_commandPanel->select(selectedDevice()); });
+
     // Devices over latency on the left, the plot in the middle, the
     // connections and the event log side by side along the bottom.
     splitDockWidget(devices, latency, Qt::Vertical);
     splitDockWidget(clients, events, Qt::Horizontal);
     tabifyDockWidget(clients, streams);
     clients->raise();
+    // Below the devices it commands, beside the latency histogram.
+    tabifyDockWidget(latency, commands);
+    latency->raise();
     resizeDocks({devices}, {450}, Qt::Horizontal);
     resizeDocks({devices, latency}, {220, 330}, Qt::Vertical);
     resizeDocks({clients}, {250}, Qt::Vertical);
@@ -598,18 +613,8 @@ bool MainWindow::submitCommand(const QString &device, const QString &command,
 {
     if (!m_server || device.isEmpty())
         return false;
-    CommandRequest request;
-    request.device = device;
-    request.command = command;
-    request.params = params;
-    request.timeoutMs = timeoutMs;
-    request.principal = commandSession();
-    request.waiter.session = commandSession();
-    request.waiter.requestId = qulonglong(++m_nextRequestId);
-    CommandOrigin origin;
-    origin.address = commandSession();
-    origin.session = commandSession();
-    const CommandRouter::Submission submission = m_server->commands()->submit(request, origin);
+    const CommandRouter::Submission submission =
+        m_commandPanel->submit(device, command, params, timeoutMs);
     if (submission.outcome == CommandRouter::Submission::Outcome::Refused) {
         logEvent(QStringLiteral("command_failed"), device, {},
                  tr("%1 refused: %2").arg(command, submission.errorMessage.isEmpty()

@@ -18,6 +18,7 @@ class QToolButton;
 namespace halhub {
 
 class ClientTableModel;
+class CommandPanel;
 class CommandRouter;
 class DeviceTableModel;
 class EventLogModel;
@@ -52,6 +53,7 @@ public:
     EventLogModel *eventModel() const { return m_events; }
     LatencyHistogramView *latencyView() const { return m_latencyView; }
     LivePlot *plot() const { return m_plot; }
+    CommandPanel *commandPanel() const { return m_commandPanel; }
     QString plotDevice() const;
 
 public Q_SLOTS:
@@ -59,7 +61,7 @@ public Q_SLOTS:
     void refresh();
     void resetLayout();
     void showDeviceInPlot(const QString &device);
-    // Sends the sim's `unplug` through the router. False: refused at once.
+    // Sends the sim's `unplug` as the Commands dock would. False: refused at once.
     bool unplugDevice(const QString &device, int ms = 1000);
     bool reconnectDevice(const QString &device);
     bool exportEvents(const QString &fileName);
@@ -122,6 +124,7 @@ private:
     LatencyHistogramView *m_latencyView = nullptr;
     QComboBox *m_latencyStream = nullptr;
     LivePlot *m_plot = nullptr;
+    CommandPanel *m_commandPanel = nullptr;
     QComboBox *m_plotDevice = nullptr;
     QComboBox *m_plotWindow = nullptr;
 
@@ -150,7 +153,6 @@ private:
     double m_messagesPerSecond = 0;
     // Addresses of open connections, to name a client after it has gone.
     QHash<quint64, QString> m_clientAddresses;
-    quint64 m_nextRequestId = 0;
 };
 
 } // namespace halhub
