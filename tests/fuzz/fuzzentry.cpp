@@ -6,7 +6,7 @@
 #include "commands/commandrouter.h"
 #include "net/websocketreader.h"
 #include "protocol/envelope.h"
-#include "protocol/fields.h"
+#include "protocol/messages.h"
 #include "protocol/framecodec.h"
 #include "protocol/utf8_p.h"
 #include "telemetry/streamspec.h"
@@ -167,40 +167,43 @@ void requestValidator(const uint8_t *data, size_t size)
         broken("envelope accepted an invalid id");
     Scopes(QStringList{QStringLiteral("device:sim0:write")}).allowsType(envelope.type);
 
+    // The fields of each request, read as the halhub front end reads them.
     static const DeviceInfo sim = device();
-    FieldReader f(decoded.message);
+    const QVariantMap &m = decoded.message;
+    QString why;
+    bool ok = true;
     if (envelope.type == QLatin1String("subscribe")) {
-        QString why;
-        const auto spec = parseStreamSpec(decoded.message, sim, 1000, &why);
-        if (!spec && why.isEmpty())
-            broken("stream spec refused without a reason");
+        QString name;
+        if (messages::readSubscribeDevice(m, &name, &why)) {
+            const auto spec = parseStreamSpec(m, sim, 1000, &why);
+            if (!spec && why.isEmpty())
+                broken("stream spec refused without a reason");
+        } else {
+            ok = false;
+        }
     } else if (envelope.type == QLatin1String("command")) {
-        f.string(QStringLiteral("device"), true);
-        const auto command = f.string(QStringLiteral("command"), true);
-        const auto params = f.map(QStringLiteral("params"), false);
-        f.integer(QStringLiteral("timeout_ms"), false, 1, 60000);
-        f.integer(QStringLiteral("retries"), false, 0, 5);
-        f.string(QStringLiteral("key"), false, 1, 64);
-        if (f.ok() && command) {
-            if (const CommandSpec *spec = sim.command(*command))
-                checkCommandParams(*spec, params.value_or(QVariantMap()));
+        CommandRequest request;
+        ok = messages::readCommand(m, &request, &why);
+        if (ok) {
+            if (const CommandSpec *spec = sim.command(request.command))
+                checkCommandParams(*spec, request.params);
         }
     } else if (envelope.type == QLatin1String("hello")) {
-        const auto token = f.string(QStringLiteral("token"), false);
-        f.choice(QStringLiteral("encoding"), false, {QStringLiteral("json"), QStringLiteral("msgpack")});
-        f.boolean(QStringLiteral("compression"), false);
-        f.map(QStringLiteral("last_seq"), false);
-        f.list(QStringLiteral("results_seen"), false);
-        if (token) {
-            const TokenCheck check = verifier().verify(token->toUtf8(), 1700000000);
+        messages::Hello hello;
+        ok = messages::readHello(m, &hello, &why);
+        if (ok && hello.token) {
+            const TokenCheck check = verifier().verify(hello.token->toUtf8(), 1700000000);
             if (!check.ok && check.error.isEmpty())
                 broken("token refused without a reason");
         }
-    } else {
-        f.string(QStringLiteral("stream"), false);
-        f.string(QStringLiteral("command_id"), false);
+    } else if (envelope.type == QLatin1String("unsubscribe")) {
+        QString stream;
+        ok = messages::readUnsubscribe(m, &stream, &why);
+    } else if (envelope.type == QLatin1String("cancel")) {
+        QString commandId;
+        ok = messages::readCancel(m, &commandId, &why);
     }
-    if (!f.ok() && f.error().isEmpty())
+    if (!ok && why.isEmpty())
         broken("field error without a message");
 }
 
