@@ -31,7 +31,7 @@ constexpr auto kSyncInterval = std::chrono::milliseconds(AuditLog::kSyncInterval
 constexpr auto kStallWarning = std::chrono::seconds(1);
 constexpr int kWatchIntervalMs = 500;
 // How long close() waits for a disk that has stopped answering: shutdown
-// must end within seconds (PROTOCOL.md section 9).
+// must end within seconds (docs/protocol.md section 9).
 constexpr auto kCloseTimeout = std::chrono::seconds(2);
 
 QByteArray jsonLine(const QVariantMap &entry)

@@ -9,7 +9,7 @@
 
 namespace halhub {
 
-// One line of JSON per command (PROTOCOL.md has none of this: it is the
+// One line of JSON per command (docs/protocol.md section 9: it is the
 // operator's record of who did what to which instrument); `recorded`
 // carries each record to the GUI's event log.
 //

@@ -6,7 +6,7 @@
 
 namespace halhub {
 
-// The scopes of one token (PROTOCOL.md section 9) and what they allow.
+// The scopes of one token (docs/protocol.md section 9) and what they allow.
 // telemetry:read covers list_devices, subscribe, unsubscribe and device
 // events; commands:write covers command and cancel on every device;
 // device:ID:write those on device ID; admin covers everything.

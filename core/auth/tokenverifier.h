@@ -8,7 +8,7 @@
 
 namespace halhub {
 
-// What a valid token grants (PROTOCOL.md section 9).
+// What a valid token grants (docs/protocol.md section 9).
 struct TokenClaims
 {
     QString subject;                 // `sub`

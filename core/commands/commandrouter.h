@@ -51,7 +51,7 @@ struct CommandResult
 
 QString commandStatusName(CommandResult::Status status);
 
-// PROTOCOL.md section 6: one command at a time per device, in order of
+// docs/protocol.md section 6: one command at a time per device, in order of
 // acceptance, at most 64 waiting; timeout per attempt (abandoned through
 // DeviceBus::abortCommand), immediate retries, cancel of waiting commands,
 // idempotency keys remembered for 10 minutes, device_unavailable for the

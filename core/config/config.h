@@ -12,7 +12,7 @@
 
 namespace halhub {
 
-// halhub.json (PROTOCOL.md section 10). Every key optional; defaults below.
+// halhub.json (docs/protocol.md section 10). Every key optional; defaults below.
 // A key given as null counts as absent. A port of 0 (server.port, metrics.port)
 // asks the OS for a free port, which tests use. Relative file names (tls cert
 // and key, auth.jwt_public_key_file, auth.audit_log) are resolved against the

@@ -14,7 +14,7 @@ class QTimer;
 
 namespace halhub {
 
-// The optional metrics listener (PROTOCOL.md 10): GET /metrics (Prometheus
+// The optional metrics listener (docs/protocol.md section 10): GET /metrics (Prometheus
 // text) and GET /healthz (JSON). A deliberately small HTTP/1.1 server: one
 // request per connection, answered with `Connection: close`. Requests may
 // arrive in pieces; oversized headers get 431, clients that do not finish a

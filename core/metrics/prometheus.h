@@ -19,7 +19,7 @@ struct MetricsSnapshot
     const LatencyHistogram *latency = nullptr;  // nullptr: an empty histogram
 };
 
-// Prometheus text exposition format 0.0.4 (PROTOCOL.md 10).
+// Prometheus text exposition format 0.0.4 (docs/protocol.md section 10).
 QByteArray formatPrometheus(const MetricsSnapshot &snapshot);
 
 } // namespace halhub

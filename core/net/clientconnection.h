@@ -27,7 +27,7 @@ struct Envelope;
 class IoThread;
 class SocketChannel;
 
-// Socket-level limits of one connection (PROTOCOL.md section 7).
+// Socket-level limits of one connection (docs/protocol.md section 7).
 struct ConnectionLimits
 {
     int rateLimitPerMin = 200;
@@ -69,7 +69,7 @@ public:
     void setSharedBuckets(TokenBucket *ipBucket, TokenBucket *userBucket);
     TokenBucket *userBucket() const { return m_userBucket; }
 
-    // Authentication (PROTOCOL.md 9). Until requireAuthentication() every
+    // Authentication (docs/protocol.md section 9). Until requireAuthentication() every
     // scope is granted. From it on, a connection without a valid token is
     // closed with 4401 after graceMs, and so is one whose token expired and
     // was not renewed within graceMs.

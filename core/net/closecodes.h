@@ -2,7 +2,7 @@
 
 namespace halhub::closecode {
 
-// Close codes of PROTOCOL.md section 9.
+// Close codes of docs/protocol.md section 9.
 constexpr int kNormal = 1000;
 constexpr int kGoingAway = 1001;
 constexpr int kProtocolError = 1002;

@@ -9,7 +9,7 @@
 namespace halhub {
 
 // Checks made on the raw HTTP request before the WebSocket upgrade
-// (PROTOCOL.md section 1). Pure functions: no sockets, no state.
+// (docs/protocol.md section 1). Pure functions: no sockets, no state.
 
 struct HttpRequestHead
 {

@@ -4,7 +4,7 @@
 
 namespace halhub {
 
-// A token bucket with burst equal to the per-minute figure (PROTOCOL.md 7).
+// A token bucket with burst equal to the per-minute figure (docs/protocol.md section 7).
 class TokenBucket
 {
 public:

@@ -19,7 +19,7 @@ class QWebSocketServer;
 
 namespace halhub {
 
-// Accepts TCP connections and makes the checks of PROTOCOL.md section 1
+// Accepts TCP connections and makes the checks of docs/protocol.md section 1
 // before the WebSocket upgrade: a wrong path gets 404, a foreign Origin 403,
 // one connection too many or a server shutting down 503. What passes is
 // upgraded by QWebSocketServer and handed out by newSocket. With TLS the

@@ -5,7 +5,7 @@
 #include <QVariantMap>
 
 // The checks every message passes before its type is looked at
-// (PROTOCOL.md section 2): a string `type`, a valid `id` when present, and
+// (docs/protocol.md section 2): a string `type`, a valid `id` when present, and
 // a `command` must carry an id.
 namespace halhub {
 

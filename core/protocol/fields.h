@@ -8,7 +8,7 @@
 
 namespace halhub {
 
-// Reads the fields of a request with the rules of PROTOCOL.md section 2:
+// Reads the fields of a request with the rules of docs/protocol.md section 2:
 // a field sent as null counts as absent; a field of the wrong type or out of
 // range, or a missing required field, makes the request invalid_params. The
 // first problem is kept, with a message naming the field.

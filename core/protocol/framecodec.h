@@ -4,7 +4,7 @@
 #include <QString>
 #include <QVariantMap>
 
-// The wire forms of PROTOCOL.md section 2: JSON text frames, and binary
+// The wire forms of docs/protocol.md section 2: JSON text frames, and binary
 // frames of one header byte + payload (0x00 MessagePack, 0x01 zlib'd
 // MessagePack, 0x02 zlib'd JSON).
 namespace halhub {

@@ -6,7 +6,7 @@
 
 namespace halhub {
 
-// PROTOCOL.md 4's rule for device_error and stream_overflow: at most one
+// docs/protocol.md section 4's rule for device_error and stream_overflow: at most one
 // report per interval, and what happens meanwhile is counted into the next.
 class ThrottledCount
 {

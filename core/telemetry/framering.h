@@ -9,7 +9,7 @@
 namespace halhub {
 
 // The replay buffer of one stream: the newest frames, at least the last 5 s
-// and at most 1000 (PROTOCOL.md section 8).
+// and at most 1000 (docs/protocol.md section 8).
 class FrameRing
 {
 public:

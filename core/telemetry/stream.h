@@ -8,7 +8,7 @@
 
 namespace halhub {
 
-// The per-stream logic of PROTOCOL.md section 5, driven by device samples
+// The per-stream logic of docs/protocol.md section 5, driven by device samples
 // alone (no timers: a frame goes out the moment its due sample arrives,
 // which keeps device-to-client latency minimal). Rate decimation is
 // drift-free: due times advance by exactly one period from the previous due

@@ -10,7 +10,7 @@
 
 namespace halhub::telemetrymessage {
 
-// The `telemetry` message (PROTOCOL.md section 4) written straight to bytes.
+// The `telemetry` message (docs/protocol.md section 4) written straight to bytes.
 // It is the one message sent at kilohertz rates to thousands of streams, so
 // it is not built as a QVariantMap: the parts that never change for a
 // stream (type, stream, device) are encoded once per stream, the values

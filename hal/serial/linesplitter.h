@@ -27,7 +27,7 @@ private:
     bool m_discarding = false;          // inside an overlong line: skip to its end
 };
 
-// The reconnect delays of PROTOCOL.md section 11: 0.5 s, doubling, at most
+// The reconnect delays of docs/protocol.md section 11: 0.5 s, doubling, at most
 // 10 s; reset() after a successful open starts over.
 class ReconnectBackoff
 {

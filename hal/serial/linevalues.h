@@ -6,7 +6,7 @@
 
 namespace halhub {
 
-// Text <-> value rules shared by the line-based plugins (PROTOCOL.md 11).
+// Text <-> value rules shared by the line-based plugins (docs/protocol.md section 11).
 
 // A value with JSON number syntax: qint64 when it has no fraction or
 // exponent (and fits), else double; anything else: an invalid QVariant.

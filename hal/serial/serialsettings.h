@@ -17,7 +17,7 @@ struct PortDescription
     QString serialNumber;
 };
 
-// The serial keys of a device entry (PROTOCOL.md sections 10 and 11):
+// The serial keys of a device entry (docs/protocol.md sections 10 and 11):
 // `port` or `match` ({vid, pid, serial}), `baud`, `databits`, `parity`,
 // `stopbits`, `flow`.
 struct SerialSettings

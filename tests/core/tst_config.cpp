@@ -39,7 +39,7 @@ PluginKeys readPluginKeys()
 
 const PluginKeys kPlugins = readPluginKeys();
 
-// The example of PROTOCOL.md section 10, as a user would copy it.
+// The example of docs/protocol.md section 10, as a user would copy it.
 const QByteArray kProtocolExample = R"({
   "server":  {"host": "127.0.0.1", "port": 8001, "path": "/ws/hardware",
               "tls": {"cert": "server.pem", "key": "server.key"},

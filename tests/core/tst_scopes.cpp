@@ -1,4 +1,4 @@
-// Which request each scope of PROTOCOL.md 9 opens.
+// Which request each scope of docs/protocol.md section 9 opens.
 
 #include "auth/scopes.h"
 

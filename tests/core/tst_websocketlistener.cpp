@@ -1,4 +1,4 @@
-// The listener's handshake deadline (PROTOCOL.md 1): a peer that has not
+// The listener's handshake deadline (docs/protocol.md section 1): a peer that has not
 // sent a complete request head by the deadline is dropped; one that did is
 // upgraded and stays, however long it then keeps quiet.
 

@@ -1,4 +1,4 @@
-// Authentication and access end to end (PROTOCOL.md 9): a server with
+// Authentication and access end to end (docs/protocol.md section 9): a server with
 // auth.required, clients with good, forged and missing tokens, and the
 // audit log a lab manager would read afterwards.
 

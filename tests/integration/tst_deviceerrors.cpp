@@ -1,5 +1,5 @@
 // device_error reaches every client at most once a second per device, with the
-// errors in between counted into the next event (PROTOCOL.md 4), and none lost.
+// errors in between counted into the next event (docs/protocol.md section 4), and none lost.
 
 #include "fakebus.h"
 #include "server/server.h"

@@ -34,7 +34,7 @@ QVariantMap channel(const QString &table, int address, const QString &type = QSt
     return c;
 }
 
-// The slave's map (modbus_slave.py) as PROTOCOL.md section 10 describes a device.
+// The slave's map (modbus_slave.py) as docs/protocol.md section 10 describes a device.
 QVariantMap fullChannelMap()
 {
     return {{QStringLiteral("flow"), channel(QStringLiteral("holding"), 0, QStringLiteral("uint16"), 0.1)},

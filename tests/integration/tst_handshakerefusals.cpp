@@ -1,4 +1,4 @@
-// The refusals before the upgrade (PROTOCOL.md 1), as an HTTP client sees
+// The refusals before the upgrade (docs/protocol.md section 1), as an HTTP client sees
 // them: the status line answering a WebSocket upgrade request.
 
 #include "server/server.h"

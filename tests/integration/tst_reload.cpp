@@ -1,5 +1,5 @@
 // Reloading `devices` (what SIGHUP does: read the file again, apply its
-// devices) seen by a connected client: PROTOCOL.md section 10.
+// devices) seen by a connected client: docs/protocol.md section 10.
 
 #include "config/config.h"
 #include "halmanager.h"

@@ -1,4 +1,4 @@
-// A client that stops reading (PROTOCOL.md 7, "Slow consumer"): its
+// A client that stops reading (docs/protocol.md section 7, "Slow consumer"): its
 // telemetry is coalesced to the newest frame per stream, the first frame after
 // drops is a key frame marked gap, stream_overflow counts the drops, and
 // replies are never dropped.

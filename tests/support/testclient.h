@@ -9,7 +9,7 @@
 
 #include <functional>
 
-// A protocol client for tests: speaks every wire form of PROTOCOL.md
+// A protocol client for tests: speaks every wire form of docs/protocol.md
 // section 2 and keeps everything it received, stamped with arrival time.
 class TestClient : public QObject
 {

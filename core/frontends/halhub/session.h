@@ -52,7 +52,7 @@ public:
     // The token's `sub` with auth; empty without.
     QString principal() const { return m_principal; }
     // A session made before its connection authenticated takes the token's
-    // `sub` once; a connection never changes user (PROTOCOL.md 9).
+    // `sub` once; a connection never changes user (docs/protocol.md section 9).
     void setPrincipal(const QString &principal) { m_principal = principal; }
 
     MessageChannel *channel() const { return m_channel; }

@@ -11,7 +11,7 @@ namespace halhub {
 
 class SerialLine;
 
-// A board that pushes `name=value[,name=value...]` lines (PROTOCOL.md 11,
+// A board that pushes `name=value[,name=value...]` lines (docs/protocol.md section 11,
 // `linestream`). Channels appear as they are first seen; a command is one
 // line out, answered by the next OK/ERR line in.
 class LinestreamDevice final : public Device

@@ -15,7 +15,7 @@ class QModbusRtuSerialClient;
 
 namespace halhub {
 
-// A Modbus RTU slave (PROTOCOL.md 11, `modbus`) through Qt SerialBus. One
+// A Modbus RTU slave (docs/protocol.md section 11, `modbus`) through Qt SerialBus. One
 // request on the line at a time: a poll cycle runs the grouped reads in
 // turn and makes one sample; a command goes between two reads. A poll tick
 // that finds the cycle unfinished is skipped.

@@ -12,7 +12,7 @@ namespace halhub {
 
 class SerialLine;
 
-// A SCPI instrument (PROTOCOL.md 11, `scpi`). The line carries one query at
+// A SCPI instrument (docs/protocol.md section 11, `scpi`). The line carries one query at
 // a time: a poll cycle asks each channel in turn and makes one sample; a
 // command waits for the query in flight and goes before the next one. A
 // poll tick that finds the previous cycle unfinished is skipped, so a slow

@@ -11,7 +11,7 @@
 
 namespace halhub {
 
-// A simulated instrument (PROTOCOL.md section 11, `sim`).
+// A simulated instrument (docs/protocol.md section 11, `sim`).
 //
 // The rate follows an ideal grid, start + k / rate_hz, so the long-run rate
 // is exact whatever the timer jitter: each wake-up emits every sample due
