@@ -80,6 +80,152 @@
     </message>
 </context>
 <context>
+    <name>halhub::CommandPanel</name>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="60"/>
+        <source> (JSON)</source>
+        <translation> (JSON)</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="81"/>
+        <source>&amp;Device:</source>
+        <translation>&amp;Gerät:</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="82"/>
+        <source>C&amp;ommand:</source>
+        <translation>Bef&amp;ehl:</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="98"/>
+        <source> ms</source>
+        <translation> ms</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="99"/>
+        <source>Time the device has for each attempt</source>
+        <translation>Zeit, die das Gerät für jeden Versuch hat</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="100"/>
+        <source>&amp;Timeout:</source>
+        <translation>&amp;Zeitlimit:</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="102"/>
+        <source>&amp;Send</source>
+        <translation>&amp;Senden</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="118"/>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="118"/>
+        <source>Device</source>
+        <translation>Gerät</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="118"/>
+        <source>Command</source>
+        <translation>Befehl</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="118"/>
+        <source>Params</source>
+        <translation>Parameter</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="119"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="119"/>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="240"/>
+        <source>{&quot;args&quot;: [1, 2]} (JSON object, optional)</source>
+        <translation>{&quot;args&quot;: [1, 2]} (JSON-Objekt, optional)</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="241"/>
+        <source>Params:</source>
+        <translation>Parameter:</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="250"/>
+        <source>(choose)</source>
+        <translation>(auswählen)</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="250"/>
+        <source>(not sent)</source>
+        <translation>(nicht senden)</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="266"/>
+        <source>%1 *:</source>
+        <translation>%1 *:</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="266"/>
+        <source>%1:</source>
+        <translation>%1:</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="302"/>
+        <source>Params must be a JSON object, such as {&quot;args&quot;: [1]}.</source>
+        <translation>Die Parameter müssen ein JSON-Objekt sein, etwa {&quot;args&quot;: [1]}.</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="341"/>
+        <source>%1: &quot;%2&quot; is not a %3.</source>
+        <translation>%1: „%2“ ist kein gültiger Wert (%3).</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="399"/>
+        <source>choose a device and a command</source>
+        <translation>Gerät und Befehl auswählen</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="421"/>
+        <source>refused</source>
+        <translation>abgelehnt</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="422"/>
+        <source>%1 refused: %2</source>
+        <translation>%1 abgelehnt: %2</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="427"/>
+        <source>queued</source>
+        <translation>eingereiht</translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="428"/>
+        <source>%1 accepted by %2 (%3)</source>
+        <translation>%1 von %2 angenommen (%3)</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../gui/commandpanel.cpp" line="456"/>
+        <source> (%1 ms, %n attempt(s))</source>
+        <translation>
+            <numerusform> (%1 ms, %n Versuch)</numerusform>
+            <numerusform> (%1 ms, %n Versuche)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../gui/commandpanel.cpp" line="459"/>
+        <source>%1 on %2: %3</source>
+        <translation>%1 an %2: %3</translation>
+    </message>
+</context>
+<context>
     <name>halhub::DeviceTableModel</name>
     <message>
         <location filename="../gui/devicetablemodel.cpp" line="78"/>
@@ -220,6 +366,7 @@
         <translation>Client getrennt</translation>
     </message>
     <message>
+        <location filename="../gui/eventlogmodel.cpp" line="133"/>
         <source>Command (audit)</source>
         <translation>Befehl (Protokoll)</translation>
     </message>
@@ -234,7 +381,7 @@
         <translation>Befehl fehlgeschlagen</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/eventlogmodel.cpp" line="140"/>
+        <location filename="../gui/eventlogmodel.cpp" line="142"/>
         <source>%1 (%n times)</source>
         <translation>
             <numerusform>%1 (%n-mal)</numerusform>
@@ -242,7 +389,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/eventlogmodel.cpp" line="143"/>
+        <location filename="../gui/eventlogmodel.cpp" line="145"/>
         <source>%n frame(s) dropped</source>
         <translation>
             <numerusform>%n Frame verworfen</numerusform>
@@ -250,32 +397,32 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/eventlogmodel.cpp" line="192"/>
+        <location filename="../gui/eventlogmodel.cpp" line="194"/>
         <source>%1 / %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../gui/eventlogmodel.cpp" line="210"/>
+        <location filename="../gui/eventlogmodel.cpp" line="212"/>
         <source>Time</source>
         <translation>Zeit</translation>
     </message>
     <message>
-        <location filename="../gui/eventlogmodel.cpp" line="212"/>
+        <location filename="../gui/eventlogmodel.cpp" line="214"/>
         <source>Severity</source>
         <translation>Schwere</translation>
     </message>
     <message>
-        <location filename="../gui/eventlogmodel.cpp" line="214"/>
+        <location filename="../gui/eventlogmodel.cpp" line="216"/>
         <source>Source</source>
         <translation>Quelle</translation>
     </message>
     <message>
-        <location filename="../gui/eventlogmodel.cpp" line="216"/>
+        <location filename="../gui/eventlogmodel.cpp" line="218"/>
         <source>Event</source>
         <translation>Ereignis</translation>
     </message>
     <message>
-        <location filename="../gui/eventlogmodel.cpp" line="218"/>
+        <location filename="../gui/eventlogmodel.cpp" line="220"/>
         <source>Details</source>
         <translation>Details</translation>
     </message>
@@ -339,28 +486,28 @@
 <context>
     <name>halhub::LivePlot</name>
     <message>
-        <location filename="../gui/liveplot.cpp" line="210"/>
-        <location filename="../gui/liveplot.cpp" line="265"/>
+        <location filename="../gui/liveplot.cpp" line="574"/>
+        <location filename="../gui/liveplot.cpp" line="665"/>
         <source>%1 [%2]</source>
         <translation>%1 [%2]</translation>
     </message>
     <message>
-        <location filename="../gui/liveplot.cpp" line="252"/>
+        <location filename="../gui/liveplot.cpp" line="652"/>
         <source>Select a device to plot its channels</source>
         <translation>Wählen Sie ein Gerät, um seine Kanäle zu zeichnen</translation>
     </message>
     <message>
-        <location filename="../gui/liveplot.cpp" line="319"/>
+        <location filename="../gui/liveplot.cpp" line="688"/>
         <source>now</source>
         <translation>jetzt</translation>
     </message>
     <message>
-        <location filename="../gui/liveplot.cpp" line="319"/>
+        <location filename="../gui/liveplot.cpp" line="688"/>
         <source>−%1 s</source>
         <translation>−%1 s</translation>
     </message>
     <message>
-        <location filename="../gui/liveplot.cpp" line="331"/>
+        <location filename="../gui/liveplot.cpp" line="700"/>
         <source>Waiting for samples from %1…</source>
         <translation>Warte auf Messwerte von %1…</translation>
     </message>
@@ -368,15 +515,17 @@
 <context>
     <name>halhub::MainWindow</name>
     <message>
+        <location filename="../gui/mainwindow.cpp" line="464"/>
         <source>NO AUTHENTICATION: anyone who can reach this port can command the instruments (--insecure)</source>
         <translation>KEINE AUTHENTIFIZIERUNG: Jeder, der diesen Port erreicht, kann die Instrumente steuern (--insecure)</translation>
     </message>
     <message>
+        <location filename="../gui/mainwindow.cpp" line="670"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/mainwindow.cpp" line="60"/>
+        <location filename="../gui/mainwindow.cpp" line="63"/>
         <source>%n day(s) %1</source>
         <translation>
             <numerusform>%n Tag %1</numerusform>
@@ -384,107 +533,107 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="69"/>
+        <location filename="../gui/mainwindow.cpp" line="72"/>
         <source>halhub monitor</source>
         <translation>halhub-Monitor</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="97"/>
+        <location filename="../gui/mainwindow.cpp" line="101"/>
         <source>halhub monitor – %1</source>
         <translation>halhub-Monitor – %1</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="136"/>
+        <location filename="../gui/mainwindow.cpp" line="140"/>
         <source>Show in &amp;plot</source>
         <translation>Im &amp;Diagramm zeigen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="138"/>
+        <location filename="../gui/mainwindow.cpp" line="142"/>
         <source>Plot the selected device&apos;s channels</source>
         <translation>Die Kanäle des gewählten Geräts zeichnen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="143"/>
+        <location filename="../gui/mainwindow.cpp" line="147"/>
         <source>&amp;Unplug test</source>
         <translation>&amp;Trenntest</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="146"/>
+        <location filename="../gui/mainwindow.cpp" line="150"/>
         <source>Make the selected simulated device go away for a second and come back</source>
         <translation>Das gewählte simulierte Gerät für eine Sekunde verschwinden und wiederkommen lassen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="150"/>
+        <location filename="../gui/mainwindow.cpp" line="154"/>
         <source>&amp;Reconnect</source>
         <translation>&amp;Neu verbinden</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="152"/>
+        <location filename="../gui/mainwindow.cpp" line="156"/>
         <source>Ask the selected device to reconnect (devices that offer it)</source>
         <translation>Das gewählte Gerät neu verbinden lassen (sofern es das anbietet)</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="157"/>
+        <location filename="../gui/mainwindow.cpp" line="161"/>
         <source>&amp;Disconnect</source>
         <translation>&amp;Trennen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="159"/>
+        <location filename="../gui/mainwindow.cpp" line="163"/>
         <source>Close the selected client&apos;s connection</source>
         <translation>Die Verbindung des gewählten Clients schließen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="166"/>
+        <location filename="../gui/mainwindow.cpp" line="170"/>
         <source>&amp;Export events…</source>
         <translation>Ereignisse &amp;exportieren…</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="168"/>
+        <location filename="../gui/mainwindow.cpp" line="172"/>
         <source>Save the events shown to a CSV or JSON lines file</source>
         <translation>Die angezeigten Ereignisse als CSV- oder JSON-Lines-Datei speichern</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="172"/>
+        <location filename="../gui/mainwindow.cpp" line="176"/>
         <source>C&amp;lear events</source>
         <translation>Ereignisse &amp;leeren</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="177"/>
+        <location filename="../gui/mainwindow.cpp" line="181"/>
         <source>&amp;Reset layout</source>
         <translation>Anordnung &amp;zurücksetzen</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="181"/>
+        <location filename="../gui/mainwindow.cpp" line="185"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="186"/>
+        <location filename="../gui/mainwindow.cpp" line="190"/>
         <source>&amp;About halhub</source>
         <translation>Ü&amp;ber halhub</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="189"/>
+        <location filename="../gui/mainwindow.cpp" line="193"/>
         <source>About halhub</source>
         <translation>Über halhub</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="190"/>
+        <location filename="../gui/mainwindow.cpp" line="194"/>
         <source>&lt;b&gt;halhub %1&lt;/b&gt;&lt;p&gt;Serves lab instruments to WebSocket clients.&lt;/p&gt;&lt;p&gt;This window monitors devices, clients, streams and latency.&lt;/p&gt;</source>
         <translation>&lt;b&gt;halhub %1&lt;/b&gt;&lt;p&gt;Stellt Laborgeräte für WebSocket-Clients bereit.&lt;/p&gt;&lt;p&gt;Dieses Fenster überwacht Geräte, Clients, Streams und Latenz.&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="204"/>
+        <location filename="../gui/mainwindow.cpp" line="208"/>
         <source>Devi&amp;ce:</source>
         <translation>&amp;Gerät:</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="209"/>
+        <location filename="../gui/mainwindow.cpp" line="213"/>
         <source>&amp;Window:</source>
         <translation>&amp;Zeitfenster:</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/mainwindow.cpp" line="213"/>
+        <location filename="../gui/mainwindow.cpp" line="217"/>
         <source>%n second(s)</source>
         <translation>
             <numerusform>%n Sekunde</numerusform>
@@ -492,122 +641,127 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="215"/>
+        <location filename="../gui/mainwindow.cpp" line="219"/>
         <source>Click a channel&apos;s name to hide or show it.</source>
         <translation>Klick auf einen Kanalnamen blendet ihn aus oder ein.</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="305"/>
+        <location filename="../gui/mainwindow.cpp" line="309"/>
         <source>Devices</source>
         <translation>Geräte</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="319"/>
+        <location filename="../gui/mainwindow.cpp" line="323"/>
         <source>Clients</source>
         <translation>Clients</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="330"/>
+        <location filename="../gui/mainwindow.cpp" line="334"/>
         <source>Streams</source>
         <translation>Streams</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="339"/>
+        <location filename="../gui/mainwindow.cpp" line="343"/>
         <source>&amp;Markers for:</source>
         <translation>&amp;Markierungen für:</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="342"/>
+        <location filename="../gui/mainwindow.cpp" line="346"/>
         <source>All streams</source>
         <translation>Alle Streams</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="349"/>
+        <location filename="../gui/mainwindow.cpp" line="353"/>
         <source>Time from a device sample to the socket write of its frame, live frames of the last minute</source>
         <translation>Zeit vom Messwert des Geräts bis zum Schreiben seines Frames in den Socket, Live-Frames der letzten Minute</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="353"/>
+        <location filename="../gui/mainwindow.cpp" line="357"/>
         <source>Latency</source>
         <translation>Latenz</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="367"/>
+        <location filename="../gui/mainwindow.cpp" line="371"/>
         <source>Filter events…</source>
         <translation>Ereignisse filtern…</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="382"/>
+        <location filename="../gui/mainwindow.cpp" line="386"/>
         <source>Events</source>
         <translation>Ereignisse</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="414"/>
+        <location filename="../gui/mainwindow.cpp" line="394"/>
+        <source>Commands</source>
+        <translation>Befehle</translation>
+    </message>
+    <message>
+        <location filename="../gui/mainwindow.cpp" line="431"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="419"/>
+        <location filename="../gui/mainwindow.cpp" line="436"/>
         <source>&amp;Devices</source>
         <translation>&amp;Geräte</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="424"/>
+        <location filename="../gui/mainwindow.cpp" line="441"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="430"/>
+        <location filename="../gui/mainwindow.cpp" line="447"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="441"/>
+        <location filename="../gui/mainwindow.cpp" line="458"/>
         <source>Listening here; click to copy the address</source>
         <translation>Hier wird gelauscht; Klick kopiert die Adresse</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="442"/>
+        <location filename="../gui/mainwindow.cpp" line="459"/>
         <source>not listening</source>
         <translation>lauscht nicht</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="549"/>
+        <location filename="../gui/mainwindow.cpp" line="576"/>
         <source>%1 – %2</source>
         <translation>%1 – %2</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="579"/>
+        <location filename="../gui/mainwindow.cpp" line="606"/>
         <source>Stream %1 (%2)</source>
         <translation>Stream %1 (%2)</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="600"/>
+        <location filename="../gui/mainwindow.cpp" line="620"/>
         <source>%1 refused: %2</source>
         <translation>%1 abgelehnt: %2</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="606"/>
+        <location filename="../gui/mainwindow.cpp" line="626"/>
         <source>Sent %1 to %2</source>
         <translation>%1 an %2 gesendet</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="628"/>
+        <location filename="../gui/mainwindow.cpp" line="648"/>
         <source>%1: ok after %2 ms</source>
         <translation>%1: ok nach %2 ms</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="629"/>
+        <location filename="../gui/mainwindow.cpp" line="649"/>
         <source>%1: %2 (%3)</source>
         <translation>%1: %2 (%3)</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="677"/>
+        <location filename="../gui/mainwindow.cpp" line="712"/>
         <source>%1 at %2 Hz</source>
         <translation>%1 mit %2 Hz</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/mainwindow.cpp" line="689"/>
+        <location filename="../gui/mainwindow.cpp" line="724"/>
         <source>%n frame(s) sent</source>
         <translation>
             <numerusform>%n Frame gesendet</numerusform>
@@ -615,22 +769,22 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="733"/>
+        <location filename="../gui/mainwindow.cpp" line="768"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="735"/>
+        <location filename="../gui/mainwindow.cpp" line="770"/>
         <source>p95</source>
         <translation>p95</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="736"/>
+        <location filename="../gui/mainwindow.cpp" line="771"/>
         <source>Stream %1 (%2): percentiles of its last 256 frames</source>
         <translation>Stream %1 (%2): Perzentile seiner letzten 256 Frames</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/mainwindow.cpp" line="747"/>
+        <location filename="../gui/mainwindow.cpp" line="782"/>
         <source>%n client(s)</source>
         <translation>
             <numerusform>%n Client</numerusform>
@@ -638,32 +792,32 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="759"/>
+        <location filename="../gui/mainwindow.cpp" line="794"/>
         <source>%1 msg/s</source>
         <translation>%1 Nachr./s</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="760"/>
+        <location filename="../gui/mainwindow.cpp" line="795"/>
         <source>up %1</source>
         <translation>läuft seit %1</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="768"/>
+        <location filename="../gui/mainwindow.cpp" line="803"/>
         <source>Copied %1</source>
         <translation>%1 kopiert</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="779"/>
+        <location filename="../gui/mainwindow.cpp" line="814"/>
         <source>No events to export</source>
         <translation>Keine Ereignisse zum Exportieren</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="784"/>
+        <location filename="../gui/mainwindow.cpp" line="819"/>
         <source>Could not write %1: %2</source>
         <translation>%1 konnte nicht geschrieben werden: %2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../gui/mainwindow.cpp" line="787"/>
+        <location filename="../gui/mainwindow.cpp" line="822"/>
         <source>%n event(s) written to %1</source>
         <translation>
             <numerusform>%n Ereignis in %1 geschrieben</numerusform>
@@ -671,12 +825,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="796"/>
+        <location filename="../gui/mainwindow.cpp" line="831"/>
         <source>Export events</source>
         <translation>Ereignisse exportieren</translation>
     </message>
     <message>
-        <location filename="../gui/mainwindow.cpp" line="799"/>
+        <location filename="../gui/mainwindow.cpp" line="834"/>
         <source>CSV (*.csv);;JSON lines (*.jsonl)</source>
         <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
     </message>
