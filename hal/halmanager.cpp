@@ -3,13 +3,13 @@
 #include "bus/deviceconfig.h"
 #include "device.h"
 #include "deviceplugin.h"
+#include "hallogging.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QLoggingCategory>
 #include <QMetaObject>
 #include <QPluginLoader>
 #include <QPointer>
@@ -18,8 +18,6 @@
 #include <algorithm>
 #include <map>
 #include <utility>
-
-Q_LOGGING_CATEGORY(lcHal, "halhub.hal", QtInfoMsg)
 
 namespace halhub {
 

@@ -1,6 +1,6 @@
 #include "auth/auditlog.h"
 
-#include "auth/authlogging.h"
+#include "logging.h"
 
 #include <QDateTime>
 #include <QFile>

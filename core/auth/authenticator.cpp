@@ -1,6 +1,6 @@
 #include "auth/authenticator.h"
 
-#include "auth/authlogging.h"
+#include "logging.h"
 #include "auth/scopes.h"
 #include "auth/tokenverifier.h"
 #include "net/clientconnection.h"

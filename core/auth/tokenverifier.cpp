@@ -1,6 +1,6 @@
 #include "auth/tokenverifier.h"
 
-#include "auth/authlogging.h"
+#include "logging.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -14,8 +14,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
-
-Q_LOGGING_CATEGORY(lcAuth, "halhub.auth")
 
 namespace halhub {
 

@@ -2,7 +2,6 @@
 
 #include "auth/auditlog.h"
 #include "auth/authenticator.h"
-#include "auth/authlogging.h"
 #include "bus/devicebus.h"
 #include "frontends/halhub/halhubfrontend.h"
 #include "hub/commanddesk.h"

@@ -1,11 +1,9 @@
 #include "serialline.h"
 
-#include "serialdebug.h"
+#include "hallogging.h"
 
 #include <QFileInfo>
 #include <QPointer>
-
-Q_LOGGING_CATEGORY(lcSerial, "halhub.hal.serial", QtInfoMsg)
 
 namespace halhub {
 

@@ -1,7 +1,6 @@
 #include "frontends/halhub/halhubfrontend.h"
 
 #include "auth/authenticator.h"
-#include "auth/authlogging.h"
 #include "bus/devicebus.h"
 #include "bus/value.h"
 #include "frontends/halhub/session.h"

@@ -1,7 +1,7 @@
 #include "modbusdevice.h"
 
 #include "bus/clock.h"
-#include "serial/serialdebug.h"
+#include "hallogging.h"
 
 #include <QFileInfo>
 #include <QModbusReply>

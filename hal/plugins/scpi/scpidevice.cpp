@@ -2,7 +2,7 @@
 
 #include "bus/clock.h"
 #include "serial/linevalues.h"
-#include "serial/serialdebug.h"
+#include "hallogging.h"
 #include "serial/serialline.h"
 
 #include <QRegularExpression>

@@ -1,0 +1,4 @@
+#include "hallogging.h"
+
+Q_LOGGING_CATEGORY(lcHal, "halhub.hal", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcSerial, "halhub.hal.serial", QtInfoMsg)
