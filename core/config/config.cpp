@@ -1,3 +1,7 @@
+// Over 600 lines for a reason: one reader walks the whole file, section by
+// section, so that every error names its dotted key (devices[2].rate_hz) and
+// what was expected; the walk reads best in one piece.
+
 #include "config/config.h"
 
 #include <QHostAddress>
