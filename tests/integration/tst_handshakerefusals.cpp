@@ -29,12 +29,10 @@ int upgradeStatus(quint16 port, const QByteArray &path, const QByteArray &origin
         request += "Origin: " + origin + "\r\n";
     socket.write(request + "\r\n");
     QByteArray answer;
-    QElapsedTimer t;
-    t.start();
-    while (!answer.contains("\r\n") && t.elapsed() < 3000) {
-        QTest::qWait(5);
+    QTest::qWaitFor([&] {
         answer += socket.readAll();
-    }
+        return answer.contains("\r\n");
+    }, 3000);
     const QList<QByteArray> parts = answer.split(' ');
     return parts.size() > 1 ? parts.at(1).toInt() : 0;
 }

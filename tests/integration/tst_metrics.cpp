@@ -24,10 +24,7 @@ HttpResult httpGet(const QUrl &url)
 {
     QNetworkAccessManager manager;
     QNetworkReply *reply = manager.get(QNetworkRequest(url));
-    QElapsedTimer t;
-    t.start();
-    while (!reply->isFinished() && t.elapsed() < 10000)
-        QTest::qWait(5);
+    QTest::qWaitFor([reply] { return reply->isFinished(); }, 10000);
     HttpResult r;
     r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     r.body = reply->readAll();

@@ -24,12 +24,10 @@ bool RawWebSocket::open(const QUrl &url, qint64 readLimit, int timeoutMs)
     if (!m_socket.waitForConnected(timeoutMs))
         return false;
     m_socket.write(upgradeRequest(url));
-    QElapsedTimer t;
-    t.start();
-    while (!m_buffer.contains("\r\n\r\n") && t.elapsed() < timeoutMs) {
-        QTest::qWait(5);
+    QTest::qWaitFor([this] {
         m_buffer += m_socket.read(4096 - m_buffer.size());
-    }
+        return m_buffer.contains("\r\n\r\n");
+    }, timeoutMs);
     const qsizetype end = m_buffer.indexOf("\r\n\r\n");
     if (end < 0 || !m_buffer.startsWith("HTTP/1.1 101"))
         return false;

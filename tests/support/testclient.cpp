@@ -36,10 +36,7 @@ bool TestClient::open(const QNetworkRequest &request, int timeoutMs)
     QSignalSpy connected(&m_socket, &QWebSocket::connected);
     QSignalSpy disconnected(&m_socket, &QWebSocket::disconnected);
     m_socket.open(request);
-    QElapsedTimer t;
-    t.start();
-    while (connected.isEmpty() && disconnected.isEmpty() && t.elapsed() < timeoutMs)
-        QTest::qWait(5);
+    QTest::qWaitFor([&] { return !connected.isEmpty() || !disconnected.isEmpty(); }, timeoutMs);
     return !connected.isEmpty();
 }
 
@@ -97,6 +94,9 @@ QVariantMap TestClient::request(QVariantMap message, int timeoutMs, Form form)
 QVariantMap TestClient::waitFor(const std::function<bool(const QVariantMap &)> &match,
                                 int timeoutMs, qsizetype from, qsizetype *index)
 {
+    // Not QTest::qWaitFor: it sleeps 10 ms between looks, and frames that
+    // arrive meanwhile wait unread, so their arrival stamps (the clock of
+    // the latency tests) would be late by up to that much.
     QElapsedTimer t;
     t.start();
     qsizetype next = from;
@@ -131,11 +131,8 @@ QVariantMap TestClient::waitForEvent(const QString &event, int timeoutMs, qsizet
 
 bool TestClient::waitForClose(int timeoutMs)
 {
-    QElapsedTimer t;
-    t.start();
-    while (m_socket.state() != QAbstractSocket::UnconnectedState && t.elapsed() < timeoutMs)
-        QTest::qWait(5);
-    return m_socket.state() == QAbstractSocket::UnconnectedState;
+    return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
+                           timeoutMs);
 }
 
 QList<QVariantMap> TestClient::messagesOfType(const QString &type) const
