@@ -3,7 +3,7 @@
 #include "logging.h"
 #include "auth/scopes.h"
 #include "auth/tokenverifier.h"
-#include "net/clientconnection.h"
+#include "net/connection.h"
 #include "net/handshake.h"
 
 #include <QNetworkRequest>
@@ -31,7 +31,7 @@ bool Authenticator::load(QString *error)
     return true;
 }
 
-void Authenticator::admit(ClientConnection *connection, const QNetworkRequest &upgrade) const
+void Authenticator::admit(Connection *connection, const QNetworkRequest &upgrade) const
 {
     if (!m_verifier)
         return;
@@ -58,7 +58,7 @@ void Authenticator::admit(ClientConnection *connection, const QNetworkRequest &u
                              << check.claims.subject;
 }
 
-std::optional<AccessRefusal> Authenticator::authenticate(ClientConnection *connection,
+std::optional<AccessRefusal> Authenticator::authenticate(Connection *connection,
                                                          const QString &token) const
 {
     if (!m_verifier)
@@ -83,7 +83,7 @@ std::optional<AccessRefusal> Authenticator::authenticate(ClientConnection *conne
     return std::nullopt;
 }
 
-std::optional<AccessRefusal> Authenticator::authorize(const ClientConnection *connection,
+std::optional<AccessRefusal> Authenticator::authorize(const Connection *connection,
                                                       const QString &type) const
 {
     if (!m_verifier || type == QLatin1String("hello") || type == QLatin1String("ping"))
@@ -102,7 +102,7 @@ std::optional<AccessRefusal> Authenticator::authorize(const ClientConnection *co
     return std::nullopt;
 }
 
-std::optional<AccessRefusal> Authenticator::authorizeDevice(const ClientConnection *connection,
+std::optional<AccessRefusal> Authenticator::authorizeDevice(const Connection *connection,
                                                             const QString &type,
                                                             const QString &device) const
 {

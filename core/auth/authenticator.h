@@ -11,7 +11,7 @@ class QNetworkRequest;
 
 namespace halhub {
 
-class ClientConnection;
+class Connection;
 class TokenVerifier;
 
 // Why a request is not allowed: the protocol's error code (unauthorized or
@@ -46,19 +46,19 @@ public:
     // kGraceMs; the upgrade's token (Authorization: Bearer wins, else
     // ?token=) authenticates it at once. An invalid handshake token counts
     // as absent: the upgrade is never refused for a token.
-    void admit(ClientConnection *connection, const QNetworkRequest &upgrade) const;
+    void admit(Connection *connection, const QNetworkRequest &upgrade) const;
 
     // A `hello` token. Nothing when the connection is now authenticated
     // (or the token is ignored without auth.required); a refusal leaves the
     // connection as it was.
-    std::optional<AccessRefusal> authenticate(ClientConnection *connection,
+    std::optional<AccessRefusal> authenticate(Connection *connection,
                                               const QString &token) const;
 
     // Whether the connection may send a request of this type at all.
-    std::optional<AccessRefusal> authorize(const ClientConnection *connection,
+    std::optional<AccessRefusal> authorize(const Connection *connection,
                                            const QString &type) const;
     // Whether it may send a command (or cancel one) on this device.
-    std::optional<AccessRefusal> authorizeDevice(const ClientConnection *connection,
+    std::optional<AccessRefusal> authorizeDevice(const Connection *connection,
                                                  const QString &type, const QString &device) const;
 
 private:

@@ -2,7 +2,6 @@
 
 #include "logging.h"
 #include "protocol/envelope.h"
-#include "protocol/messages.h"
 
 #include "net/iothread.h"
 #include "net/socketchannel.h"
@@ -19,22 +18,19 @@ namespace halhub {
 ClientConnection::ClientConnection(QWebSocket *socket, const Transport &transport,
                                    IoThread *io, const ConnectionLimits &limits, quint64 id,
                                    QObject *parent)
-    : QObject(parent)
+    : Connection(id, socket->peerAddress(), socket->peerPort(), parent)
     , m_io(io)
     , m_state(std::make_shared<ChannelState>())
     , m_limits(limits)
-    , m_id(id)
     , m_bucket(limits.rateLimitPerMin)
     , m_abuse(limits.rateLimitPerMin)
 {
-    m_peer = socket->peerAddress();
-    m_peerPort = socket->peerPort();
     m_connectedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_clock.start();
     m_state->lastFrameMs = ChannelState::nowMs();
     m_state->highWaterBytes = m_limits.sendHighWaterBytes;
     if (!transport.socket)
-        qCWarning(lcNet) << "connection" << m_id << "has no transport socket; frames go through QWebSocket";
+        qCWarning(lcNet) << "connection" << id << "has no transport socket; frames go through QWebSocket";
 
     // Messages beyond 16 x the limit close the connection with 1009 inside
     // QWebSocket before they are buffered whole.
@@ -57,12 +53,6 @@ bool ClientConnection::isOpen() const
     return !m_closing && !m_state->disconnected.load();
 }
 
-void ClientConnection::setEncoding(Encoding encoding, bool compression)
-{
-    m_encoding = encoding;
-    m_compression = compression;
-}
-
 void ClientConnection::setSharedBuckets(TokenBucket *ipBucket, TokenBucket *userBucket)
 {
     m_ipBucket = ipBucket;
@@ -73,7 +63,7 @@ void ClientConnection::sendMessage(const QVariantMap &message)
 {
     if (!isOpen())
         return;
-    write(framecodec::encode(message, m_encoding, m_compression));
+    write(framecodec::encode(message, encoding(), compression()));
 }
 
 void ClientConnection::sendEncoded(const EncodedFrame &frame)
@@ -109,88 +99,16 @@ qint64 ClientConnection::unsentBytes() const
     return m_state->unsentBytes();
 }
 
-void ClientConnection::sendError(const QString &code, const QString &message, const QVariant &id,
-                                 qint64 retryAfterMs)
-{
-    sendMessage(messages::error(code, message, id, retryAfterMs));
-}
-
 void ClientConnection::closeWith(int code, const QString &reason)
 {
     if (m_closing)
         return;
     m_closing = true;
-    qCInfo(lcNet) << "closing connection" << m_id << "from" << m_peer.toString() << "with"
+    qCInfo(lcNet) << "closing connection" << id() << "from" << peerAddress().toString() << "with"
                   << code << reason;
     // After every frame queued before it; the channel cuts a peer that does
     // not finish the closing handshake and then reports the disconnect.
     m_io->close(m_channel, code, reason);
-}
-
-QTimer *ClientConnection::authDeadline()
-{
-    if (!m_authDeadline) {
-        m_authDeadline = new QTimer(this);
-        m_authDeadline->setSingleShot(true);
-        connect(m_authDeadline, &QTimer::timeout, this, [this] {
-            if (!m_authenticated)
-                closeWith(closecode::kUnauthorized, QStringLiteral("no valid token"));
-        });
-    }
-    return m_authDeadline;
-}
-
-QTimer *ClientConnection::authExpiry()
-{
-    if (!m_authExpiry) {
-        m_authExpiry = new QTimer(this);
-        m_authExpiry->setSingleShot(true);
-        connect(m_authExpiry, &QTimer::timeout, this, &ClientConnection::onAuthExpired);
-    }
-    return m_authExpiry;
-}
-
-void ClientConnection::requireAuthentication(int graceMs)
-{
-    m_authRequired = true;
-    m_authGraceMs = graceMs;
-    m_authenticated = false;
-    m_scopes = Scopes();
-    authDeadline()->start(graceMs);
-}
-
-void ClientConnection::authenticate(const TokenClaims &claims)
-{
-    if (!m_authRequired)
-        return;
-    Q_ASSERT(m_subject.isEmpty() || m_subject == claims.subject);
-    const bool first = m_subject.isEmpty();
-    m_subject = claims.subject;
-    m_scopes = Scopes(claims.scopes);
-    m_authenticated = true;
-    authDeadline()->stop();
-    m_acceptedUntilMs = claims.acceptedUntil * 1000;
-    onAuthExpired();
-    if (first)
-        Q_EMIT userKnown();
-}
-
-void ClientConnection::onAuthExpired()
-{
-    if (!m_authenticated)
-        return;
-    const qint64 leftMs = m_acceptedUntilMs - QDateTime::currentMSecsSinceEpoch();
-    if (leftMs > 0) {
-        // QTimer takes an int: a token valid for longer than ~24 days is
-        // looked at again then.
-        authExpiry()->start(int(qMin<qint64>(leftMs, std::numeric_limits<int>::max())));
-        return;
-    }
-    qCInfo(lcNet) << "token of" << m_subject << "on connection" << m_id
-                  << "expired; closing unless renewed";
-    m_authenticated = false;
-    m_scopes = Scopes();
-    authDeadline()->start(m_authGraceMs);
 }
 
 bool ClientConnection::admit()

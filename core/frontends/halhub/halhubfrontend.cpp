@@ -9,7 +9,8 @@
 #include "hub/deviceevents.h"
 #include "hub/hub.h"
 #include "logging.h"
-#include "net/clientconnection.h"
+#include "net/closecodes.h"
+#include "net/connection.h"
 #include "protocol/messages.h"
 #include "telemetry/streamspec.h"
 
@@ -18,7 +19,7 @@ namespace halhub {
 // One connection's protocol state, kept once for its whole life.
 struct HalhubFrontend::Client
 {
-    ClientConnection *connection = nullptr;
+    Connection *connection = nullptr;
     // Null until a request needs one (hello, subscribe, command): idle
     // connections cost no Session.
     Session *session = nullptr;
@@ -58,11 +59,11 @@ HalhubFrontend::~HalhubFrontend()
     delete m_sessions;
 }
 
-void HalhubFrontend::addConnection(ClientConnection *connection)
+void HalhubFrontend::addConnection(Connection *connection)
 {
     Client &client = m_clients[connection->id()];
     client.connection = connection;
-    connect(connection, &ClientConnection::messageReceived, this,
+    connect(connection, &Connection::messageReceived, this,
             [this, id = connection->id()](const QVariantMap &message, const QString &type,
                                           const QVariant &mid) {
                 const auto it = m_clients.find(id);
@@ -82,11 +83,11 @@ void HalhubFrontend::addConnection(ClientConnection *connection)
                 }
                 m_clients.erase(id);
             });
-    connect(connection, &ClientConnection::closed, this,
+    connect(connection, &Connection::closed, this,
             [this, connection] { removeConnection(connection); });
 }
 
-void HalhubFrontend::removeConnection(ClientConnection *connection)
+void HalhubFrontend::removeConnection(Connection *connection)
 {
     const auto it = m_clients.find(connection->id());
     if (it == m_clients.end())
@@ -121,7 +122,7 @@ void HalhubFrontend::attach(Client &client, Session *session)
     client.welcomed = false;
     client.session = session;
     session->attach(client.connection);
-    client.drained = connect(client.connection, &ClientConnection::drained, session,
+    client.drained = connect(client.connection, &Connection::drained, session,
                              &Session::channelDrained);
 }
 
@@ -145,10 +146,10 @@ void HalhubFrontend::error(Client &client, const QString &code, const QString &m
 
 CommandOrigin HalhubFrontend::originOf(const Client &client) const
 {
-    const ClientConnection *c = client.connection;
+    const Connection *c = client.connection;
     CommandOrigin origin;
     origin.user = c->subject();
-    origin.address = QStringLiteral("%1:%2").arg(c->peerAddress().toString()).arg(c->peerPort());
+    origin.address = c->peerName();
     origin.session = client.session ? client.session->id() : QString();
     origin.connection = QStringLiteral("connection %1").arg(c->id());
     return origin;
@@ -172,7 +173,7 @@ QVariantMap commandFields(const QVariantMap &message)
 void HalhubFrontend::refuse(Client &client, const QString &code, const QString &why,
                             const QString &type, const QVariantMap &message, const QVariant &id)
 {
-    const ClientConnection *c = client.connection;
+    const Connection *c = client.connection;
     qCWarning(lcAuth).noquote() << "refused" << type << "from" << c->peerAddress().toString()
                                 << "user" << (c->subject().isEmpty() ? QStringLiteral("(none)")
                                                                      : c->subject())
@@ -229,7 +230,7 @@ void HalhubFrontend::hello(Client &client, const QVariantMap &message, const QVa
               QStringLiteral("resume must come before any subscribe or command on a connection"), id);
         return;
     }
-    ClientConnection *connection = client.connection;
+    Connection *connection = client.connection;
     // Without auth.required tokens are ignored. A refused token changes
     // nothing, not even the encoding asked for in the same hello.
     if (hello.token) {
@@ -261,7 +262,7 @@ void HalhubFrontend::hello(Client &client, const QVariantMap &message, const QVa
             if (target != client.session) {
                 // Another connection still holding it is taken over, and
                 // closed once the session is ours (a close may remove it).
-                ClientConnection *previous = nullptr;
+                Connection *previous = nullptr;
                 for (auto &[otherId, other] : m_clients) {
                     if (&other == &client || other.session != target)
                         continue;
@@ -454,13 +455,13 @@ void HalhubFrontend::broadcast(const QVariantMap &event)
 {
     // Device events are for those who may list devices (telemetry:read).
     // A write can close a connection: walk a copy of the list.
-    QList<ClientConnection *> connections;
+    QList<Connection *> connections;
     connections.reserve(qsizetype(m_clients.size()));
     for (const auto &[id, client] : m_clients) {
         if (!client.closed)
             connections.append(client.connection);
     }
-    for (ClientConnection *connection : std::as_const(connections)) {
+    for (Connection *connection : std::as_const(connections)) {
         if (connection->scopes().canReadTelemetry())
             connection->sendMessage(event);
     }

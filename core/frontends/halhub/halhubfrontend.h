@@ -12,7 +12,7 @@
 namespace halhub {
 
 class Authenticator;
-class ClientConnection;
+class Connection;
 class Hub;
 class Session;
 class SessionManager;
@@ -35,9 +35,10 @@ struct HalhubClientInfo
 // as `event` messages. The hub's parts are shared with every other front
 // end; sessions are this front end's own.
 //
-// It is given connections that already speak the halhub envelope
-// (ClientConnection: decoded, size- and rate-checked messages) and keeps
-// each one's protocol state once, for the life of the connection.
+// It is given connections that already speak the halhub envelope (a
+// Connection: decoded, size- and rate-checked messages; a ClientConnection
+// in the server, an in-memory one in tests) and keeps each one's protocol
+// state once, for the life of the connection.
 class HalhubFrontend : public QObject
 {
     Q_OBJECT
@@ -47,7 +48,7 @@ public:
     ~HalhubFrontend() override;
 
     // A connection to serve from now on, until it closes.
-    void addConnection(ClientConnection *connection);
+    void addConnection(Connection *connection);
     // The server is shutting down: every connection is told (server_shutdown).
     void announceShutdown();
 
@@ -66,7 +67,7 @@ private:
 
     void handle(Client &client, const QVariantMap &message, const QString &type,
                 const QVariant &id);
-    void removeConnection(ClientConnection *connection);
+    void removeConnection(Connection *connection);
     void hello(Client &client, const QVariantMap &message, const QVariant &id);
     void subscribe(Client &client, const QVariantMap &message, const QVariant &id);
     void unsubscribe(Client &client, const QVariantMap &message, const QVariant &id);
