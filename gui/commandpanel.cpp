@@ -127,6 +127,12 @@ CommandPanel::CommandPanel(DeviceBus *bus, CommandDesk *desk, QWidget *parent)
     m_historyView->verticalHeader()->hide();
     m_historyView->horizontalHeader()->setStretchLastSection(true);
     m_historyView->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    m_historyView->verticalHeader()->setDefaultSectionSize(m_historyView->fontMetrics().height() + 6);
+    // Narrow columns for the short fields, so the result stays in view.
+    const int digit = m_historyView->fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    const int widths[] = {9 * digit, 7 * digit, 9 * digit, 10 * digit, 8 * digit};
+    for (int column = 0; column < ResultColumn; ++column)
+        m_historyView->setColumnWidth(column, widths[column]);
     layout->addWidget(m_historyView, 1);
 
     connect(m_device, &QComboBox::currentIndexChanged, this, &CommandPanel::rebuildCommands);
