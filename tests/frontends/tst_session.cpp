@@ -155,6 +155,8 @@ private:
     DeviceInfo m_dev;
     DeviceInfo m_dev2;
     qint64 m_t0 = 0;
+    // The hub's latency clock: it has run for two minutes.
+    qint64 m_clockMs = 120000;
 };
 
 void TestSession::init()
@@ -167,7 +169,8 @@ void TestSession::init()
     m_hub = std::make_unique<TelemetryHub>(m_bus.get());
     m_latency = std::make_unique<LatencyHistogram>();
     m_session = std::make_unique<Session>(QStringLiteral("0123456789abcdef0123456789abcdef"), QString(),
-                                          m_hub.get(), m_latency.get(), kGraceMs);
+                                          m_hub.get(), m_latency.get(), [this] { return m_clockMs; },
+                                          kGraceMs);
     // Samples taken a little in the past, 10 ms apart.
     m_t0 = wallClockUs() - 60 * 1000 * 1000;
 }
