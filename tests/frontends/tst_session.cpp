@@ -142,6 +142,7 @@ private Q_SLOTS:
     void resultsComeFirstOnReplay();
     void detachedSessionSendsNothing();
     void closeStreamsOfOneDevice();
+    void liveFramesCountInTheLatencyWindow();
 
 private:
     // Sample n of a device: `a` is n, `b` stays 100 (so delta frames after
@@ -597,6 +598,36 @@ void TestSession::closeStreamsOfOneDevice()
     sample(m_dev2.id, 1);
     QCOMPARE(channel.seqs(QStringLiteral("s2")), QList<quint64>{1});
     QVERIFY(m_session->closeStreamsOf(QStringLiteral("dev")).isEmpty());
+}
+
+void TestSession::liveFramesCountInTheLatencyWindow()
+{
+    FakeChannel channel;
+    m_session->attach(&channel);
+    m_session->addStream(QStringLiteral("s1"), spec(m_dev), m_dev, std::nullopt);
+    for (int n = 1; n <= 5; ++n)
+        sample(m_dev.id, n);
+    m_session->detach();
+    for (int n = 6; n <= 8; ++n)
+        sample(m_dev.id, n);
+
+    // A session made long after the hub started: its frames are in the
+    // window the metrics read on the hub's clock.
+    QCOMPARE(m_latency->summary(m_clockMs).count, qint64(5));
+    const LatencySummary live = m_latency->summary(m_clockMs);
+    // The samples are a minute old.
+    QVERIFY2(live.minMs >= 59000 && live.maxMs < 120000, qPrintable(QString::number(live.minMs)));
+
+    // Replayed frames are not live: they are not counted.
+    FakeChannel next;
+    m_session->attach(&next);
+    m_session->replay({{QStringLiteral("s1"), 0}}, {});
+    QCOMPARE(next.frames().size(), 8);
+    QCOMPARE(m_latency->summary(m_clockMs).count, qint64(5));
+
+    // A minute later on that clock they have left the window.
+    m_clockMs += 61000;
+    QCOMPARE(m_latency->summary(m_clockMs).count, qint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestSession)
