@@ -172,7 +172,7 @@ void TestSession::init()
     m_session = std::make_unique<Session>(QStringLiteral("0123456789abcdef0123456789abcdef"), QString(),
                                           m_hub.get(), m_latency.get(), [this] { return m_clockMs; },
                                           kGraceMs);
-    // Samples taken a little in the past, 10 ms apart.
+    // Samples taken a minute ago, 10 ms apart.
     m_t0 = wallClockUs() - 60 * 1000 * 1000;
 }
 
