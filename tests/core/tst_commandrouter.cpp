@@ -1,6 +1,5 @@
 #include "commands/commandrouter.h"
 #include "fakebus.h"
-#include "protocol/messages.h"
 
 #include <QRegularExpression>
 #include <QSet>
@@ -115,8 +114,6 @@ private Q_SLOTS:
     void sameKeyDifferentCommandRefused();
     void keysOfDifferentPrincipalsAreIndependent();
     void refusedCommandDoesNotTakeKey();
-    void resultMessage_data();
-    void resultMessage();
 
 private:
     CommandRouter::Submission submit(const CommandRequest &r) { return m_router->submit(r); }
@@ -846,85 +843,6 @@ void TestCommandRouter::refusedCommandDoesNotTakeKey()
     CommandRequest good = request(QStringLiteral("dev"), QStringLiteral("sleep"), ms(5));
     good.key = QStringLiteral("k");
     QCOMPARE(submit(good).outcome, CommandRouter::Submission::Outcome::Accepted);
-}
-
-void TestCommandRouter::resultMessage_data()
-{
-    QTest::addColumn<CommandResult>("result");
-    QTest::addColumn<QString>("status");
-    QTest::addColumn<bool>("hasResult");
-    QTest::addColumn<QVariant>("resultValue");
-    QTest::addColumn<bool>("hasError");
-
-    CommandResult base;
-    base.commandId = QStringLiteral("c0123456789abcdef");
-    base.device = QStringLiteral("dev");
-    base.command = QStringLiteral("sleep");
-    base.attempts = 2;
-    base.durationMs = 1234;
-
-    CommandResult ok = base;
-    ok.result = QVariantMap{{QStringLiteral("slept"), qlonglong(5)}};
-    QTest::addRow("ok with a result") << ok << QStringLiteral("ok") << true << ok.result << false;
-
-    CommandResult nothing = base;
-    QTest::addRow("ok without a result is null") << nothing << QStringLiteral("ok") << true
-                                                 << QVariant::fromValue(nullptr) << false;
-
-    CommandResult error = base;
-    error.status = CommandResult::Status::Error;
-    error.errorCode = QStringLiteral("no_reply");
-    error.errorMessage = QStringLiteral("silence");
-    QTest::addRow("error") << error << QStringLiteral("error") << false << QVariant() << true;
-
-    CommandResult timeout = base;
-    timeout.status = CommandResult::Status::Timeout;
-    timeout.errorCode = QStringLiteral("timeout");
-    timeout.errorMessage = QStringLiteral("no answer within 50 ms");
-    QTest::addRow("timeout") << timeout << QStringLiteral("timeout") << false << QVariant() << true;
-
-    CommandResult cancelled = base;
-    cancelled.status = CommandResult::Status::Cancelled;
-    cancelled.attempts = 0;
-    QTest::addRow("cancelled") << cancelled << QStringLiteral("cancelled") << false << QVariant() << false;
-}
-
-void TestCommandRouter::resultMessage()
-{
-    QFETCH(CommandResult, result);
-    QFETCH(QString, status);
-    QFETCH(bool, hasResult);
-    QFETCH(QVariant, resultValue);
-    QFETCH(bool, hasError);
-
-    const QVariantMap m = messages::result(result, QStringLiteral("req-1"));
-    QCOMPARE(m.value(QStringLiteral("type")), QVariant(QStringLiteral("result")));
-    QCOMPARE(m.value(QStringLiteral("id")), QVariant(QStringLiteral("req-1")));
-    QCOMPARE(m.value(QStringLiteral("command_id")), QVariant(result.commandId));
-    QCOMPARE(m.value(QStringLiteral("device")), QVariant(QStringLiteral("dev")));
-    QCOMPARE(m.value(QStringLiteral("command")), QVariant(QStringLiteral("sleep")));
-    QCOMPARE(m.value(QStringLiteral("status")), QVariant(status));
-    QCOMPARE(commandStatusName(result.status), status);
-
-    const QVariant attempts = m.value(QStringLiteral("attempts"));
-    QCOMPARE(attempts.metaType().id(), int(QMetaType::LongLong));
-    QCOMPARE(attempts.toLongLong(), qlonglong(result.attempts));
-    const QVariant duration = m.value(QStringLiteral("duration_ms"));
-    QCOMPARE(duration.metaType().id(), int(QMetaType::LongLong));
-    QCOMPARE(duration.toLongLong(), qlonglong(1234));
-
-    QCOMPARE(m.contains(QStringLiteral("result")), hasResult);
-    if (hasResult) {
-        const QVariant v = m.value(QStringLiteral("result"));
-        QCOMPARE(v.metaType(), resultValue.metaType());
-        QCOMPARE(v, resultValue);
-    }
-    QCOMPARE(m.contains(QStringLiteral("error")), hasError);
-    if (hasError) {
-        const QVariantMap e = m.value(QStringLiteral("error")).toMap();
-        QCOMPARE(e.value(QStringLiteral("code")), QVariant(result.errorCode));
-        QCOMPARE(e.value(QStringLiteral("message")), QVariant(result.errorMessage));
-    }
 }
 
 QTEST_GUILESS_MAIN(TestCommandRouter)

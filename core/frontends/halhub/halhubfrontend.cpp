@@ -44,6 +44,7 @@ HalhubFrontend::HalhubFrontend(const Config &config, Hub *hub, const Authenticat
     , m_metrics(std::move(metrics))
 {
     m_sessions = new SessionManager(hub->telemetry(), hub->commands(), &hub->latency(),
+                                    [hub] { return hub->clockMs(); },
                                     config.server.resumeGraceMs, this);
     connect(hub->deviceEvents(), &DeviceEvents::deviceEvent, this, &HalhubFrontend::onDeviceEvent);
 }

@@ -60,12 +60,14 @@ struct Session::StreamState final : StreamMember
 };
 
 Session::Session(const QString &id, const QString &principal, TelemetryHub *hub,
-                 LatencyHistogram *latency, int graceMs, QObject *parent)
+                 LatencyHistogram *latency, std::function<qint64()> latencyClockMs,
+                 int graceMs, QObject *parent)
     : QObject(parent)
     , m_id(id)
     , m_principal(principal)
     , m_hub(hub)
     , m_latency(latency)
+    , m_latencyClockMs(std::move(latencyClockMs))
     , m_graceMs(graceMs)
 {
     m_clock.start();
@@ -238,7 +240,7 @@ void Session::sendFrame(StreamState &state, const Frame &frame, bool live)
         state.recentLatencyUs[state.latencyCount++ % state.recentLatencyUs.size()] =
             qint32(qMin<qint64>(latencyUs, std::numeric_limits<qint32>::max()));
         if (m_latency)
-            m_latency->record(latencyUs, m_clock.elapsed());
+            m_latency->record(latencyUs, m_latencyClockMs());
     }
 }
 

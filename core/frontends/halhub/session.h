@@ -11,6 +11,7 @@
 #include <QBasicTimer>
 #include <QSet>
 
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -44,8 +45,12 @@ class Session : public QObject
 {
     Q_OBJECT
 public:
+    // Live frames' latencies go into `latency`, at the times latencyClockMs
+    // gives: the clock the histogram is read with (Hub::clockMs), so that
+    // every session's frames fall into the same windows.
     Session(const QString &id, const QString &principal, TelemetryHub *hub,
-            LatencyHistogram *latency, int graceMs, QObject *parent = nullptr);
+            LatencyHistogram *latency, std::function<qint64()> latencyClockMs, int graceMs,
+            QObject *parent = nullptr);
     ~Session() override;
 
     QString id() const { return m_id; }
@@ -104,6 +109,7 @@ private:
     QString m_principal;
     TelemetryHub *m_hub = nullptr;
     LatencyHistogram *m_latency = nullptr;
+    std::function<qint64()> m_latencyClockMs;
     int m_graceMs = 30000;
     MessageChannel *m_channel = nullptr;
     QElapsedTimer m_clock;

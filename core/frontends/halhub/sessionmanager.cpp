@@ -23,10 +23,12 @@ QString newSessionId()
 } // namespace
 
 SessionManager::SessionManager(TelemetryHub *hub, CommandDesk *commands,
-                               LatencyHistogram *latency, int graceMs, QObject *parent)
+                               LatencyHistogram *latency, std::function<qint64()> latencyClockMs,
+                               int graceMs, QObject *parent)
     : QObject(parent)
     , m_hub(hub)
     , m_latency(latency)
+    , m_latencyClockMs(std::move(latencyClockMs))
     , m_graceMs(graceMs)
 {
     connect(commands, &CommandDesk::resultReady, this, &SessionManager::onResult);
@@ -42,7 +44,8 @@ SessionManager::~SessionManager()
 
 Session *SessionManager::create(const QString &principal)
 {
-    auto *session = new Session(newSessionId(), principal, m_hub, m_latency, m_graceMs);
+    auto *session = new Session(newSessionId(), principal, m_hub, m_latency,
+                                m_latencyClockMs, m_graceMs);
     m_sessions.insert(session->id(), session);
     Q_EMIT sessionCreated(session);
     return session;

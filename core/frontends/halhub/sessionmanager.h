@@ -6,6 +6,8 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
+
 namespace halhub {
 
 class CommandDesk;
@@ -20,8 +22,10 @@ class SessionManager : public QObject
 {
     Q_OBJECT
 public:
+    // latency and latencyClockMs: see Session.
     SessionManager(TelemetryHub *hub, CommandDesk *commands, LatencyHistogram *latency,
-                   int graceMs, QObject *parent = nullptr);
+                   std::function<qint64()> latencyClockMs, int graceMs,
+                   QObject *parent = nullptr);
     ~SessionManager() override;
 
     Session *create(const QString &principal);
@@ -47,6 +51,7 @@ private:
 
     TelemetryHub *m_hub = nullptr;
     LatencyHistogram *m_latency = nullptr;
+    std::function<qint64()> m_latencyClockMs;
     int m_graceMs = 30000;
     QHash<QString, Session *> m_sessions;
     quint64 m_streamCounter = 0;
