@@ -48,7 +48,9 @@ void DeviceEvents::onError(const QString &device, const QString &message)
     t.count.add();
     t.message = message;
     flushErrors();
-    if (!t.count.isEmpty() && !m_flush.isActive())
+    // Looked up again: a handler of the report may have removed the device.
+    const auto it = m_errors.constFind(device);
+    if (it != m_errors.cend() && !it->count.isEmpty() && !m_flush.isActive())
         m_flush.start(int(kErrorIntervalMs / 4), this);
 }
 
