@@ -1,4 +1,5 @@
 #include "commands/commandrouter.h"
+#include "commandrequests.h"
 #include "fakebus.h"
 
 #include <QRegularExpression>
@@ -68,13 +69,7 @@ CommandRequest request(const QString &device, const QString &command,
                        const QVariantMap &params = {}, const QString &session = QStringLiteral("s1"),
                        const QVariant &requestId = 1)
 {
-    CommandRequest r;
-    r.device = device;
-    r.command = command;
-    r.params = params;
-    r.principal = session;
-    r.waiter = {session, requestId};
-    return r;
+    return commandRequest(device, command, params, session, requestId);
 }
 
 QVariantMap ms(qlonglong value)

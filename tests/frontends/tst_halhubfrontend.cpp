@@ -14,6 +14,7 @@
 #include <QTest>
 
 #include <memory>
+#include <utility>
 
 using namespace halhub;
 
@@ -73,6 +74,8 @@ private Q_SLOTS:
 private:
     void build(const Config &config);
     FakeConnection *connect();
+    // A welcomed session with one stream on psu1: {session, stream}.
+    std::pair<QString, QString> helloAndSubscribe(FakeConnection *c);
 
     std::unique_ptr<FakeBus> m_bus;
     std::unique_ptr<Hub> m_hub;
@@ -117,6 +120,15 @@ FakeConnection *tst_HalhubFrontend::connect()
         c->requireAuthentication(Authenticator::kGraceMs);
     m_frontend->addConnection(c);
     return c;
+}
+
+std::pair<QString, QString> tst_HalhubFrontend::helloAndSubscribe(FakeConnection *c)
+{
+    c->receive(msg(QStringLiteral("hello"), {{QStringLiteral("id"), 1}}));
+    c->receive(msg(QStringLiteral("subscribe"), {{QStringLiteral("id"), 2},
+                                                  {QStringLiteral("device"), QStringLiteral("psu1")}}));
+    return {c->last(QStringLiteral("welcome")).value(QStringLiteral("session")).toString(),
+            c->last(QStringLiteral("subscribed")).value(QStringLiteral("stream")).toString()};
 }
 
 void tst_HalhubFrontend::helloNamesTheSession()
@@ -276,11 +288,7 @@ void tst_HalhubFrontend::refusedCommandIsAuditedWithItsConnection()
 void tst_HalhubFrontend::resumeTakesTheSessionOver()
 {
     FakeConnection *first = connect();
-    first->receive(msg(QStringLiteral("hello"), {{QStringLiteral("id"), 1}}));
-    const QString session = first->last(QStringLiteral("welcome")).value(QStringLiteral("session")).toString();
-    first->receive(msg(QStringLiteral("subscribe"), {{QStringLiteral("id"), 2},
-                                                      {QStringLiteral("device"), QStringLiteral("psu1")}}));
-    const QString stream = first->last(QStringLiteral("subscribed")).value(QStringLiteral("stream")).toString();
+    const auto [session, stream] = helloAndSubscribe(first);
 
     FakeConnection *second = connect();
     second->receive(msg(QStringLiteral("hello"), {{QStringLiteral("id"), 1},
@@ -304,11 +312,7 @@ void tst_HalhubFrontend::resumeTakesTheSessionOver()
 void tst_HalhubFrontend::closedConnectionLeavesItsSessionForAResume()
 {
     FakeConnection *first = connect();
-    first->receive(msg(QStringLiteral("hello"), {{QStringLiteral("id"), 1}}));
-    const QString session = first->last(QStringLiteral("welcome")).value(QStringLiteral("session")).toString();
-    first->receive(msg(QStringLiteral("subscribe"), {{QStringLiteral("id"), 2},
-                                                      {QStringLiteral("device"), QStringLiteral("psu1")}}));
-    const QString stream = first->last(QStringLiteral("subscribed")).value(QStringLiteral("stream")).toString();
+    const auto [session, stream] = helloAndSubscribe(first);
     m_bus->emitSample(reading(1, 1000));
     QCOMPARE(first->sentOfType(QStringLiteral("telemetry")).size(), 1);
     Q_EMIT first->closed();       // the client went away

@@ -1,5 +1,6 @@
 #include "auth/auditlog.h"
 #include "commands/commandrouter.h"
+#include "commandrequests.h"
 #include "fakebus.h"
 #include "hub/commanddesk.h"
 
@@ -48,13 +49,7 @@ CommandRequest request(const QString &device, const QString &command, const QVar
                        const QString &session = QStringLiteral("sess-a"),
                        const QVariant &requestId = qlonglong(1))
 {
-    CommandRequest r;
-    r.device = device;
-    r.command = command;
-    r.params = params;
-    r.principal = session;
-    r.waiter = {session, requestId};
-    return r;
+    return commandRequest(device, command, params, session, requestId);
 }
 
 QVariantMap volts(double v)
