@@ -1,7 +1,6 @@
 #include "server/metricsview.h"
 
 #include "bus/devicebus.h"
-#include "frontends/halhub/halhubfrontend.h"
 #include "hub/hub.h"
 #include "server/connectionregistry.h"
 
@@ -11,10 +10,10 @@
 namespace halhub {
 
 MetricsView::MetricsView(const Hub *hub, const ConnectionRegistry *connections,
-                         const HalhubFrontend *halhub)
+                         std::function<int()> streams)
     : m_hub(hub)
     , m_connections(connections)
-    , m_halhub(halhub)
+    , m_streams(std::move(streams))
 {
 }
 
@@ -22,7 +21,7 @@ MetricsSnapshot MetricsView::snapshot() const
 {
     MetricsSnapshot s;
     s.clients = m_connections->count();
-    s.streams = m_halhub->streamCount();
+    s.streams = m_streams();
     s.devices = m_hub->bus()->devices().size();
     s.messagesSentTotal = m_connections->messagesSentTotal();
     s.messagesReceivedTotal = m_connections->messagesReceivedTotal();

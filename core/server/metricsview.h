@@ -5,12 +5,12 @@
 #include <QByteArray>
 #include <QVariantMap>
 
+#include <functional>
 #include <utility>
 
 namespace halhub {
 
 class ConnectionRegistry;
-class HalhubFrontend;
 class Hub;
 
 // The figures of the whole server, gathered from its parts, in the forms
@@ -19,8 +19,9 @@ class Hub;
 class MetricsView
 {
 public:
+    // streams: the streams every front end holds.
     MetricsView(const Hub *hub, const ConnectionRegistry *connections,
-                const HalhubFrontend *halhub);
+                std::function<int()> streams);
 
     MetricsSnapshot snapshot() const;
     // The fields of `metrics` (without its type).
@@ -32,7 +33,7 @@ public:
 private:
     const Hub *m_hub = nullptr;
     const ConnectionRegistry *m_connections = nullptr;
-    const HalhubFrontend *m_halhub = nullptr;
+    std::function<int()> m_streams;
 };
 
 } // namespace halhub

@@ -3,6 +3,7 @@
 #include "auth/auditlog.h"
 #include "auth/authenticator.h"
 #include "bus/devicebus.h"
+#include "frontends/frontend.h"
 #include "frontends/halhub/halhubfrontend.h"
 #include "hub/commanddesk.h"
 #include "hub/hub.h"
@@ -37,7 +38,7 @@ Server::Server(const Config &config, DeviceBus *bus, QObject *parent)
     m_halhub = new HalhubFrontend(config, m_hub, m_auth.get(), [this] { return metricsReply(); },
                                   this);
     connect(m_halhub, &HalhubFrontend::eventBroadcast, this, &Server::eventBroadcast);
-    m_metrics = std::make_unique<MetricsView>(m_hub, m_connections, m_halhub);
+    m_metrics = std::make_unique<MetricsView>(m_hub, m_connections, [this] { return streamCount(); });
 
     m_listener = new WebSocketListener(config.server, this);
     m_listener->setConnectionCounter([this] { return m_connections->count(); });
@@ -46,8 +47,10 @@ Server::Server(const Config &config, DeviceBus *bus, QObject *parent)
 
 Server::~Server()
 {
-    // The front end's sessions hold members in the hub and wait on the
+    // The front ends' sessions hold members in the hub and wait on the
     // router: they go first, then the connections, then the hub.
+    qDeleteAll(m_frontends);
+    m_frontends.clear();
     delete m_halhub;
     m_halhub = nullptr;
     delete m_connections;
@@ -119,11 +122,20 @@ void Server::onNewSocket(QWebSocket *socket, const Transport &transport)
         socket->deleteLater();
         return;
     }
-    // Read before the socket moves to its I/O thread.
-    const QNetworkRequest upgrade = m_auth->isRequired() ? socket->request() : QNetworkRequest();
+    // Read before the socket moves to its I/O thread, and only when
+    // someone needs it: a copy per connection adds up with thousands.
+    const bool needsRequest = m_auth->isRequired() || !m_frontends.isEmpty();
+    const QNetworkRequest upgrade = needsRequest ? socket->request() : QNetworkRequest();
+    Frontend *frontend = m_halhub;
+    for (Frontend *f : std::as_const(m_frontends)) {
+        if (f->accepts(upgrade)) {
+            frontend = f;
+            break;
+        }
+    }
     ClientConnection *connection = m_connections->adopt(socket, transport);
     m_auth->admit(connection, upgrade);
-    m_halhub->addConnection(connection);
+    frontend->addConnection(connection);
     Q_EMIT clientConnected(connection->id());
 }
 
@@ -141,6 +153,8 @@ void Server::shutdown()
     m_shuttingDown = true;
     m_listener->setShuttingDown(true);
     qCInfo(lcNet) << "shutting down;" << m_connections->count() << "connections to close";
+    for (Frontend *f : std::as_const(m_frontends))
+        f->announceShutdown();
     m_halhub->announceShutdown();
     m_connections->closeAll(closecode::kGoingAway, QStringLiteral("server shutting down"));
     if (m_connections->count() == 0) {
@@ -166,7 +180,10 @@ int Server::clientCount() const
 
 int Server::streamCount() const
 {
-    return m_halhub->streamCount();
+    int n = m_halhub->streamCount();
+    for (const Frontend *f : m_frontends)
+        n += f->streamCount();
+    return n;
 }
 
 int Server::sessionCount() const
@@ -244,6 +261,12 @@ QByteArray Server::prometheusText() const
 void Server::disconnectClient(quint64 id)
 {
     m_connections->disconnect(id);
+}
+
+void Server::addFrontend(Frontend *frontend)
+{
+    frontend->setParent(this);
+    m_frontends.prepend(frontend);
 }
 
 DeviceBus *Server::bus() const

@@ -18,6 +18,7 @@ class CommandDesk;
 class CommandRouter;
 class ConnectionRegistry;
 class DeviceBus;
+class Frontend;
 class HalhubFrontend;
 class Hub;
 class LatencyHistogram;
@@ -52,7 +53,8 @@ struct ClientStats
 //   WebSocketListener   the port: checks before the upgrade, TLS;
 //   ConnectionRegistry  the open connections, their I/O threads, buckets
 //                       and watchdog;
-//   HalhubFrontend      the halhub protocol over the hub;
+//   HalhubFrontend      the halhub protocol over the hub, and any other
+//                       Frontend added beside it;
 //   MetricsView         the figures, for `metrics`, Prometheus and /healthz.
 //
 // The server only wires them, starts them and shuts them down.
@@ -98,6 +100,11 @@ public:
     // Disconnects a client (GUI action) with 1000.
     void disconnectClient(quint64 id);
 
+    // Another front end beside the halhub protocol, built over hub() (the
+    // server owns it). Front ends added later are asked first whether they
+    // serve an upgrade; the halhub protocol serves every other.
+    void addFrontend(Frontend *frontend);
+
     Hub *hub() const { return m_hub; }
     DeviceBus *bus() const;
     // Where the GUI sends commands: the same audited door as clients'.
@@ -124,6 +131,7 @@ private:
     WebSocketListener *m_listener = nullptr;
     ConnectionRegistry *m_connections = nullptr;
     HalhubFrontend *m_halhub = nullptr;
+    QList<Frontend *> m_frontends;          // added ones, newest first
     std::unique_ptr<MetricsView> m_metrics;
     MetricsHttpServer *m_metricsHttp = nullptr;
     bool m_shuttingDown = false;

@@ -37,7 +37,7 @@ struct HalhubFrontend::Client
 
 HalhubFrontend::HalhubFrontend(const Config &config, Hub *hub, const Authenticator *auth,
                                std::function<QVariantMap()> metrics, QObject *parent)
-    : QObject(parent)
+    : Frontend(parent)
     , m_config(config)
     , m_hub(hub)
     , m_auth(auth)
@@ -58,6 +58,11 @@ HalhubFrontend::~HalhubFrontend()
             client.session->detach();
     }
     delete m_sessions;
+}
+
+bool HalhubFrontend::accepts(const QNetworkRequest &) const
+{
+    return true;
 }
 
 void HalhubFrontend::addConnection(Connection *connection)

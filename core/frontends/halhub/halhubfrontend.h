@@ -1,8 +1,8 @@
 #pragma once
 
 #include "config/config.h"
+#include "frontends/frontend.h"
 
-#include <QObject>
 #include <QVariant>
 #include <QVariantMap>
 
@@ -39,7 +39,7 @@ struct HalhubClientInfo
 // Connection: decoded, size- and rate-checked messages; a ClientConnection
 // in the server, an in-memory one in tests) and keeps each one's protocol
 // state once, for the life of the connection.
-class HalhubFrontend : public QObject
+class HalhubFrontend final : public Frontend
 {
     Q_OBJECT
 public:
@@ -47,15 +47,16 @@ public:
                    std::function<QVariantMap()> metrics, QObject *parent = nullptr);
     ~HalhubFrontend() override;
 
-    // A connection to serve from now on, until it closes.
-    void addConnection(Connection *connection);
-    // The server is shutting down: every connection is told (server_shutdown).
-    void announceShutdown();
+    // Every upgrade that no other front end took.
+    bool accepts(const QNetworkRequest &upgrade) const override;
+    void addConnection(Connection *connection) override;
+    // Every connection is told with server_shutdown.
+    void announceShutdown() override;
 
     std::optional<HalhubClientInfo> clientInfo(quint64 connection) const;
     int sessionCount() const;
     // Every stream of every session, detached sessions' included.
-    int streamCount() const;
+    int streamCount() const override;
     QList<StreamStats> streamStats() const;
 
 Q_SIGNALS:
