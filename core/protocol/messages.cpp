@@ -5,6 +5,7 @@
 #include "bus/value.h"
 #include "config/config.h"
 #include "protocol/fields.h"
+#include "telemetry/streamspec.h"
 
 namespace halhub::messages {
 
@@ -133,6 +134,25 @@ QVariantMap devices(const QList<DeviceInfo> &devices)
         list.append(device(info));
     QVariantMap m = typed(QStringLiteral("devices"));
     m.insert(QStringLiteral("devices"), list);
+    return m;
+}
+
+QVariantMap stream(const QString &streamId, const StreamSpec &spec, const DeviceInfo &device)
+{
+    QVariantList channels;
+    if (spec.allChannels && spec.channels.isEmpty()) {
+        for (const ChannelInfo &c : device.channels)
+            channels.append(c.name);
+    } else {
+        for (const QString &c : spec.channels)
+            channels.append(c);
+    }
+    QVariantMap m;
+    m.insert(QStringLiteral("stream"), streamId);
+    m.insert(QStringLiteral("device"), spec.device.isEmpty() ? device.id : spec.device);
+    m.insert(QStringLiteral("mode"), streamModeName(spec.mode));
+    m.insert(QStringLiteral("rate_hz"), spec.rateHz > 0 ? QVariant(spec.rateHz) : value::null());
+    m.insert(QStringLiteral("channels"), channels);
     return m;
 }
 

@@ -15,6 +15,7 @@ namespace halhub {
 
 struct DeviceInfo;
 struct LimitsConfig;
+struct StreamSpec;
 
 // The halhub protocol's vocabulary in one place (docs/protocol.md sections 3
 // and 4): every message the server sends is built here, and every request's
@@ -52,7 +53,11 @@ QVariantMap pong(const QVariant &t);
 // One `devices` entry, and the whole reply.
 QVariantMap device(const DeviceInfo &info);
 QVariantMap devices(const QList<DeviceInfo> &devices);
-// `stream` description (subscribed, and welcome's streams) with its type.
+// A stream as `subscribed` and a resuming welcome's `streams` describe it:
+// stream, device, mode, rate_hz (granted; null for a per-sample stream),
+// channels.
+QVariantMap stream(const QString &streamId, const StreamSpec &spec, const DeviceInfo &device);
+// The reply to a subscribe: the stream's description with its type.
 QVariantMap subscribed(const QVariantMap &streamDescription);
 QVariantMap unsubscribed(const QString &stream);
 QVariantMap ack(const QString &commandId);

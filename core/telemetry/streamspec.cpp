@@ -253,23 +253,4 @@ std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const Devi
     return spec;
 }
 
-QVariantMap describeStreamSpec(const StreamSpec &spec, const DeviceInfo &device)
-{
-    QVariantList channels;
-    if (spec.allChannels && spec.channels.isEmpty()) {
-        for (const ChannelInfo &c : device.channels)
-            channels.append(c.name);
-    } else {
-        for (const QString &c : spec.channels)
-            channels.append(c);
-    }
-    QVariantMap out;
-    out.insert(QStringLiteral("device"), spec.device.isEmpty() ? device.id : spec.device);
-    out.insert(QStringLiteral("mode"), streamModeName(spec.mode));
-    out.insert(QStringLiteral("rate_hz"),
-               spec.rateHz > 0 ? QVariant(spec.rateHz) : QVariant::fromValue(nullptr));
-    out.insert(QStringLiteral("channels"), channels);
-    return out;
-}
-
 } // namespace halhub

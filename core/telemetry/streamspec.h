@@ -50,8 +50,5 @@ struct StreamSpec
 std::optional<StreamSpec> parseStreamSpec(const QVariantMap &request, const DeviceInfo &device,
                                           double maxRateHz, QString *error);
 
-// The `subscribed` reply's fields for a spec (without `type`, `id`, `stream`):
-// device, mode, rate_hz (granted; null for a per-sample stream), channels.
-QVariantMap describeStreamSpec(const StreamSpec &spec, const DeviceInfo &device);
 
 } // namespace halhub

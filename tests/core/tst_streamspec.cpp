@@ -1,3 +1,4 @@
+#include "protocol/messages.h"
 #include "telemetry/streamspec.h"
 #include "streamfixtures.h"
 
@@ -325,7 +326,8 @@ void TestStreamSpec::describe()
                                           {"channels", names({"ramp", "sine"})}}),
                                      simDevice(), 1000, &error);
     QVERIFY(sim);
-    const QVariantMap d = describeStreamSpec(*sim, simDevice());
+    const QVariantMap d = messages::stream(QStringLiteral("s1"), *sim, simDevice());
+    QCOMPARE(d.value(QStringLiteral("stream")).toString(), QStringLiteral("s1"));
     QCOMPARE(d.value(QStringLiteral("device")).toString(), QStringLiteral("sim0"));
     QCOMPARE(d.value(QStringLiteral("mode")).toString(), QStringLiteral("delta"));
     QCOMPARE(d.value(QStringLiteral("rate_hz")).typeId(), QMetaType::Double);
@@ -334,7 +336,7 @@ void TestStreamSpec::describe()
 
     const auto push = parseStreamSpec(QVariantMap(), pushDevice(), 1000, &error);
     QVERIFY(push);
-    const QVariantMap p = describeStreamSpec(*push, pushDevice());
+    const QVariantMap p = messages::stream(QStringLiteral("s2"), *push, pushDevice());
     QCOMPARE(p.value(QStringLiteral("device")).toString(), QStringLiteral("ard0"));
     QCOMPARE(p.value(QStringLiteral("mode")).toString(), QStringLiteral("full"));
     QCOMPARE(p.value(QStringLiteral("rate_hz")).typeId(), QMetaType::Nullptr);

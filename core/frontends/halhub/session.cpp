@@ -152,9 +152,7 @@ QVariantMap Session::describeStream(const QString &streamId) const
     const auto it = m_streams.find(streamId);
     if (it == m_streams.end())
         return {};
-    QVariantMap m = describeStreamSpec(it->second->spec, it->second->deviceInfo);
-    m.insert(QStringLiteral("stream"), streamId);
-    return m;
+    return messages::stream(streamId, it->second->spec, it->second->deviceInfo);
 }
 
 QVariantList Session::describeStreams() const
