@@ -1,6 +1,7 @@
 #include "halmanager.h"
 
 #include "bus/deviceconfig.h"
+#include "bus/value.h"
 #include "device.h"
 #include "deviceplugin.h"
 #include "hallogging.h"
@@ -41,9 +42,22 @@ struct DeviceEntry
     bool inStartCommand = false;
 };
 
+// A key set to null counts as absent (docs/protocol.md section 10), at any
+// depth of an entry's maps, so a plugin never reads null as 0.
+QVariantMap withoutNulls(const QVariantMap &map)
+{
+    QVariantMap out;
+    for (auto it = map.cbegin(); it != map.cend(); ++it) {
+        if (value::isNull(*it))
+            continue;
+        out.insert(it.key(), value::isMap(*it) ? QVariant(withoutNulls(it->toMap())) : *it);
+    }
+    return out;
+}
+
 QVariantMap normalisedSettings(const DeviceConfig &config)
 {
-    QVariantMap settings = config.settings;
+    QVariantMap settings = withoutNulls(config.settings);
     if (!settings.contains(QStringLiteral("id")))
         settings.insert(QStringLiteral("id"), config.id);
     if (!settings.contains(QStringLiteral("plugin")))

@@ -74,6 +74,7 @@ private Q_SLOTS:
 
     void checkDevice_data();
     void checkDevice();
+    void nullKeysTakeTheirDefaults();
     void invalidEntryChangesNothing_data();
     void invalidEntryChangesNothing();
     void configKeysCoverWhatPluginsRead_data();
@@ -198,9 +199,24 @@ void TestHalManager::checkDevice_data()
     QTest::addRow("rate_hz a bool")
             << deviceConfig(u"lab7"_s, u"sim"_s, {{u"rate_hz"_s, true}})
             << QStringList{u"lab7"_s, u"rate_hz"_s};
-    QTest::addRow("rate_hz null")
-            << deviceConfig(u"lab7"_s, u"sim"_s, {{u"rate_hz"_s, QVariant::fromValue(nullptr)}})
-            << QStringList{u"lab7"_s, u"rate_hz"_s};
+    // A key set to null counts as absent, at any depth.
+    const QVariant null = QVariant::fromValue(nullptr);
+    QTest::addRow("rate_hz null is the default")
+            << deviceConfig(u"lab7"_s, u"sim"_s, {{u"rate_hz"_s, null}, {u"name"_s, null}})
+            << QStringList();
+    QTest::addRow("serial keys null are the defaults")
+            << deviceConfig(u"psu1"_s, u"scpi"_s,
+                            {{u"port"_s, u"/dev/ttyHALHUB-none"_s}, {u"baud"_s, null},
+                             {u"poll_hz"_s, null}, {u"reply_timeout_ms"_s, null},
+                             {u"channels"_s, QVariantMap{{u"v"_s, u"MEAS:VOLT?"_s}}}})
+            << QStringList();
+    QTest::addRow("a modbus channel's scale null is 1")
+            << deviceConfig(u"flow1"_s, u"modbus"_s,
+                            {{u"port"_s, u"/dev/ttyHALHUB-none"_s}, {u"unit"_s, 1},
+                             {u"channels"_s, QVariantMap{{u"flow"_s, QVariantMap{
+                                 {u"table"_s, u"holding"_s}, {u"address"_s, 0},
+                                 {u"type"_s, u"uint16"_s}, {u"scale"_s, null}}}}}})
+            << QStringList();
 }
 
 void TestHalManager::checkDevice()
@@ -300,6 +316,32 @@ void TestHalManager::configKeysCoverWhatPluginsRead()
         for (const QString &key : SerialSettings::configKeys() + QStringList{u"name"_s})
             QVERIFY2(keys.value(device.plugin).contains(key), qPrintable(key));
     }
+}
+
+void TestHalManager::nullKeysTakeTheirDefaults()
+{
+    HalManager hal;
+    hal.discoverPlugins({QStringLiteral(HALHUB_PLUGIN_DIR)});
+    const QVariant null = QVariant::fromValue(nullptr);
+    QString error;
+    QVERIFY2(hal.applyDevices({deviceConfig(u"s1"_s, u"sim"_s, {{u"rate_hz"_s, null}, {u"name"_s, null}}),
+                               deviceConfig(u"psu1"_s, u"scpi"_s,
+                                            {{u"port"_s, u"/dev/ttyHALHUB-none"_s},
+                                             {u"poll_hz"_s, null}, {u"baud"_s, null},
+                                             {u"channels"_s, QVariantMap{{u"v"_s, u"MEAS:VOLT?"_s}}}})},
+                              &error),
+             qPrintable(error));
+    const std::optional<DeviceInfo> sim = hal.device(u"s1"_s);
+    QVERIFY(sim);
+    QCOMPARE(sim->rateHz.value_or(0), 100.0);
+    QCOMPARE(sim->name, u"s1"_s);
+    // The sim produces at its default rate, not at a rate of 0.
+    QSignalSpy samples(&hal, &DeviceBus::sampleReady);
+    QTRY_VERIFY(samples.size() >= 5);
+    const std::optional<DeviceInfo> psu = hal.device(u"psu1"_s);
+    QVERIFY(psu);
+    QCOMPARE(psu->channels.size(), 1);
+    hal.shutdown();
 }
 
 void TestHalManager::applyDevicesAddsChangesAndRemoves()
