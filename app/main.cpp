@@ -41,6 +41,21 @@ bool wantsHeadless(int argc, char *argv[])
     return false;
 }
 
+// No display and no Qt platform asked for (docs/protocol.md section 10):
+// the window could not open, so halhub runs headless rather than abort.
+bool hasNoDisplay(int argc, char *argv[])
+{
+    if (qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
+        || qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
+        return false;
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "-platform" || arg.startsWith("-platform=") || arg == "--platform")
+            return false;
+    }
+    return true;
+}
+
 void listPorts(QTextStream &out)
 {
     const QList<QSerialPortInfo> ports = QSerialPortInfo::availablePorts();
@@ -64,7 +79,8 @@ void listPorts(QTextStream &out)
 
 int main(int argc, char *argv[])
 {
-    const bool headless = wantsHeadless(argc, argv);
+    const bool noDisplay = !wantsHeadless(argc, argv) && hasNoDisplay(argc, argv);
+    const bool headless = wantsHeadless(argc, argv) || noDisplay;
     // Headless, Qt's own event dispatcher: with thousands of sockets GLib's
     // costs a fifth of the server's time in polling alone. QT_NO_GLIB set
     // but empty in the environment keeps GLib.
@@ -124,6 +140,11 @@ int main(int argc, char *argv[])
 
     QTextStream out(stdout);
     QTextStream err(stderr);
+#ifdef HALHUB_WITH_GUI
+    if (noDisplay)
+        err << "halhub: no display (DISPLAY, WAYLAND_DISPLAY) and no Qt platform: running headless"
+            << Qt::endl;
+#endif
     if (parser.isSet(listPortsOption)) {
         listPorts(out);
         return 0;

@@ -29,11 +29,13 @@ quint16 freePort()
     return probe.serverPort();
 }
 
-// Starts halhub headless and waits for its "listening on" line.
-bool startHalhub(QProcess &process, const QStringList &args, QUrl *url)
+// Starts halhub (headless unless told otherwise) and waits for its
+// "listening on" line.
+bool startHalhub(QProcess &process, const QStringList &args, QUrl *url, bool headless = true)
 {
     process.setProcessChannelMode(QProcess::SeparateChannels);
-    process.start(halhubPath(), QStringList{QStringLiteral("--headless")} + args);
+    process.start(halhubPath(), (headless ? QStringList{QStringLiteral("--headless")} : QStringList())
+                                    + args);
     if (!process.waitForStarted(10000))
         return false;
     QByteArray out;
@@ -94,6 +96,7 @@ private Q_SLOTS:
     void mismatchedTlsKeyExitsWithCode2();
     void refusesNonLoopbackWithoutAuth();
     void defaultDevicesAndSigtermShutdown();
+    void withoutADisplayItRunsHeadless();
     void sighupReloadsDevices();
 };
 
@@ -260,6 +263,29 @@ void tst_App::defaultDevicesAndSigtermShutdown()
     QVERIFY2(p.exitStatus() == QProcess::NormalExit, p.readAllStandardError().constData());
     QCOMPARE(p.exitCode(), 0);
     QVERIFY(t.elapsed() < 5000);
+}
+
+void tst_App::withoutADisplayItRunsHeadless()
+{
+    // As over SSH: no display, no Qt platform, no --headless.
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        env.remove(QString::fromLatin1(name));
+    p.setProcessEnvironment(env);
+    QUrl url;
+    QVERIFY(startHalhub(p, {QStringLiteral("--port"), QString::number(freePort())}, &url, false));
+    TestClient client;
+    QVERIFY(client.open(url));
+    QCOMPARE(client.request({{QStringLiteral("type"), QStringLiteral("ping")}})
+                 .value(QStringLiteral("type")).toString(),
+             QStringLiteral("pong"));
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QVERIFY(p.state() == QProcess::NotRunning || p.waitForFinished(5000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 0);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(err.count(QStringLiteral("running headless")), 1);
 }
 
 void tst_App::sighupReloadsDevices()
