@@ -20,8 +20,6 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
-#include <algorithm>
-
 namespace halhub {
 
 namespace {
@@ -437,13 +435,11 @@ CommandRouter::Submission CommandPanel::submit(const QString &device, const QStr
     return submission;
 }
 
-void CommandPanel::onResult(const CommandResult &result, const QList<CommandWaiter> &waiters)
+void CommandPanel::onResult(const CommandResult &result, const QList<CommandWaiter> &)
 {
-    const bool ours = std::any_of(waiters.cbegin(), waiters.cend(), [](const CommandWaiter &w) {
-        return w.session == session();
-    });
+    // Only the panel's own commands have a row waiting.
     const auto it = m_rowOfCommand.constFind(result.commandId);
-    if (!ours || it == m_rowOfCommand.cend())
+    if (it == m_rowOfCommand.cend())
         return;
     const int row = *it;
     m_rowOfCommand.erase(it);
@@ -464,6 +460,7 @@ void CommandPanel::onResult(const CommandResult &result, const QList<CommandWait
            result.status != CommandResult::Status::Ok);
     m_status->setText(tr("%1 on %2: %3").arg(result.command, result.device,
                                             commandStatusName(result.status)));
+    Q_EMIT commandFinished(result);
 }
 
 } // namespace halhub

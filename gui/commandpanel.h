@@ -54,6 +54,10 @@ public:
 
     QStandardItemModel *history() const { return m_history; }
 
+Q_SIGNALS:
+    // A command sent from the panel finished (its history row shows it).
+    void commandFinished(const halhub::CommandResult &result);
+
 public Q_SLOTS:
     // Sends what the form holds (the Send button).
     void sendForm();

@@ -95,11 +95,11 @@ MainWindow::MainWindow(Server *server, DeviceBus *bus, QWidget *parent)
         connect(server, &Server::eventBroadcast, m_events, &EventLogModel::addBroadcast);
         connect(server, &Server::clientConnected, this, &MainWindow::onClientConnected);
         connect(server, &Server::clientDisconnected, this, &MainWindow::onClientDisconnected);
-        connect(server->commands(), &CommandDesk::resultReady, this, &MainWindow::onCommandResult);
         if (AuditLog *audit = server->auditLog())
             connect(audit, &AuditLog::recorded, this, &MainWindow::onAuditRecord);
         setWindowTitle(tr("halhub monitor – %1").arg(server->url().toString()));
     }
+    connect(m_commandPanel, &CommandPanel::commandFinished, this, &MainWindow::onCommandResult);
     connect(m_streams, &StreamTableModel::streamOpened, this, &MainWindow::onStreamOpened);
     connect(m_streams, &StreamTableModel::streamClosed, this, &MainWindow::onStreamClosed);
     connect(m_streams, &StreamTableModel::framesDropped, this, &MainWindow::onFramesDropped);
@@ -127,11 +127,6 @@ MainWindow::MainWindow(Server *server, DeviceBus *bus, QWidget *parent)
 MainWindow::~MainWindow()
 {
     saveLayout();
-}
-
-QString MainWindow::commandSession()
-{
-    return CommandPanel::session();
 }
 
 void MainWindow::createActions()
@@ -637,13 +632,8 @@ bool MainWindow::reconnectDevice(const QString &device)
     return submitCommand(device, QStringLiteral("reconnect"), {}, 10000);
 }
 
-void MainWindow::onCommandResult(const CommandResult &result, const QList<CommandWaiter> &waiters)
+void MainWindow::onCommandResult(const CommandResult &result)
 {
-    const bool ours = std::any_of(waiters.cbegin(), waiters.cend(), [](const CommandWaiter &w) {
-        return w.session == commandSession();
-    });
-    if (!ours)
-        return;
     const bool ok = result.status == CommandResult::Status::Ok;
     const QString details = ok ? tr("%1: ok after %2 ms").arg(result.command).arg(result.durationMs)
                                : tr("%1: %2 (%3)")

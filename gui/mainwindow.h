@@ -28,7 +28,6 @@ class LivePlot;
 class Server;
 class StreamTableModel;
 struct CommandResult;
-struct CommandWaiter;
 struct DeviceInfo;
 struct StreamStats;
 
@@ -44,8 +43,6 @@ public:
     MainWindow(halhub::Server *server, halhub::DeviceBus *bus, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // The command router's waiter session for the window's own commands.
-    static QString commandSession();
 
     DeviceTableModel *deviceModel() const { return m_devices; }
     ClientTableModel *clientModel() const { return m_clients; }
@@ -96,7 +93,7 @@ private:
     void rebuildStreamCombo();
     bool submitCommand(const QString &device, const QString &command, const QVariantMap &params,
                        int timeoutMs);
-    void onCommandResult(const CommandResult &result, const QList<CommandWaiter> &waiters);
+    void onCommandResult(const CommandResult &result);
     void onClientConnected(quint64 id);
     void onClientDisconnected(quint64 id);
     void onStreamOpened(const StreamStats &stream);
