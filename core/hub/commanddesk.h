@@ -47,7 +47,6 @@ public:
     // result yet; empty when there is none.
     QString pendingDevice(const QString &commandId, const QString &session) const;
 
-    CommandRouter *router() const { return m_router; }
     AuditLog *auditLog() const { return m_audit; }
 
 Q_SIGNALS:

@@ -38,7 +38,6 @@ public:
     DeviceEvents *deviceEvents() const { return m_events; }
     TelemetryHub *telemetry() const { return m_telemetry; }
     CommandDesk *commands() const { return m_commands; }
-    CommandRouter *router() const { return m_router; }
     AuditLog *auditLog() const { return m_audit; }
 
     LatencyHistogram &latency() { return m_latency; }

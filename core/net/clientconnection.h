@@ -58,7 +58,6 @@ public:
 
     // Buckets shared with other connections (per user, per IP). May be null.
     void setSharedBuckets(TokenBucket *ipBucket, TokenBucket *userBucket);
-    TokenBucket *userBucket() const { return m_userBucket; }
 
     // Sends a non-droppable message (replies, results, events).
     void sendMessage(const QVariantMap &message) override;

@@ -198,7 +198,7 @@ QList<ClientStats> Server::clientStats() const
     for (const ClientConnection *c : connections) {
         ClientStats s;
         s.id = c->id();
-        s.address = QStringLiteral("%1:%2").arg(c->peerAddress().toString()).arg(c->peerPort());
+        s.address = c->peerName();
         s.user = c->subject();
         if (const std::optional<HalhubClientInfo> info = m_halhub->clientInfo(c->id())) {
             s.user = info->principal;
@@ -277,11 +277,6 @@ DeviceBus *Server::bus() const
 CommandDesk *Server::commands() const
 {
     return m_hub->commands();
-}
-
-CommandRouter *Server::router() const
-{
-    return m_hub->router();
 }
 
 AuditLog *Server::auditLog() const

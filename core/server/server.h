@@ -15,7 +15,6 @@ namespace halhub {
 class AuditLog;
 class Authenticator;
 class CommandDesk;
-class CommandRouter;
 class ConnectionRegistry;
 class DeviceBus;
 class Frontend;
@@ -109,7 +108,6 @@ public:
     DeviceBus *bus() const;
     // Where the GUI sends commands: the same audited door as clients'.
     CommandDesk *commands() const;
-    CommandRouter *router() const;
     // Every command's record (auth.audit_log); the GUI shows `recorded`.
     AuditLog *auditLog() const;
     const Config &config() const { return m_config; }
