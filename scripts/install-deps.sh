@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages halhub needs to build, test, package and run
-# (dpkg-dev and file for `make package`, systemd for systemd-analyze).
+# (dpkg-dev and file for `make package`, systemd for systemd-analyze), then the
+# JavaScript that Debian does not package, from the npm registry at the versions
+# pinned by each folder's package-lock.json (scripts/install-npm.sh).
 # Only what is missing is installed; a machine that has everything is left alone.
 set -euo pipefail
 
@@ -13,6 +15,9 @@ packages=(
     socat xvfb python3-pymodbus python3-serial-asyncio python3-msgpack
     libjwt-dev libssl-dev openssl clang libclang-rt-14-dev
     dpkg-dev file binutils systemd
+    libhiredis-dev redis-server
+    libhdf5-dev hdf5-tools python3-h5py python3-numpy
+    nodejs chromium python3-websockets
 )
 
 missing=()
@@ -23,7 +28,7 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
+    exec "$(dirname "$0")/install-npm.sh"
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -36,3 +41,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+exec "$(dirname "$0")/install-npm.sh"
