@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "net/handshake.h"
+#include "net/staticpages.h"
 #include "net/tlsfiles.h"
 
 #include <QFile>
@@ -66,6 +67,7 @@ QByteArray readFile(const QString &name, const QString &key, QString *error)
 WebSocketListener::WebSocketListener(const ServerConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
+    , m_pages(std::make_unique<StaticPages>(config.path))
     , m_tcp(config.tls ? new TlsTcpServer(this) : new QTcpServer(this))
     , m_ws(new QWebSocketServer(QStringLiteral("halhub/" HALHUB_VERSION),
                                 QWebSocketServer::NonSecureMode, this))
@@ -251,6 +253,13 @@ void WebSocketListener::inspect(QTcpSocket *socket)
     }
     if (m_shuttingDown) {
         refuse(socket, 503, "Service Unavailable", "server shutting down\n");
+        return;
+    }
+    // The web monitor's page and assets (section 13), answered and closed.
+    if (StaticPages::isPageRequest(head)) {
+        m_pending[socket].refused = true;
+        socket->write(m_pages->respond(head));
+        socket->disconnectFromHost();
         return;
     }
     if (head.url.path() != m_config.path) {

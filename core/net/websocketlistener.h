@@ -10,6 +10,7 @@
 #include <QTimer>
 
 #include <functional>
+#include <memory>
 
 class QAbstractSocket;
 class QTcpServer;
@@ -18,6 +19,8 @@ class QWebSocket;
 class QWebSocketServer;
 
 namespace halhub {
+
+class StaticPages;
 
 // Accepts TCP connections and makes the checks of docs/protocol.md section 1
 // before the WebSocket upgrade: a wrong path gets 404, a foreign Origin 403,
@@ -65,6 +68,7 @@ private:
     static QString peerKey(const QHostAddress &address, quint16 port);
 
     ServerConfig m_config;
+    std::unique_ptr<StaticPages> m_pages;   // GET / and /ui/ (section 13)
     QTcpServer *m_tcp = nullptr;
     QWebSocketServer *m_ws = nullptr;
     std::function<int()> m_counter;
