@@ -672,11 +672,11 @@
     const commands = (device && Array.isArray(device.commands)) ? device.commands : [];
     form.hidden = !device || commands.length === 0;
     const names = commands.map((c) => c.name).join("\n");
-    if (select.dataset.device !== (device ? device.id : "") || select.dataset.names !== names) {
+    if (select.dataset.shownFor !== (device ? device.id : "") || select.dataset.names !== names) {
       const previous = select.value;
       select.replaceChildren(...commands.map((c) => el("option", { value: c.name }, c.name)));
       if (commands.some((c) => c.name === previous)) select.value = previous;
-      select.dataset.device = device ? device.id : "";
+      select.dataset.shownFor = device ? device.id : "";
       select.dataset.names = names;
       drawParams();
     }
