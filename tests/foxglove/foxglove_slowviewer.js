@@ -21,15 +21,16 @@ h.main("foxglove_slowviewer", async () => {
     const fineSub = fine.subscribe("sim0");
     await waitFor("data flowing", () => (slow.messages.get(subs[0]) || []).length > 10);
 
-    // Stop reading: the kernel's buffers fill, then halhub's.
-    slow.ws._socket.pause();
+    // Stop reading: the kernel's buffers (a few MB on loopback) fill, then
+    // halhub's; 8 s of 8 devices at 1000 Hz is more than they hold.
+    slow.ws.pause();
     const pausedAt = Date.now();
     const fineBefore = (fine.messages.get(fineSub) || []).length;
-    await waitFor("the other viewer keeps getting data", () => fine.messages.get(fineSub).length >= fineBefore + 3000, 20000);
+    await waitFor("the other viewer keeps getting data", () => fine.messages.get(fineSub).length >= fineBefore + 8000, 30000);
     const pausedForMs = Date.now() - pausedAt;
     const received = () => subs.reduce((n, s) => n + (slow.messages.get(s) || []).length, 0);
     const before = received();
-    slow.ws._socket.resume();
+    slow.ws.resume();
     await waitFor("a status warning about dropped messages", () =>
       slow.statuses.some((s) => s.level === 1 && /dropped/.test(s.message)), 20000);
     check("the slow viewer is warned of dropped messages", true);
@@ -42,7 +43,7 @@ h.main("foxglove_slowviewer", async () => {
     for (let i = 1; i < list.length; i++) biggestGap = Math.max(biggestGap, list[i] - list[i - 1]);
     check("what it gets stays in order (old data dropped, never reordered)",
       list.every((t, i) => i === 0 || t > list[i - 1]));
-    check("a stretch of samples is missing (the oldest queued were dropped)", biggestGap > 100000,
+    check("a stretch of samples is missing (the oldest queued were dropped)", biggestGap > 500000,
       `largest gap ${biggestGap} µs after a pause of ${pausedForMs} ms; ${received() - before} messages after resuming`);
     const warnings = slow.statuses.filter((s) => s.level === 1 && /dropped/.test(s.message));
     check("at most one warning a second", warnings.length <= Math.ceil((Date.now() - pausedAt) / 1000) + 1,
