@@ -58,6 +58,21 @@ void Authenticator::admit(Connection *connection, const QNetworkRequest &upgrade
                              << check.claims.subject;
 }
 
+bool Authenticator::hasValidUpgradeToken(const HttpRequestHead &head, QString *why) const
+{
+    if (!m_verifier)
+        return true;
+    const QString token = extractToken(head);
+    if (token.isEmpty()) {
+        *why = QStringLiteral("authentication required: send a token (Authorization: Bearer or ?token=)");
+        return false;
+    }
+    const TokenCheck check = m_verifier->verify(token.toUtf8());
+    if (!check.ok)
+        *why = QStringLiteral("invalid token: %1").arg(check.error);
+    return check.ok;
+}
+
 std::optional<AccessRefusal> Authenticator::authenticate(Connection *connection,
                                                          const QString &token) const
 {

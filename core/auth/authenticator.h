@@ -13,6 +13,7 @@ namespace halhub {
 
 class Connection;
 class TokenVerifier;
+struct HttpRequestHead;
 
 // Why a request is not allowed: the protocol's error code (unauthorized or
 // forbidden) and a message for the client and the log.
@@ -47,6 +48,11 @@ public:
     // ?token=) authenticates it at once. An invalid handshake token counts
     // as absent: the upgrade is never refused for a token.
     void admit(Connection *connection, const QNetworkRequest &upgrade) const;
+
+    // For a protocol with no way to authenticate later (Foxglove,
+    // docs/protocol.md section 14): whether the upgrade carries a valid
+    // token (Bearer wins, else ?token=). Always true without auth.required.
+    bool hasValidUpgradeToken(const HttpRequestHead &head, QString *why) const;
 
     // A `hello` token. Nothing when the connection is now authenticated
     // (or the token is ignored without auth.required); a refusal leaves the

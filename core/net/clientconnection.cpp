@@ -14,6 +14,14 @@
 
 namespace halhub {
 
+namespace {
+
+QString tooLarge(qsizetype bytes, qint64 limit)
+{
+    return QStringLiteral("message of %1 bytes is over the limit of %2 bytes").arg(bytes).arg(limit);
+}
+
+} // namespace
 
 ClientConnection::ClientConnection(QWebSocket *socket, const Transport &transport,
                                    IoThread *io, const ConnectionLimits &limits, quint64 id,
@@ -146,6 +154,15 @@ void ClientConnection::onReceived(const QByteArray &data, bool binary)
     }
     if (m_closing || !admit())
         return;
+    if (rawFrames()) {
+        if (data.size() > m_limits.maxMessageBytes) {
+            sendError(QStringLiteral("message_too_large"),
+                      tooLarge(data.size(), m_limits.maxMessageBytes));
+            return;
+        }
+        Q_EMIT frameReceived(data, binary);
+        return;
+    }
     handleFrame(data.size(), binary ? framecodec::decodeBinary(data, m_limits.maxMessageBytes)
                                     : framecodec::decodeText(data, m_limits.maxMessageBytes));
 }
@@ -154,9 +171,7 @@ void ClientConnection::handleFrame(qsizetype bytes, const DecodedFrame &decoded)
 {
     switch (decoded.status) {
     case DecodedFrame::Status::TooLarge:
-        sendError(QStringLiteral("message_too_large"),
-                  QStringLiteral("message of %1 bytes is over the limit of %2 bytes")
-                      .arg(bytes).arg(m_limits.maxMessageBytes));
+        sendError(QStringLiteral("message_too_large"), tooLarge(bytes, m_limits.maxMessageBytes));
         return;
     case DecodedFrame::Status::Invalid:
         sendError(QStringLiteral("invalid_message"), decoded.error);

@@ -35,6 +35,10 @@ void Connection::setEncoding(Encoding encoding, bool compression)
 void Connection::sendError(const QString &code, const QString &message, const QVariant &id,
                            qint64 retryAfterMs)
 {
+    if (m_rawFrames) {
+        Q_EMIT refused(code, message);
+        return;
+    }
     sendMessage(messages::error(code, message, id, retryAfterMs));
 }
 

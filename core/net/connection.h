@@ -40,8 +40,14 @@ public:
     bool compression() const override { return m_compression; }
     void setEncoding(Encoding encoding, bool compression);
 
+    // A halhub `error`; with raw frames, the refused signal instead.
     void sendError(const QString &code, const QString &message, const QVariant &id = {},
                    qint64 retryAfterMs = -1);
+    // For a front end whose wire is not the halhub envelope: from now on
+    // each message comes as frameReceived, undecoded, once it passed the
+    // rate and size limits, and what those limits refuse comes as refused.
+    void setRawFrames(bool raw) { m_rawFrames = raw; }
+    bool rawFrames() const { return m_rawFrames; }
     // Closes with a WebSocket close code; `closed` follows when it is done.
     virtual void closeWith(int code, const QString &reason) = 0;
 
@@ -56,6 +62,11 @@ public:
 Q_SIGNALS:
     // A decoded message that passed the envelope checks and the limits.
     void messageReceived(const QVariantMap &message, const QString &type, const QVariant &id);
+    // With raw frames: a message as received (text as UTF-8, or binary).
+    void frameReceived(const QByteArray &data, bool binary);
+    // With raw frames: a message the limits refused (code as in the
+    // halhub protocol's errors: rate_limited, message_too_large).
+    void refused(const QString &code, const QString &message);
     // Telemetry may be written again (see MessageChannel::canSendTelemetry).
     void drained();
     // The connection learnt its user (the first valid token).
@@ -73,6 +84,7 @@ private:
     quint16 m_peerPort = 0;
     Encoding m_encoding = Encoding::Json;
     bool m_compression = false;
+    bool m_rawFrames = false;
 
     bool m_authRequired = false;
     bool m_authenticated = false;

@@ -355,4 +355,14 @@ QByteArray httpErrorResponse(int status, const QByteArray &reason, const QByteAr
     return response;
 }
 
+bool offersSubprotocol(const QByteArray &secWebSocketProtocol, const QByteArrayList &subprotocols)
+{
+    const QByteArrayList offered = secWebSocketProtocol.split(',');
+    for (const QByteArray &p : offered) {
+        if (subprotocols.contains(p.trimmed()))
+            return true;
+    }
+    return false;
+}
+
 } // namespace halhub

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayList>
 #include <QHash>
 #include <QString>
 #include <QStringList>
@@ -44,6 +45,10 @@ bool isValidAllowedOrigin(const QString &entry);
 // "Authorization: Bearer T" wins; a present but malformed Authorization
 // header yields an empty token (no fallback); otherwise ?token=T, decoded.
 QString extractToken(const HttpRequestHead &head);
+
+// Whether a Sec-WebSocket-Protocol value ("a, b"; repeats joined) offers
+// one of these subprotocols.
+bool offersSubprotocol(const QByteArray &secWebSocketProtocol, const QByteArrayList &subprotocols);
 
 // A complete HTTP/1.1 response that refuses the upgrade and closes.
 QByteArray httpErrorResponse(int status, const QByteArray &reason, const QByteArray &body);

@@ -262,7 +262,8 @@ void WebSocketListener::inspect(QTcpSocket *socket)
         socket->disconnectFromHost();
         return;
     }
-    if (head.url.path() != m_config.path) {
+    const UpgradeRoute *route = routeFor(head);
+    if (head.url.path() != m_config.path && !route) {
         refuse(socket, 404, "Not Found",
                "no WebSocket endpoint here; use " + m_config.path.toUtf8() + "\n");
         return;
@@ -277,6 +278,11 @@ void WebSocketListener::inspect(QTcpSocket *socket)
     const int open = m_counter ? m_counter() : 0;
     if (open >= m_config.maxClients) {
         refuse(socket, 503, "Service Unavailable", "too many clients\n");
+        return;
+    }
+    QByteArray why;
+    if (route && route->admit && !route->admit(head, &why)) {
+        refuse(socket, 401, "Unauthorized", why + '\n');
         return;
     }
     // From here on QWebSocketServer owns the socket: its handshake timeout,
@@ -310,6 +316,29 @@ void WebSocketListener::inspect(QTcpSocket *socket)
             m_upgrading.remove(key);
     });
     m_ws->handleConnection(socket);
+}
+
+void WebSocketListener::addUpgradeRoute(const UpgradeRoute &route)
+{
+    m_routes.append(route);
+    QStringList subprotocols = m_ws->supportedSubprotocols();
+    for (const QByteArray &p : route.subprotocols)
+        subprotocols.append(QString::fromLatin1(p));
+    m_ws->setSupportedSubprotocols(subprotocols);
+}
+
+const WebSocketListener::UpgradeRoute *WebSocketListener::routeFor(const HttpRequestHead &head) const
+{
+    if (m_routes.isEmpty() || !head.headers.contains("sec-websocket-protocol"))
+        return nullptr;
+    const QByteArray offered = head.headers.value("sec-websocket-protocol");
+    const QString path = head.url.path();
+    for (const UpgradeRoute &route : m_routes) {
+        if ((path == m_config.path || route.paths.contains(path))
+                && offersSubprotocol(offered, route.subprotocols))
+            return &route;
+    }
+    return nullptr;
 }
 
 QString WebSocketListener::peerKey(const QHostAddress &address, quint16 port)

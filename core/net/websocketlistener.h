@@ -1,8 +1,10 @@
 #pragma once
 
 #include "config/config.h"
+#include "net/handshake.h"
 #include "net/socketchannel.h"
 
+#include <QByteArrayList>
 #include <QElapsedTimer>
 #include <QHash>
 #include <QHostAddress>
@@ -31,6 +33,18 @@ class WebSocketListener : public QObject
 {
     Q_OBJECT
 public:
+    // The upgrades of another protocol, told apart by the subprotocols they
+    // offer (docs/protocol.md section 14): they are served on server.path
+    // and on the route's own paths too, answered with the subprotocol
+    // offered, and pass the same checks (Origin, max_clients), then admit:
+    // false refuses the upgrade with 401 and *why.
+    struct UpgradeRoute
+    {
+        QByteArrayList subprotocols;
+        QStringList paths;
+        std::function<bool(const HttpRequestHead &head, QByteArray *why)> admit;
+    };
+
     explicit WebSocketListener(const ServerConfig &config, QObject *parent = nullptr);
     ~WebSocketListener() override;
 
@@ -51,6 +65,7 @@ public:
     // A peer whose request head is not complete this long after it
     // connected is dropped (10 s by default).
     void setHandshakeTimeout(int ms);
+    void addUpgradeRoute(const UpgradeRoute &route);
     int handshakeTimeout() const { return m_handshakeTimeoutMs; }
 
 Q_SIGNALS:
@@ -61,6 +76,7 @@ Q_SIGNALS:
 
 private:
     void onNewTcpConnection();
+    const UpgradeRoute *routeFor(const HttpRequestHead &head) const;
     void inspect(QTcpSocket *socket);
     void refuse(QTcpSocket *socket, int status, const QByteArray &reason, const QByteArray &body);
     void dropExpiredHandshakes();
@@ -72,6 +88,7 @@ private:
     QTcpServer *m_tcp = nullptr;
     QWebSocketServer *m_ws = nullptr;
     std::function<int()> m_counter;
+    QList<UpgradeRoute> m_routes;
     // Sockets in QWebSocketServer's upgrade, by peer address and port (one
     // live TCP connection each): how an upgraded QWebSocket is matched
     // with its transport.

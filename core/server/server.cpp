@@ -4,6 +4,8 @@
 #include "auth/authenticator.h"
 #include "bus/devicebus.h"
 #include "frontends/frontend.h"
+#include "frontends/foxglove/foxglovefrontend.h"
+#include "frontends/foxglove/foxglovewire.h"
 #include "frontends/halhub/halhubfrontend.h"
 #include "hub/commanddesk.h"
 #include "hub/hub.h"
@@ -43,6 +45,14 @@ Server::Server(const Config &config, DeviceBus *bus, QObject *parent)
     m_listener = new WebSocketListener(config.server, this);
     m_listener->setConnectionCounter([this] { return m_connections->count(); });
     connect(m_listener, &WebSocketListener::newSocket, this, &Server::onNewSocket);
+
+    // Foxglove and Lichtblick (docs/protocol.md section 14), on server.path and on /.
+    auto *foxglove = new FoxgloveFrontend(config, m_hub, m_auth.get());
+    addFrontend(foxglove);
+    m_listener->addUpgradeRoute({foxglove::subprotocols(), {QStringLiteral("/")},
+                                 [foxglove](const HttpRequestHead &head, QByteArray *why) {
+                                     return foxglove->admitsUpgrade(head, why);
+                                 }});
 }
 
 Server::~Server()
