@@ -7,6 +7,7 @@
 #include "icons.h"
 #include "latencyhistogramview.h"
 #include "liveplot.h"
+#include "recordingsdock.h"
 #include "streamtablemodel.h"
 
 #include "auth/auditlog.h"
@@ -393,11 +394,20 @@ void MainWindow::createDocks()
     connect(m_deviceView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] { m_commandPanel->select(selectedDevice()); });
 
+    // Recordings: beside the streams, whose samples they keep.
+    m_recordings = new RecordingsDock(m_server ? m_server->recorder() : nullptr, this);
+    m_recordings->setObjectName(QStringLiteral("recordingsPanel"));
+    QDockWidget *recordings = addDock(QStringLiteral("recordingsDock"), tr("Recordings"),
+                                      QIcon::fromTheme(QStringLiteral("media-record"),
+                                                       style()->standardIcon(QStyle::SP_DialogSaveButton)),
+                                      m_recordings, Qt::BottomDockWidgetArea);
+
     // Devices over latency on the left, the plot in the middle, the
     // connections and the event log side by side along the bottom.
     splitDockWidget(devices, latency, Qt::Vertical);
     splitDockWidget(clients, events, Qt::Horizontal);
     tabifyDockWidget(clients, streams);
+    tabifyDockWidget(streams, recordings);
     clients->raise();
     // Below the devices it commands, beside the latency histogram.
     tabifyDockWidget(latency, commands);

@@ -25,6 +25,7 @@ class EventLogModel;
 class DeviceBus;
 class LatencyHistogramView;
 class LivePlot;
+class RecordingsDock;
 class Server;
 class StreamTableModel;
 struct CommandResult;
@@ -51,6 +52,7 @@ public:
     LatencyHistogramView *latencyView() const { return m_latencyView; }
     LivePlot *plot() const { return m_plot; }
     CommandPanel *commandPanel() const { return m_commandPanel; }
+    RecordingsDock *recordingsDock() const { return m_recordings; }
     QString plotDevice() const;
 
 public Q_SLOTS:
@@ -122,6 +124,7 @@ private:
     QComboBox *m_latencyStream = nullptr;
     LivePlot *m_plot = nullptr;
     CommandPanel *m_commandPanel = nullptr;
+    RecordingsDock *m_recordings = nullptr;
     QComboBox *m_plotDevice = nullptr;
     QComboBox *m_plotWindow = nullptr;
 

@@ -515,6 +515,11 @@
 <context>
     <name>halhub::MainWindow</name>
     <message>
+        <location filename="../gui/mainwindow.cpp" line="400"/>
+        <source>Recordings</source>
+        <translation>Aufnahmen</translation>
+    </message>
+    <message>
         <location filename="../gui/mainwindow.cpp" line="464"/>
         <source>NO AUTHENTICATION: anyone who can reach this port can command the instruments (--insecure)</source>
         <translation>KEINE AUTHENTIFIZIERUNG: Jeder, der diesen Port erreicht, kann die Instrumente steuern (--insecure)</translation>
@@ -926,6 +931,104 @@
         <location filename="../gui/streamtablemodel.cpp" line="150"/>
         <source>p95</source>
         <translation>p95</translation>
+    </message>
+</context>
+<context>
+    <name>halhub::RecordingsDock</name>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="35"/>
+        <source>Record</source>
+        <translation>Aufnehmen</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="37"/>
+        <source>Record every sample of every device to a new file</source>
+        <translation>Jeden Messwert jedes Geräts in eine neue Datei aufnehmen</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="38"/>
+        <source>Stop</source>
+        <translation>Stopp</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="40"/>
+        <source>Stop the selected recording</source>
+        <translation>Die gewählte Aufnahme beenden</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="41"/>
+        <source>Open folder</source>
+        <translation>Ordner öffnen</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="42"/>
+        <source>Show the recording folder in the file manager</source>
+        <translation>Den Aufnahmeordner im Dateimanager zeigen</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="49"/>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="49"/>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="49"/>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="49"/>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="50"/>
+        <source>Devices</source>
+        <translation>Geräte</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="50"/>
+        <source>Lost</source>
+        <translation>Verloren</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="80"/>
+        <source>Recording %1 stopped writing: %2</source>
+        <translation>Aufnahme %1 schreibt nicht mehr: %2</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="86"/>
+        <source>Recording %1: samples lost: %2 (the disk does not keep up)</source>
+        <translation>Aufnahme %1: verlorene Messwerte: %2 (der Datenträger kommt nicht mit)</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="112"/>
+        <source>recording</source>
+        <translation>nimmt auf</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="112"/>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="113"/>
+        <source>finished</source>
+        <translation>beendet</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="113"/>
+        <source>cut short</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <location filename="../gui/recordingsdock.cpp" line="154"/>
+        <source>Cannot record: %1</source>
+        <translation>Aufnahme nicht möglich: %1</translation>
     </message>
 </context>
 </TS>

@@ -64,6 +64,11 @@ bool Scopes::allowsType(const QString &type) const
         return canWriteSomeDevice();
     if (type == QLatin1String("get_metrics"))
         return isAdmin();
+    // Recording writes files on the server: admin. Listing them reads.
+    if (type == QLatin1String("record_start") || type == QLatin1String("record_stop"))
+        return isAdmin();
+    if (type == QLatin1String("list_recordings"))
+        return canReadTelemetry();
     return true;
 }
 
@@ -76,8 +81,11 @@ QString Scopes::requiredFor(const QString &type, const QString &device)
         return device.isEmpty() ? QStringLiteral("commands:write or device:ID:write")
                                 : QStringLiteral("commands:write or device:%1:write").arg(device);
     }
-    if (type == QLatin1String("get_metrics"))
+    if (type == QLatin1String("get_metrics") || type == QLatin1String("record_start")
+        || type == QLatin1String("record_stop"))
         return kAdmin;
+    if (type == QLatin1String("list_recordings"))
+        return kTelemetryRead;
     return QString();
 }
 

@@ -9,7 +9,8 @@ namespace halhub {
 // The scopes of one token (docs/protocol.md section 9) and what they allow.
 // telemetry:read covers list_devices, subscribe, unsubscribe and device
 // events; commands:write covers command and cancel on every device;
-// device:ID:write those on device ID; admin covers everything.
+// device:ID:write those on device ID; admin covers everything (and alone
+// record_start, record_stop; list_recordings needs telemetry:read).
 class Scopes
 {
 public:

@@ -394,6 +394,30 @@ public:
         return port(object, prefix, QStringLiteral("port"), &out->port);
     }
 
+    bool recording(const QJsonObject &root, RecordingConfig *out)
+    {
+        const QString prefix = QStringLiteral("recording");
+        QJsonObject object;
+        bool present = false;
+        if (!section(root, QString(), prefix, {QStringLiteral("dir")}, &object, &present))
+            return false;
+        // Relative to the config file's folder, present or not.
+        out->dir = resolve(out->dir);
+        return !present || path(object, prefix, QStringLiteral("dir"), true, &out->dir);
+    }
+
+    // A replay entry's relative `file` is a file of the recording directory:
+    // the name record_start answered with.
+    void resolveReplayFiles(const RecordingConfig &recording, QList<DeviceConfig> *devices)
+    {
+        for (DeviceConfig &device : *devices) {
+            const QString file = device.settings.value(QStringLiteral("file")).toString();
+            if (device.plugin == QLatin1String("replay") && !file.isEmpty()
+                && QFileInfo(file).isRelative())
+                device.settings.insert(QStringLiteral("file"), QDir(recording.dir).filePath(file));
+        }
+    }
+
     // An entry's keys are those its plugin lists; their values are the
     // plugin's to check (HalManager::checkDevice).
     bool devices(const QJsonObject &root, const PluginKeys &plugins, QList<DeviceConfig> *out)
@@ -615,11 +639,13 @@ std::optional<Config> parseConfig(const QByteArray &json, const QString &file,
     if (!checker.checkKeys(root, QString(),
                            {QStringLiteral("server"), QStringLiteral("limits"),
                             QStringLiteral("auth"), QStringLiteral("metrics"),
-                            QStringLiteral("devices")})
+                            QStringLiteral("recording"), QStringLiteral("devices")})
         || !checker.server(root, &config.server) || !checker.limits(root, &config.limits)
         || !checker.auth(root, &config.auth) || !checker.metrics(root, &config.metrics)
+        || !checker.recording(root, &config.recording)
         || !checker.devices(root, plugins, &config.devices))
         return std::nullopt;
+    checker.resolveReplayFiles(config.recording, &config.devices);
     return config;
 }
 

@@ -69,12 +69,20 @@ struct MetricsConfig
     std::optional<quint16> port;   // none: no metrics listener
 };
 
+// Where recordings go (docs/protocol.md section 15); relative to the config
+// file's folder (without a config file, to the working directory).
+struct RecordingConfig
+{
+    QString dir = QStringLiteral("recordings");
+};
+
 struct Config
 {
     ServerConfig server;
     LimitsConfig limits;
     AuthConfig auth;
     MetricsConfig metrics;
+    RecordingConfig recording;
     QList<DeviceConfig> devices;
 
     // No config file: sim0 and sim1 at 100 Hz.

@@ -1,5 +1,7 @@
 #include "protocol/messages.h"
 
+#include "recording/recorder.h"
+
 #include "bus/clock.h"
 #include "bus/deviceinfo.h"
 #include "bus/value.h"
@@ -296,6 +298,87 @@ bool readUnsubscribe(const QVariantMap &message, QString *stream, QString *error
 bool readCancel(const QVariantMap &message, QString *commandId, QString *error)
 {
     return readRequiredString(message, QStringLiteral("command_id"), commandId, error);
+}
+
+bool readRecordStart(const QVariantMap &message, RecordStart *request, QString *error)
+{
+    FieldReader f(message);
+    const auto devices = f.list(QStringLiteral("devices"), false);
+    const auto name = f.string(QStringLiteral("name"), false);
+    if (devices) {
+        QStringList ids;
+        for (const QVariant &v : *devices) {
+            if (!value::isString(v)) {
+                f.fail(QStringLiteral("devices must be a list of device ids"));
+                break;
+            }
+            ids << v.toString();
+        }
+        if (devices->isEmpty())
+            f.fail(QStringLiteral("devices must not be empty (leave it out to record every device)"));
+        request->devices = ids;
+    }
+    if (name && f.ok()) {
+        if (!Recorder::isValidName(*name))
+            f.fail(QStringLiteral("name must be 1 to 64 of A-Z a-z 0-9 _ . - (a file stem, no "
+                                  "slash)"));
+        request->name = *name;
+    }
+    *error = f.error();
+    return f.ok();
+}
+
+bool readRecordStop(const QVariantMap &message, QString *recording, QString *error)
+{
+    return readRequiredString(message, QStringLiteral("recording"), recording, error);
+}
+
+QVariantMap recordingStarted(const RecordingSummary &summary)
+{
+    QVariantMap m = typed(QStringLiteral("recording"));
+    m.insert(QStringLiteral("recording"), summary.name);
+    m.insert(QStringLiteral("file"), summary.file);
+    m.insert(QStringLiteral("devices"), summary.devices);
+    return m;
+}
+
+QVariantMap recorded(const RecordingSummary &summary)
+{
+    QVariantMap m = typed(QStringLiteral("recorded"));
+    m.insert(QStringLiteral("recording"), summary.name);
+    m.insert(QStringLiteral("file"), summary.file);
+    QVariantMap samples;
+    for (auto it = summary.samples.cbegin(); it != summary.samples.cend(); ++it)
+        samples.insert(it.key(), qlonglong(it.value()));
+    m.insert(QStringLiteral("samples"), samples);
+    if (summary.lost > 0)
+        m.insert(QStringLiteral("lost"), qlonglong(summary.lost));
+    if (!summary.error.isEmpty())
+        m.insert(QStringLiteral("error"), summary.error);
+    return m;
+}
+
+QVariantMap recordings(const QList<RecordingSummary> &list)
+{
+    QVariantList entries;
+    for (const RecordingSummary &s : list) {
+        QVariantMap e;
+        e.insert(QStringLiteral("name"), s.name);
+        e.insert(QStringLiteral("file"), s.file);
+        e.insert(QStringLiteral("bytes"), qlonglong(s.bytes));
+        e.insert(QStringLiteral("started"), qlonglong(s.startedUs));
+        e.insert(QStringLiteral("ended"), s.endedUs ? QVariant(qlonglong(*s.endedUs)) : value::null());
+        e.insert(QStringLiteral("devices"), s.devices);
+        e.insert(QStringLiteral("running"), s.running);
+        if (s.lost > 0)
+            e.insert(QStringLiteral("lost"), qlonglong(s.lost));
+        if (!s.error.isEmpty())
+            e.insert(QStringLiteral("error"), s.error);
+        entries << e;
+    }
+    QVariantMap m = typed(QStringLiteral("recordings"));
+    m.insert(QStringLiteral("recordings"), entries);
+    return m;
 }
 
 } // namespace halhub::messages

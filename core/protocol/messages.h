@@ -15,6 +15,7 @@ namespace halhub {
 
 struct DeviceInfo;
 struct LimitsConfig;
+struct RecordingSummary;
 struct StreamSpec;
 
 // The halhub protocol's vocabulary in one place (docs/protocol.md sections 3
@@ -89,6 +90,25 @@ bool readSubscribeDevice(const QVariantMap &message, QString *device, QString *e
 bool readUnsubscribe(const QVariantMap &message, QString *stream, QString *error);
 // The `command_id` of a cancel.
 bool readCancel(const QVariantMap &message, QString *commandId, QString *error);
+
+// Recording (section 15) ------------------------------------------------
+
+struct RecordStart
+{
+    std::optional<QStringList> devices;     // none: every device
+    QString name;                           // empty: the default name
+};
+// devices (a non-empty list of strings) and name ([A-Za-z0-9_.-]{1,64}).
+bool readRecordStart(const QVariantMap &message, RecordStart *request, QString *error);
+// The `recording` of a record_stop.
+bool readRecordStop(const QVariantMap &message, QString *recording, QString *error);
+// `recording`: recording, file, devices.
+QVariantMap recordingStarted(const RecordingSummary &summary);
+// `recorded`: recording, file, samples {device: count}.
+QVariantMap recorded(const RecordingSummary &summary);
+// `recordings`: recordings [{name, file, bytes, started, ended|null,
+// devices}], and for this process's own: running, lost, error.
+QVariantMap recordings(const QList<RecordingSummary> &list);
 
 } // namespace messages
 } // namespace halhub

@@ -2,6 +2,7 @@
 
 #include "bus/devicebus.h"
 #include "hub/hub.h"
+#include "recording/recorder.h"
 #include "server/connectionregistry.h"
 
 #include <QJsonDocument>
@@ -49,12 +50,39 @@ QVariantMap MetricsView::reply() const
     m.insert(QStringLiteral("streams"), qlonglong(snap.streams));
     m.insert(QStringLiteral("devices"), qlonglong(snap.devices));
     m.insert(QStringLiteral("uptime_s"), qlonglong(snap.uptimeSeconds));
+    if (m_recorder) {
+        const RecorderStats r = m_recorder->stats();
+        QVariantMap recording;
+        recording.insert(QStringLiteral("active"), qlonglong(r.active));
+        recording.insert(QStringLiteral("samples_written"), qlonglong(r.samplesWritten));
+        recording.insert(QStringLiteral("bytes"), qlonglong(r.bytes));
+        recording.insert(QStringLiteral("queue_depth"), qlonglong(r.queueDepth));
+        recording.insert(QStringLiteral("lost"), qlonglong(r.lost));
+        m.insert(QStringLiteral("recording"), recording);
+    }
     return m;
 }
 
 QByteArray MetricsView::prometheus() const
 {
-    return formatPrometheus(snapshot());
+    QByteArray text = formatPrometheus(snapshot());
+    if (m_recorder) {
+        const RecorderStats r = m_recorder->stats();
+        const auto metric = [&text](const char *name, const char *type, const char *help,
+                                    qint64 value) {
+            text += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type
+                + '\n' + name + ' ' + QByteArray::number(value) + '\n';
+        };
+        metric("halhub_recording_active", "gauge", "Recordings running.", r.active);
+        metric("halhub_recording_samples_written_total", "counter",
+               "Device samples written to recordings.", r.samplesWritten);
+        metric("halhub_recording_bytes", "gauge", "Bytes of the recording files written.", r.bytes);
+        metric("halhub_recording_queue_depth", "gauge",
+               "Values waiting to be written to recordings.", r.queueDepth);
+        metric("halhub_recording_lost_total", "counter",
+               "Device samples recordings could not write.", r.lost);
+    }
+    return text;
 }
 
 std::pair<bool, QByteArray> MetricsView::health(bool shuttingDown) const

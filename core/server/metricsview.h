@@ -12,6 +12,7 @@ namespace halhub {
 
 class ConnectionRegistry;
 class Hub;
+class Recorder;
 
 // The figures of the whole server, gathered from its parts, in the forms
 // they are asked for: the `metrics` reply (docs/protocol.md section 4),
@@ -22,6 +23,9 @@ public:
     // streams: the streams every front end holds.
     MetricsView(const Hub *hub, const ConnectionRegistry *connections,
                 std::function<int()> streams);
+
+    // Adds recording figures (halhub_recording_*, `recording` in the reply).
+    void setRecorder(const Recorder *recorder) { m_recorder = recorder; }
 
     MetricsSnapshot snapshot() const;
     // The fields of `metrics` (without its type).
@@ -34,6 +38,7 @@ private:
     const Hub *m_hub = nullptr;
     const ConnectionRegistry *m_connections = nullptr;
     std::function<int()> m_streams;
+    const Recorder *m_recorder = nullptr;
 };
 
 } // namespace halhub

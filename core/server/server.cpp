@@ -14,6 +14,7 @@
 #include "net/clientconnection.h"
 #include "net/websocketlistener.h"
 #include "protocol/messages.h"
+#include "recording/recorder.h"
 #include "server/connectionregistry.h"
 #include "server/metricsview.h"
 
@@ -41,6 +42,9 @@ Server::Server(const Config &config, DeviceBus *bus, QObject *parent)
                                   this);
     connect(m_halhub, &HalhubFrontend::eventBroadcast, this, &Server::eventBroadcast);
     m_metrics = std::make_unique<MetricsView>(m_hub, m_connections, [this] { return streamCount(); });
+    m_recorder = new Recorder(bus, config.recording.dir, this);
+    m_halhub->setRecorder(m_recorder);
+    m_metrics->setRecorder(m_recorder);
 
     m_listener = new WebSocketListener(config.server, this);
     m_listener->setConnectionCounter([this] { return m_connections->count(); });
@@ -61,6 +65,9 @@ Server::~Server()
     // router: they go first, then the connections, then the hub.
     qDeleteAll(m_frontends);
     m_frontends.clear();
+    // Recordings end with their `ended` stamped, the queue on the disk.
+    delete m_recorder;
+    m_recorder = nullptr;
     delete m_halhub;
     m_halhub = nullptr;
     delete m_connections;

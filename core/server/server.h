@@ -23,6 +23,7 @@ class Hub;
 class LatencyHistogram;
 class MetricsHttpServer;
 class MetricsView;
+class Recorder;
 class WebSocketListener;
 struct Transport;
 
@@ -111,6 +112,8 @@ public:
     // Every command's record (auth.audit_log); the GUI shows `recorded`.
     AuditLog *auditLog() const;
     const Config &config() const { return m_config; }
+    // Recordings of device samples (recording.dir); the GUI starts and lists them.
+    Recorder *recorder() const { return m_recorder; }
 
 Q_SIGNALS:
     void clientConnected(quint64 id);
@@ -129,6 +132,7 @@ private:
     WebSocketListener *m_listener = nullptr;
     ConnectionRegistry *m_connections = nullptr;
     HalhubFrontend *m_halhub = nullptr;
+    Recorder *m_recorder = nullptr;
     QList<Frontend *> m_frontends;          // added ones, newest first
     std::unique_ptr<MetricsView> m_metrics;
     MetricsHttpServer *m_metricsHttp = nullptr;

@@ -1,5 +1,6 @@
 #include "frontends/halhub/halhubfrontend.h"
 
+#include "auth/auditlog.h"
 #include "auth/authenticator.h"
 #include "bus/devicebus.h"
 #include "bus/value.h"
@@ -12,6 +13,7 @@
 #include "net/closecodes.h"
 #include "net/connection.h"
 #include "protocol/messages.h"
+#include "recording/recorder.h"
 #include "telemetry/streamspec.h"
 
 namespace halhub {
@@ -187,6 +189,8 @@ void HalhubFrontend::refuse(Client &client, const QString &code, const QString &
                                 << why;
     if (type == QLatin1String("command"))
         m_hub->commands()->recordRefusal(originOf(client), commandFields(message), code, why);
+    if (type == QLatin1String("record_start") || type == QLatin1String("record_stop"))
+        auditRecording(client, type, message, code, why, QString());
     error(client, code, why, id);
 }
 
@@ -217,6 +221,12 @@ void HalhubFrontend::handle(Client &client, const QVariantMap &message, const QS
         cancel(client, message, id);
     } else if (type == QLatin1String("get_metrics")) {
         reply(client, messages::metrics(m_metrics()), id);
+    } else if (type == QLatin1String("record_start")) {
+        recordStart(client, message, id);
+    } else if (type == QLatin1String("record_stop")) {
+        recordStop(client, message, id);
+    } else if (type == QLatin1String("list_recordings")) {
+        listRecordings(client, id);
     } else {
         error(client, QStringLiteral("unknown_type"),
               QStringLiteral("unknown message type '%1'").arg(type), id);
@@ -420,6 +430,80 @@ void HalhubFrontend::cancel(Client &client, const QVariantMap &message, const QV
         return;
     }
     reply(client, messages::cancelled(commandId), id);
+}
+
+void HalhubFrontend::auditRecording(const Client &client, const QString &type,
+                                    const QVariantMap &message, const QString &status,
+                                    const QString &error, const QString &recording)
+{
+    // The same trail as commands: who started or stopped which recording.
+    const CommandOrigin origin = originOf(client);
+    QVariantMap record;
+    record.insert(QStringLiteral("user"), origin.user);
+    record.insert(QStringLiteral("address"), origin.address);
+    record.insert(QStringLiteral("session"), origin.session);
+    record.insert(QStringLiteral("request_id"), message.value(QStringLiteral("id")));
+    record.insert(QStringLiteral("command"), type);
+    QVariantMap params;
+    for (const QLatin1String key : {QLatin1String("devices"), QLatin1String("name"),
+                                    QLatin1String("recording")}) {
+        if (message.contains(key))
+            params.insert(QString(key), message.value(key));
+    }
+    record.insert(QStringLiteral("params"), params);
+    if (!recording.isEmpty())
+        record.insert(QStringLiteral("recording"), recording);
+    record.insert(QStringLiteral("status"), status);
+    if (!error.isEmpty())
+        record.insert(QStringLiteral("error"), error);
+    record.insert(QStringLiteral("duration_ms"), qlonglong(0));
+    m_hub->auditLog()->record(record);
+}
+
+void HalhubFrontend::recordStart(Client &client, const QVariantMap &message, const QVariant &id)
+{
+    const QString type = QStringLiteral("record_start");
+    const auto fail = [&](const QString &code, const QString &why) {
+        auditRecording(client, type, message, code, why, QString());
+        error(client, code, why, id);
+    };
+    messages::RecordStart request;
+    QString why;
+    if (!messages::readRecordStart(message, &request, &why))
+        return fail(QStringLiteral("invalid_params"), why);
+    if (!m_recorder)
+        return fail(QStringLiteral("internal"), QStringLiteral("recording is not available"));
+    const Recorder::Started started = m_recorder->start(request.devices, request.name);
+    if (!started.errorCode.isEmpty())
+        return fail(started.errorCode, started.errorMessage);
+    auditRecording(client, type, message, QStringLiteral("ok"), QString(), started.summary.name);
+    reply(client, messages::recordingStarted(started.summary), id);
+}
+
+void HalhubFrontend::recordStop(Client &client, const QVariantMap &message, const QVariant &id)
+{
+    const QString type = QStringLiteral("record_stop");
+    const auto fail = [&](const QString &code, const QString &why) {
+        auditRecording(client, type, message, code, why, QString());
+        error(client, code, why, id);
+    };
+    QString name;
+    QString why;
+    if (!messages::readRecordStop(message, &name, &why))
+        return fail(QStringLiteral("invalid_params"), why);
+    if (!m_recorder)
+        return fail(QStringLiteral("internal"), QStringLiteral("recording is not available"));
+    const std::optional<RecordingSummary> summary = m_recorder->stop(name);
+    if (!summary)
+        return fail(QStringLiteral("not_found"), QStringLiteral("no running recording '%1'").arg(name));
+    auditRecording(client, type, message, QStringLiteral("ok"), summary->error, name);
+    reply(client, messages::recorded(*summary), id);
+}
+
+void HalhubFrontend::listRecordings(Client &client, const QVariant &id)
+{
+    reply(client, messages::recordings(m_recorder ? m_recorder->list() : QList<RecordingSummary>()),
+          id);
 }
 
 void HalhubFrontend::onDeviceEvent(const DeviceEvent &event)

@@ -14,6 +14,7 @@ namespace halhub {
 class Authenticator;
 class Connection;
 class Hub;
+class Recorder;
 class Session;
 class SessionManager;
 struct CommandOrigin;
@@ -53,6 +54,10 @@ public:
     // Every connection is told with server_shutdown.
     void announceShutdown() override;
 
+    // Serves record_start, record_stop and list_recordings (section 15);
+    // without one they are answered with `internal`.
+    void setRecorder(Recorder *recorder) { m_recorder = recorder; }
+
     std::optional<HalhubClientInfo> clientInfo(quint64 connection) const;
     int sessionCount() const;
     // Every stream of every session, detached sessions' included.
@@ -74,6 +79,12 @@ private:
     void unsubscribe(Client &client, const QVariantMap &message, const QVariant &id);
     void command(Client &client, const QVariantMap &message, const QVariant &id);
     void cancel(Client &client, const QVariantMap &message, const QVariant &id);
+    void recordStart(Client &client, const QVariantMap &message, const QVariant &id);
+    void recordStop(Client &client, const QVariantMap &message, const QVariant &id);
+    void listRecordings(Client &client, const QVariant &id);
+    // The audit record of a record_start or record_stop (status ok or an error code).
+    void auditRecording(const Client &client, const QString &type, const QVariantMap &message,
+                        const QString &status, const QString &error, const QString &recording);
 
     Session *ensureSession(Client &client);
     void attach(Client &client, Session *session);
@@ -90,6 +101,7 @@ private:
     const Authenticator *m_auth = nullptr;
     std::function<QVariantMap()> m_metrics;
     SessionManager *m_sessions = nullptr;
+    Recorder *m_recorder = nullptr;
     // By connection id. unordered_map: an entry stays in place while others
     // come and go during a request.
     std::unordered_map<quint64, Client> m_clients;
