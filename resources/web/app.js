@@ -13,7 +13,7 @@
   const METRICS_INTERVAL_MS = 2000;
   // The plot changes by one 100 ms bucket at a time: redrawing it more
   // often than this only repaints the newest bucket, at a screen's cost.
-  const PLOT_INTERVAL_MS = 50;
+  const PLOT_INTERVAL_MS = 30;
   const RECONNECT_MIN_MS = 500;
   const RECONNECT_MAX_MS = 5000;
   const TOKEN_KEY = "halhub.token";
