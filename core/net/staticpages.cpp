@@ -20,20 +20,15 @@ constexpr char kWsPathPlaceholder[] = "@HALHUB_WS_PATH@";
 
 QByteArray contentTypeFor(const QString &fileName)
 {
-    const QString suffix = QFileInfo(fileName).suffix().toLower();
-    if (suffix == QLatin1String("html"))
-        return "text/html; charset=utf-8";
-    if (suffix == QLatin1String("js"))
-        return "text/javascript; charset=utf-8";
-    if (suffix == QLatin1String("css"))
-        return "text/css; charset=utf-8";
-    if (suffix == QLatin1String("svg"))
-        return "image/svg+xml";
-    if (suffix == QLatin1String("png"))
-        return "image/png";
-    if (suffix == QLatin1String("json"))
-        return "application/json";
-    return "application/octet-stream";
+    static const QHash<QString, QByteArray> types = {
+        {QStringLiteral("html"), "text/html; charset=utf-8"},
+        {QStringLiteral("js"), "text/javascript; charset=utf-8"},
+        {QStringLiteral("css"), "text/css; charset=utf-8"},
+        {QStringLiteral("svg"), "image/svg+xml"},
+        {QStringLiteral("png"), "image/png"},
+        {QStringLiteral("json"), "application/json"},
+    };
+    return types.value(QFileInfo(fileName).suffix().toLower(), "application/octet-stream");
 }
 
 QByteArray htmlEscaped(const QString &text)

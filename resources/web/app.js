@@ -11,6 +11,9 @@
   const MAX_HISTORY = 50;
   const MAX_RESULTS_SEEN = 200;
   const METRICS_INTERVAL_MS = 2000;
+  // The plot changes by one 100 ms bucket at a time: redrawing it more
+  // often than this only repaints the newest bucket, at a screen's cost.
+  const PLOT_INTERVAL_MS = 30;
   const RECONNECT_MIN_MS = 500;
   const RECONNECT_MAX_MS = 5000;
   const TOKEN_KEY = "halhub.token";
@@ -58,7 +61,8 @@
     dirty: new Set(),
     frameRequested: false,
   };
-  const counters = { messages: 0, telemetry: 0, draws: 0 };
+  const counters = { messages: 0, telemetry: 0, draws: 0, plotDraws: 0, drawMs: 0 };
+  let lastPlotDraw = -Infinity;
 
   // ---- token -------------------------------------------------------------
 
@@ -541,11 +545,16 @@
     }
   }
 
-  function draw() {
+  function draw(now) {
+    const started = performance.now();
     state.frameRequested = false;
     const dirty = state.dirty;
     state.dirty = new Set();
     counters.draws++;
+    if (dirty.has("plot") && now - lastPlotDraw < PLOT_INTERVAL_MS && state.plot && chart) {
+      dirty.delete("plot");
+      mark("plot");  // next frame
+    }
     if (dirty.has("devices")) drawDevices();
     if (dirty.has("device")) drawDeviceHeader();
     if (dirty.has("channels")) drawChannels();
@@ -555,6 +564,7 @@
     if (dirty.has("eventFilters")) drawEventFilters();
     if (dirty.has("events")) drawEvents();
     if (dirty.has("metrics")) drawMetrics();
+    counters.drawMs += performance.now() - started;
   }
 
   function drawDevices() {
@@ -635,6 +645,8 @@
   let chartChannels = "";
 
   function drawPlot() {
+    lastPlotDraw = performance.now();
+    counters.plotDraws++;
     const container = $("#plot");
     const plot = state.plot;
     if (!plot || typeof uPlot === "undefined") {
