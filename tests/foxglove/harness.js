@@ -97,6 +97,11 @@ async function startHalhub(config) {
     port: Number(url.port),
     base: `ws://127.0.0.1:${url.port}`,
     output: () => output,
+    // Rewrites the config file and reloads its devices (SIGHUP).
+    reload(next) {
+      fs.writeFileSync(file, JSON.stringify({ ...next, server: full.server }));
+      proc.kill("SIGHUP");
+    },
     async stop() {
       if (exited !== null) return;
       proc.kill("SIGTERM");
