@@ -110,6 +110,21 @@ h.main("foxglove_viewer", async () => {
     const notObject = await v.call(echo.id, "[1, 2]");
     check("a payload that is not an object gets serviceCallFailure", !!notObject.failure, JSON.stringify(notObject));
 
+    const wrongEncoding = await v.call(echo.id, "{}", "cbor");
+    check("a request in another encoding gets serviceCallFailure", !!wrongEncoding.failure, JSON.stringify(wrongEncoding));
+
+    // Bad input is answered with a status error, never a crash.
+    v.statuses.length = 0;
+    v.ws.send("not json");
+    v.ws.send(JSON.stringify({ op: "getParameters", parameterNames: [] }));
+    v.ws.send(JSON.stringify({ op: "subscribe", subscriptions: [{ id: -1, channelId: 1 }, { id: 77, channelId: 123456 }] }));
+    v.ws.send(Buffer.from([0x02, 0x01]));
+    v.ws.send(Buffer.from([0x09, 0x00, 0x00]));
+    await waitFor("six status errors", () => v.statuses.filter((s) => s.level === 2).length >= 6);
+    check("bad input gets status errors", true);
+    const stillOk = await v.call(echo.id, JSON.stringify({ after: true }));
+    checkEq("the connection still works after bad input", stillOk.response.status, "ok");
+
     // Two viewers at once on the same device, each its own subscription.
     const w = await new Viewer(`${hub.base}/`).ready();
     await waitFor("second viewer's channels", () => w.channelOf("sim1"));
