@@ -229,7 +229,10 @@ private:
                     + std::to_string(m_plan.port)
                     + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                      "Sec-WebSocket-Version: 13\r\n\r\n";
+                      "Sec-WebSocket-Version: 13\r\n"
+                    + std::string(m_plan.foxglove ? "Sec-WebSocket-Protocol: foxglove.websocket.v1\r\n"
+                                                  : "")
+                    + "\r\n";
         }
         flush(c);
     }
@@ -327,7 +330,7 @@ private:
             c.state = State::Open;
             --m_connecting;
             opened.fetch_add(1, std::memory_order_relaxed);
-            if (c.active) {
+            if (c.active && !m_plan.foxglove) {
                 subscribeAll(c);
                 flush(c);
                 if (c.fd < 0)
@@ -392,8 +395,75 @@ private:
         c.in.erase(0, pos);
     }
 
+    // Foxglove: subscribes once the channels are advertised; Message Data
+    // frames carry the sample time (ns) after the subscription id.
+    void onFoxgloveMessage(Connection &c, uint8_t opcode, const char *data, size_t size,
+                           int64_t nowUs)
+    {
+        if (opcode == kOpBinary) {
+            if (size < 13 || data[0] != 0x01)
+                return;
+            uint64_t ns = 0;
+            for (int i = 7; i >= 0; --i)
+                ns = (ns << 8) | uint8_t(data[5 + i]);
+            if (nowUs >= m_owner->m_windowStartUs.load(std::memory_order_relaxed)
+                    && nowUs < m_owner->m_windowEndUs.load(std::memory_order_relaxed)) {
+                ++result.frames;
+                result.latenciesUs.push_back(int32_t(std::clamp<int64_t>(
+                        nowUs - int64_t(ns / 1000), INT32_MIN, INT32_MAX)));
+            }
+            return;
+        }
+        const std::string text(data, size);
+        if (text.find("\"op\":\"advertise\"") != std::string::npos && c.active && c.streams.empty()) {
+            subscribeFoxglove(c, text);
+        } else if (text.find("\"op\":\"status\"") != std::string::npos) {
+            // "slow connection: N messages dropped, oldest first"
+            const size_t at = text.find("slow connection: ");
+            if (at != std::string::npos)
+                result.dropped += std::strtoull(text.c_str() + at + 17, nullptr, 10);
+        }
+    }
+
+    void subscribeFoxglove(Connection &c, const std::string &advertise)
+    {
+        // Channel objects as halhub writes them: "id":N comes before "topic":"/ID".
+        std::vector<std::pair<std::string, std::string>> channels;  // topic, id
+        size_t pos = 0;
+        while ((pos = advertise.find("\"id\":", pos)) != std::string::npos) {
+            pos += 5;
+            const std::string id = advertise.substr(pos, advertise.find_first_not_of("0123456789", pos) - pos);
+            const size_t topic = advertise.find("\"topic\":\"", pos);
+            if (topic == std::string::npos)
+                break;
+            const size_t start = topic + 9;
+            channels.emplace_back(advertise.substr(start, advertise.find('"', start) - start), id);
+        }
+        std::string subscriptions;
+        for (int k = 0; k < m_plan.streamsPerClient; ++k) {
+            const int stream = c.firstStream + k;
+            const std::string topic = "/" + m_plan.devicePrefix
+                    + std::to_string(stream % std::max(1, m_plan.devices));
+            for (const auto &[t, id] : channels) {
+                if (t != topic)
+                    continue;
+                if (!subscriptions.empty())
+                    subscriptions += ',';
+                subscriptions += "{\"id\":" + std::to_string(k) + ",\"channelId\":" + id + "}";
+                c.streams.push_back({std::to_string(k), 0});
+                subscribed.fetch_add(1, std::memory_order_relaxed);
+            }
+        }
+        sendFrame(c, kOpText, "{\"op\":\"subscribe\",\"subscriptions\":[" + subscriptions + "]}");
+        flush(c);
+    }
+
     void onMessage(Connection &c, uint8_t opcode, const char *data, size_t size, int64_t nowUs)
     {
+        if (m_plan.foxglove) {
+            onFoxgloveMessage(c, opcode, data, size, nowUs);
+            return;
+        }
         MessageFields f;
         bool ok = false;
         if (opcode == kOpText) {

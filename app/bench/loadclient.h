@@ -26,6 +26,9 @@ struct LoadPlan
     int idle = 0;                   // extra connections that only answer pings
     int threads = 1;
     int maxConnecting = 64;         // handshakes in flight at once (all threads)
+    // Speak the Foxglove protocol (docs/protocol.md section 14): subscribe
+    // to the advertised channels; every device sample is a frame.
+    bool foxglove = false;
 };
 
 // Figures of the measurement window, summed over the worker threads.

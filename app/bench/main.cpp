@@ -168,8 +168,12 @@ bool parseOptions(QCoreApplication &app, Options *o)
     const QCommandLineOption threads(QStringLiteral("threads"),
             QStringLiteral("Client threads (default 1)."), QStringLiteral("n"),
             QStringLiteral("1"));
+    const QCommandLineOption foxglove(QStringLiteral("foxglove"),
+            QStringLiteral("Load through the Foxglove protocol: each client subscribes to the "
+                           "channels of its devices and gets every sample (--rate does not "
+                           "apply; set --device-rate)."));
     parser.addOptions({url, pid, spawn, server, serverCpus, serverIoThreads, clients, streams, devices, rate, deviceRate, mode,
-                       encoding, compression, duration, warmup, idle, threads});
+                       encoding, compression, duration, warmup, idle, threads, foxglove});
     parser.process(app);
 
     QTextStream err(stderr);
@@ -216,6 +220,7 @@ bool parseOptions(QCoreApplication &app, Options *o)
     }
     plan.msgpack = enc == QLatin1String("msgpack");
     plan.compression = parser.isSet(compression);
+    plan.foxglove = parser.isSet(foxglove);
 
     o->spawn = parser.isSet(spawn);
     if (o->spawn == parser.isSet(url)) {
@@ -320,7 +325,8 @@ int main(int argc, char *argv[])
     std::sort(r.latenciesUs.begin(), r.latenciesUs.end());
     const double n = double(r.latenciesUs.size());
     const double windowS = double(windowUs) / 1e6;
-    const double streamRate = o.spawn ? std::min(plan.rateHz, o.deviceRateHz) : plan.rateHz;
+    const double streamRate = plan.foxglove ? o.deviceRateHz
+            : o.spawn ? std::min(plan.rateHz, o.deviceRateHz) : plan.rateHz;
     const double expected = double(streamsWanted) * streamRate * o.durationS;
 
     QJsonObject out;
@@ -369,6 +375,8 @@ int main(int argc, char *argv[])
                            {QStringLiteral("rate_hz"), plan.rateHz},
                            {QStringLiteral("device_rate_hz"),
                             o.spawn ? QJsonValue(o.deviceRateHz) : QJsonValue()},
+                           {QStringLiteral("protocol"), plan.foxglove ? QStringLiteral("foxglove")
+                                                                      : QStringLiteral("halhub")},
                            {QStringLiteral("mode"), QString::fromStdString(plan.mode)},
                            {QStringLiteral("encoding"), plan.msgpack ? QStringLiteral("msgpack")
                                                                      : QStringLiteral("json")},

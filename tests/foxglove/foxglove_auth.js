@@ -11,6 +11,7 @@ const SECRET = "foxglove-test-secret-0123456789abcdef";
 h.main("foxglove_auth", async () => {
   const hub = await h.startHalhub({
     auth: { required: true, jwt_secret: SECRET },
+    limits: { rate_limit_per_min: 30 },
     devices: [{ id: "sim0", plugin: "sim", rate_hz: 100 }],
   });
   try {
@@ -51,6 +52,16 @@ h.main("foxglove_auth", async () => {
     await waitFor("a refusal of the subscribe", () => w.statuses.some((s) => s.level === 2 && /forbidden/.test(s.message)));
     check("without telemetry:read a subscribe is refused with a status error", true);
     w.close();
+
+    // Rate limits: a burst beyond the bucket is not executed and is told.
+    const flood = await new Viewer(hub.url.href, { headers: { Authorization: `Bearer ${reader}` } }).ready();
+    for (let i = 0; i < 40; i++) flood.client.unsubscribe(1000 + i);
+    // 30 messages in the bucket: about 10 of the 40 are refused.
+    const limited = () => flood.statuses.filter((s) => s.level === 1 && /rate_limited/.test(s.message)).length;
+    await waitFor("rate_limited warnings", () => limited() >= 5);
+    check("messages beyond the rate limit get rate_limited warnings", true);
+    check("the flooding viewer stays connected", flood.closed === null);
+    flood.close();
   } finally {
     await hub.stop();
   }

@@ -46,6 +46,9 @@ h.main("foxglove_viewer", async () => {
     const onRoot = await h.upgradeStatus(`${hub.base}/`, { protocols: [] });
     check("an upgrade on / without a Foxglove subprotocol is not upgraded", onRoot !== 101, `status ${onRoot}`);
 
+    checkEq("a foreign Origin is refused before the upgrade",
+      await h.upgradeStatus(hub.url.href, { headers: { Origin: "http://localhost.evil.example" } }), 403);
+
     const v = await new Viewer(hub.url.href).ready();
     const info = v.serverInfo;
     check("serverInfo names halhub and its version", /^halhub\/\d+\.\d+/.test(info.name), info.name);
@@ -107,6 +110,21 @@ h.main("foxglove_viewer", async () => {
     const notObject = await v.call(echo.id, "[1, 2]");
     check("a payload that is not an object gets serviceCallFailure", !!notObject.failure, JSON.stringify(notObject));
 
+    const wrongEncoding = await v.call(echo.id, "{}", "cbor");
+    check("a request in another encoding gets serviceCallFailure", !!wrongEncoding.failure, JSON.stringify(wrongEncoding));
+
+    // Bad input is answered with a status error, never a crash.
+    v.statuses.length = 0;
+    v.ws.send("not json");
+    v.ws.send(JSON.stringify({ op: "getParameters", parameterNames: [] }));
+    v.ws.send(JSON.stringify({ op: "subscribe", subscriptions: [{ id: -1, channelId: 1 }, { id: 77, channelId: 123456 }] }));
+    v.ws.send(Buffer.from([0x02, 0x01]));
+    v.ws.send(Buffer.from([0x09, 0x00, 0x00]));
+    await waitFor("six status errors", () => v.statuses.filter((s) => s.level === 2).length >= 6);
+    check("bad input gets status errors", true);
+    const stillOk = await v.call(echo.id, JSON.stringify({ after: true }));
+    checkEq("the connection still works after bad input", stillOk.response.status, "ok");
+
     // Two viewers at once on the same device, each its own subscription.
     const w = await new Viewer(`${hub.base}/`).ready();
     await waitFor("second viewer's channels", () => w.channelOf("sim1"));
@@ -128,6 +146,14 @@ h.main("foxglove_viewer", async () => {
     check("unplug: a warning naming the device, then info when it is back", true);
     const unplugged = await v.call(v.serviceNamed("/sim1/echo").id, "{}");
     checkEq("a command after it came back runs", unplugged.response.status, "ok");
+    // A reload that removes sim1 and adds sim2: unadvertised, advertised.
+    const sim1Id = v.channelOf("sim1").id;
+    hub.reload({ devices: [{ id: "fast", plugin: "sim", rate_hz: 1000 }, { id: "sim2", plugin: "sim", rate_hz: 50 }] });
+    await waitFor("sim1 unadvertised and sim2 advertised", () => !v.channels.has(sim1Id) && v.channelOf("sim2"));
+    check("a removed device's services go with it", !v.serviceNamed("/sim1/echo") && !!v.serviceNamed("/sim2/echo"));
+    const s3 = v.subscribe("sim2");
+    await waitFor("data of the added device", () => (v.messages.get(s3) || []).length >= 5);
+    check("an added device is plotted", true);
     check("the client saw no protocol errors", v.errors.length === 0 && w.errors.length === 0, String(v.errors.concat(w.errors)));
     v.close();
     w.close();

@@ -75,7 +75,7 @@ async function startHalhub(config) {
   let url = null;
   proc.stdout.on("data", (d) => {
     output += d;
-    const m = /listening on (ws:\/\/[^\s]+)/.exec(output);
+    const m = /listening on (wss?:\/\/[^\s]+)/.exec(output);
     if (m && !url) url = new URL(m[1]);
   });
   proc.stderr.on("data", (d) => {
@@ -95,8 +95,13 @@ async function startHalhub(config) {
   return {
     url,
     port: Number(url.port),
-    base: `ws://127.0.0.1:${url.port}`,
+    base: `${url.protocol}//127.0.0.1:${url.port}`,
     output: () => output,
+    // Rewrites the config file and reloads its devices (SIGHUP).
+    reload(next) {
+      fs.writeFileSync(file, JSON.stringify({ ...next, server: full.server }));
+      proc.kill("SIGHUP");
+    },
     async stop() {
       if (exited !== null) return;
       proc.kill("SIGTERM");
@@ -108,8 +113,8 @@ async function startHalhub(config) {
 
 // A Foxglove viewer: FoxgloveClient over ws, recording what it hears.
 class Viewer {
-  constructor(address, { protocols = [FoxgloveClient.SUPPORTED_SUBPROTOCOL], headers } = {}) {
-    this.ws = new WebSocket(address, protocols, { headers });
+  constructor(address, { protocols = [FoxgloveClient.SUPPORTED_SUBPROTOCOL], headers, wsOptions } = {}) {
+    this.ws = new WebSocket(address, protocols, { headers, ...wsOptions });
     this.client = new FoxgloveClient({ ws: this.ws });
     this.opened = false;
     this.closed = null;

@@ -283,18 +283,28 @@ void FoxgloveFrontend::onText(Viewer &viewer, const QByteArray &data)
     }
 }
 
+bool FoxgloveFrontend::readList(Viewer &viewer, const QVariantMap &message, const QString &field,
+                                QVariantList *out)
+{
+    const QVariant list = message.value(field);
+    if (!value::isList(list)) {
+        status(viewer, kError, QStringLiteral("%1: %2 must be a list")
+                                   .arg(message.value(QStringLiteral("op")).toString(), field));
+        return false;
+    }
+    *out = list.toList();
+    return true;
+}
+
 void FoxgloveFrontend::subscribe(Viewer &viewer, const QVariantMap &message)
 {
     if (const auto refusal = m_auth->authorize(viewer.connection, QStringLiteral("subscribe"))) {
         status(viewer, kError, refusal->code + QLatin1String(": ") + refusal->message);
         return;
     }
-    const QVariant list = message.value(QStringLiteral("subscriptions"));
-    if (!value::isList(list)) {
-        status(viewer, kError, QStringLiteral("subscribe: subscriptions must be a list"));
+    QVariantList subscriptions;
+    if (!readList(viewer, message, QStringLiteral("subscriptions"), &subscriptions))
         return;
-    }
-    const QVariantList subscriptions = list.toList();
     for (const QVariant &entry : subscriptions) {
         const QVariantMap s = entry.toMap();
         quint32 sid = 0;
@@ -334,12 +344,9 @@ void FoxgloveFrontend::subscribe(Viewer &viewer, const QVariantMap &message)
 
 void FoxgloveFrontend::unsubscribe(Viewer &viewer, const QVariantMap &message)
 {
-    const QVariant list = message.value(QStringLiteral("subscriptionIds"));
-    if (!value::isList(list)) {
-        status(viewer, kError, QStringLiteral("unsubscribe: subscriptionIds must be a list"));
+    QVariantList ids;
+    if (!readList(viewer, message, QStringLiteral("subscriptionIds"), &ids))
         return;
-    }
-    const QVariantList ids = list.toList();
     for (const QVariant &v : ids) {
         quint32 sid = 0;
         if (!readUint32(v, &sid) || !viewer.subscriptions.contains(sid)) {

@@ -72,6 +72,9 @@ private:
 
     void onFrameReceived(quint64 viewer, const QByteArray &data, bool binary);
     void onText(Viewer &viewer, const QByteArray &data);
+    // message[field] as a list, or a status error and false.
+    bool readList(Viewer &viewer, const QVariantMap &message, const QString &field,
+                  QVariantList *out);
     void subscribe(Viewer &viewer, const QVariantMap &message);
     void unsubscribe(Viewer &viewer, const QVariantMap &message);
     void unsubscribeOne(Viewer &viewer, quint32 subscription);

@@ -45,6 +45,25 @@ QString jsonType(ChannelType type)
     return QStringLiteral("number");
 }
 
+QString jsonType(ParamType type)
+{
+    switch (type) {
+    case ParamType::Number:
+        return QStringLiteral("number");
+    case ParamType::Integer:
+        return QStringLiteral("integer");
+    case ParamType::Bool:
+        return QStringLiteral("boolean");
+    case ParamType::String:
+        return QStringLiteral("string");
+    case ParamType::List:
+        return QStringLiteral("array");
+    case ParamType::Any:
+        break;
+    }
+    return {};
+}
+
 QVariantMap typed(const QString &type)
 {
     return {{QStringLiteral("type"), type}};
@@ -65,25 +84,9 @@ QByteArray paramsSchema(const CommandSpec &command)
     QStringList required;
     for (const ParamSpec &p : command.params) {
         QVariantMap property;
-        switch (p.type) {
-        case ParamType::Number:
-            property = typed(QStringLiteral("number"));
-            break;
-        case ParamType::Integer:
-            property = typed(QStringLiteral("integer"));
-            break;
-        case ParamType::Bool:
-            property = typed(QStringLiteral("boolean"));
-            break;
-        case ParamType::String:
-            property = typed(QStringLiteral("string"));
-            break;
-        case ParamType::List:
-            property = typed(QStringLiteral("array"));
-            break;
-        case ParamType::Any:
-            break;      // any JSON value: no type
-        }
+        // `any`: any JSON value, no type.
+        if (const QString type = jsonType(p.type); !type.isEmpty())
+            property = typed(type);
         if (p.minimum)
             property.insert(QStringLiteral("minimum"), *p.minimum);
         if (p.maximum)
