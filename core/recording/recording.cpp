@@ -2,6 +2,8 @@
 
 #include "recording/recordinglogging.h"
 
+#include "bus/clock.h"
+
 #include <QFile>
 #include <QFileInfo>
 
@@ -77,7 +79,7 @@ Recording::Recording(const QString &name, const QString &path,
 Recording::~Recording()
 {
     if (m_running)
-        stop(m_startedUs);
+        stop(wallClockUs());
 }
 
 QStringList Recording::deviceIds() const
