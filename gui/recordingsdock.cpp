@@ -166,8 +166,9 @@ bool RecordingsDock::record()
 
 void RecordingsDock::stopSelected()
 {
+    // The table follows when the file is closed (recordingStopped).
     if (m_recorder && m_recorder->stop(selectedName()))
-        refresh();
+        m_stop->setEnabled(false);
 }
 
 void RecordingsDock::openFolder()

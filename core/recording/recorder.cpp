@@ -86,7 +86,7 @@ Recorder::Started Recorder::start(const std::optional<QStringList> &devices, con
                       QStringLiteral("cannot create the recording directory %1").arg(m_directory));
     const QString name = requested.isEmpty() ? freeDefaultName() : requested;
     const QString path = QDir(m_directory).filePath(name + kSuffix);
-    if (m_running.contains(name) || QFileInfo::exists(path))
+    if (m_running.contains(name) || m_stopping.contains(name) || QFileInfo::exists(path))
         return refuse(QStringLiteral("invalid_params"),
                       QStringLiteral("a recording named '%1' exists already").arg(name));
 
@@ -112,36 +112,73 @@ Recorder::Started Recorder::start(const std::optional<QStringList> &devices, con
     return result;
 }
 
-std::optional<RecordingSummary> Recorder::stop(const QString &name)
+bool Recorder::stop(const QString &name, std::function<void(const RecordingSummary &)> done)
 {
     Recording *recording = m_running.take(name);
     if (!recording)
+        return false;
+    m_stopping.insert(name, recording);
+    if (done)
+        m_waiters[name].append(std::move(done));
+    // The writer's end comes back as `stopped`, after the recording's own reap.
+    connect(recording, &Recording::stopped, this, [this, name] {
+        if (Recording *r = m_stopping.take(name)) {
+            conclude(r);
+            r->deleteLater();
+        }
+    }, Qt::QueuedConnection);
+    recording->requestStop(wallClockUs());
+    return true;
+}
+
+std::optional<RecordingSummary> Recorder::stopAndWait(const QString &name)
+{
+    Recording *recording = m_running.take(name);
+    if (!recording)
+        recording = m_stopping.take(name);
+    if (!recording)
         return std::nullopt;
     recording->stop(wallClockUs());
-    reportLosses();
+    const RecordingSummary summary = conclude(recording);
+    delete recording;
+    return summary;
+}
+
+RecordingSummary Recorder::conclude(Recording *recording)
+{
+    const QString name = recording->name();
+    const qint64 lost = recording->lost();
+    if (lost != m_reportedLost.value(name)) {
+        qCWarning(lcRecording).noquote() << "recording" << name << "lost"
+                                         << lost - m_reportedLost.value(name) << "samples at its end ("
+                                         << lost << "in all)";
+        Q_EMIT samplesLost(name, lost - m_reportedLost.value(name), lost);
+    }
     m_reportedLost.remove(name);
     const RecordingSummary summary = summaryOf(*recording);
     m_doneWritten += recording->samplesWrittenTotal();
-    m_doneLost += recording->lost();
+    m_doneLost += lost;
     m_doneBytes += summary.bytes;
     if (recording->unknownChannelValues() > 0)
         qCInfo(lcRecording).noquote() << "recording" << name << ":"
                                       << recording->unknownChannelValues()
                                       << "values of channels unknown at its start were not recorded";
     m_finished.insert(name, summary);
-    delete recording;
     if (m_running.isEmpty())
         m_lossTimer.stop();
     qCInfo(lcRecording).noquote() << "recording" << name << "stopped:" << summary.bytes << "bytes";
+    const QList<std::function<void(const RecordingSummary &)>> waiters = m_waiters.take(name);
+    for (const auto &done : waiters)
+        done(summary);
     Q_EMIT recordingStopped(name);
     return summary;
 }
 
 void Recorder::stopAll()
 {
-    const QStringList names = m_running.keys();
+    const QStringList names = m_running.keys() + m_stopping.keys();
     for (const QString &name : names)
-        stop(name);
+        stopAndWait(name);
 }
 
 void Recorder::onSample(const Sample &sample)
@@ -190,6 +227,8 @@ QList<RecordingSummary> Recorder::running() const
     QList<RecordingSummary> list;
     for (const Recording *r : std::as_const(m_running))
         list << summaryOf(*r);
+    for (const Recording *r : std::as_const(m_stopping))
+        list << summaryOf(*r);
     return list;
 }
 
@@ -200,7 +239,7 @@ QList<RecordingSummary> Recorder::list() const
                                                                 QDir::Files);
     for (const QFileInfo &file : files) {
         const QString name = file.completeBaseName();
-        if (m_running.contains(name))
+        if (m_running.contains(name) || m_stopping.contains(name))
             continue;
         const auto finished = m_finished.constFind(name);
         if (finished != m_finished.cend() && finished->bytes == file.size()) {
@@ -244,7 +283,7 @@ RecorderStats Recorder::stats() const
     s.samplesWritten = m_doneWritten;
     s.lost = m_doneLost;
     s.bytes = m_doneBytes;
-    for (const Recording *r : std::as_const(m_running)) {
+    for (const Recording *r : m_running.values() + m_stopping.values()) {
         s.samplesWritten += r->samplesWrittenTotal();
         s.lost += r->lost();
         s.bytes += r->bytes();

@@ -5,6 +5,7 @@
 #include <QStringList>
 #include <QTimer>
 
+#include <functional>
 #include <optional>
 
 namespace halhub {
@@ -73,8 +74,13 @@ public:
     // devices: none means every device listed now. name: empty means
     // halhub-YYYYMMDD-HHMMSS (UTC; -2, -3... when taken).
     Started start(const std::optional<QStringList> &devices, const QString &name = {});
-    // Nothing when no recording of that name is running.
-    std::optional<RecordingSummary> stop(const QString &name);
+    // Stops a running recording without waiting for the disk: done gets
+    // its summary once the queue is written and the file closed. False when
+    // no recording of that name is running.
+    bool stop(const QString &name, std::function<void(const RecordingSummary &)> done = {});
+    // The same, waiting for the writer (shutdown, tools and tests); nothing
+    // when no recording of that name is running or stopping.
+    std::optional<RecordingSummary> stopAndWait(const QString &name);
     void stopAll();
 
     // Every recording in the directory, running ones included, oldest first.
@@ -93,6 +99,8 @@ Q_SIGNALS:
 
 private:
     void onSample(const Sample &sample);
+    // A stopping recording's writer has ended: summary, waiters, cleanup.
+    RecordingSummary conclude(Recording *recording);
     void reportLosses();
     RecordingSummary summaryOf(const Recording &recording) const;
     QString freeDefaultName() const;
@@ -100,6 +108,8 @@ private:
     DeviceBus *m_bus = nullptr;
     QString m_directory;
     QHash<QString, Recording *> m_running;
+    QHash<QString, Recording *> m_stopping;         // stop asked, writer not done
+    QHash<QString, QList<std::function<void(const RecordingSummary &)>>> m_waiters;
     QHash<QString, qint64> m_reportedLost;
     QHash<QString, RecordingSummary> m_finished;    // by name, this process's
     // What was read of other files, until they change.

@@ -2,6 +2,8 @@
 
 #include "recording/recordinglogging.h"
 
+#include "bus/clock.h"
+
 #include <QFile>
 #include <QFileInfo>
 
@@ -70,12 +72,14 @@ Recording::Recording(const QString &name, const QString &path,
         m_slots.insert(m_devices[d].id, slot);
     }
     m_samples.assign(size_t(m_devices.size()), 0);
+    // Queued: emitted by the writer thread, handled on this object's thread.
+    connect(this, &Recording::stopped, this, &Recording::reap, Qt::QueuedConnection);
 }
 
 Recording::~Recording()
 {
     if (m_running)
-        stop(m_startedUs);
+        stop(wallClockUs());
 }
 
 QStringList Recording::deviceIds() const
@@ -101,26 +105,39 @@ bool Recording::start(qint64 startedUs, QString *error)
     return true;
 }
 
-void Recording::stop(qint64 endedUs)
+void Recording::requestStop(qint64 endedUs)
 {
     if (!m_running)
         return;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_stopRequested)
+            return;
         m_stopRequested = true;
+        m_stopAtUs = endedUs;
         m_held = false;
     }
     m_wake.notify_one();
+}
+
+void Recording::stop(qint64 endedUs)
+{
+    if (!m_running)
+        return;
+    requestStop(endedUs);
+    reap();
+}
+
+void Recording::reap()
+{
+    if (!m_running)
+        return;
     m_thread.join();
-    QString error;
-    if (!m_writer.finish(endedUs, &error)) {
-        qCWarning(lcRecording).noquote() << "recording" << m_name << ":" << error;
-        std::lock_guard<std::mutex> lock(m_mutex);
-        if (m_error.isEmpty())
-            m_error = error;
-    }
     m_bytes = QFileInfo(m_path).size();
-    m_endedUs = endedUs;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_endedUs = m_stopAtUs;
+    }
     m_running = false;
 }
 
@@ -233,6 +250,19 @@ void Recording::run()
         if (stopping)
             break;
     }
+    QString error;
+    qint64 endedUs = 0;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        endedUs = m_stopAtUs;
+    }
+    if (!m_writer.finish(endedUs, &error)) {
+        qCWarning(lcRecording).noquote() << "recording" << m_name << ":" << error;
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_error.isEmpty())
+            m_error = error;
+    }
+    Q_EMIT stopped();
 }
 
 QHash<QString, qint64> Recording::samplesWritten() const

@@ -42,8 +42,10 @@ public:
     // Creates the file and starts the writer; false with *error when the
     // file cannot be made (nothing is left behind then).
     bool start(qint64 startedUs, QString *error);
-    // Writes what is queued, stamps `ended`, stops the writer. Blocks until
-    // the queue is on the disk: bounded by the queue limit.
+    // Asks the writer to write what is queued, stamp `ended` and end; the
+    // event loop does not wait: `stopped` follows from the writer thread.
+    void requestStop(qint64 endedUs);
+    // requestStop, then waits for the writer (shutdown and tools only).
     void stop(qint64 endedUs);
 
     void offer(const Sample &sample);
@@ -76,9 +78,13 @@ public:
 Q_SIGNALS:
     // From the writer thread: the file failed, nothing more is written.
     void failed(const QString &error);
+    // From the writer thread, last: the file is closed and stamped.
+    void stopped();
 
 private:
     void run();
+    // After the writer ended: joins it and takes its end.
+    void reap();
     void markFailed(const QString &error, qint64 samplesLost);
 
     struct DeviceSlot
@@ -104,6 +110,7 @@ private:
     std::condition_variable m_wake;
     std::vector<QueuedValue> m_queue;       // guarded by m_mutex
     bool m_stopRequested = false;           // guarded by m_mutex
+    qint64 m_stopAtUs = 0;                  // guarded by m_mutex
     bool m_held = false;                    // guarded by m_mutex
     QString m_error;                        // guarded by m_mutex
     std::vector<qint64> m_samples;          // per device index, guarded by m_mutex

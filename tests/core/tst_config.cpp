@@ -118,9 +118,10 @@ private slots:
 void TestConfig::initTestCase()
 {
     // The device rows are only as good as the key lists they read.
-    QCOMPARE(kPlugins.size(), 4);
+    QCOMPARE(kPlugins.size(), 5);
     for (const QString &plugin : {QStringLiteral("sim"), QStringLiteral("scpi"),
-                                  QStringLiteral("modbus"), QStringLiteral("linestream")})
+                                  QStringLiteral("modbus"), QStringLiteral("linestream"),
+                                  QStringLiteral("replay")})
         QVERIFY2(!kPlugins.value(plugin).isEmpty(), qPrintable(plugin));
 }
 

@@ -36,7 +36,7 @@ import time
 
 EXIT_SKIPPED = 77
 PLUGINS = ["libhalhub_linestream.so", "libhalhub_modbus.so", "libhalhub_scpi.so",
-           "libhalhub_sim.so"]
+           "libhalhub_sim.so", "libhalhub_replay.so"]
 
 failures = []
 
@@ -324,7 +324,8 @@ def check_install(args, tmp, forbidden):
               "lib/systemd/system/halhub.service", "share/doc/halhub/examples/halhub.json",
               "share/applications/halhub.desktop",
               "share/icons/hicolor/scalable/apps/halhub.svg",
-              "lib/halhub/libhalhub_core.so", "lib/halhub/libhalhub_hal.so"]
+              "lib/halhub/libhalhub_core.so", "lib/halhub/libhalhub_hal.so",
+              "lib/halhub/libhalhub_recording.so"]
     wanted += [f"lib/halhub/plugins/{p}" for p in PLUGINS]
     absent = [w for w in wanted if not os.path.isfile(os.path.join(prefix, w))]
     check("install: binaries, libraries, plugins, config, unit, desktop entry", not absent, absent)

@@ -100,7 +100,7 @@ void tst_MainWindow::resetLayoutBringsEveryDockBack()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     const QList<QDockWidget *> docks = window.findChildren<QDockWidget *>();
-    QCOMPARE(docks.size(), 6);
+    QCOMPARE(docks.size(), 7);
     auto *devices = window.findChild<QDockWidget *>(QStringLiteral("devicesDock"));
     devices->setFloating(true);
     window.addDockWidget(Qt::RightDockWidgetArea, devices);

@@ -292,6 +292,8 @@ void TestHalManager::configKeysCoverWhatPluginsRead_data()
         "name": "Board", "match": {"vid": "2341", "pid": "0043"}, "baud": 115200,
         "databits": 7, "parity": "odd", "stopbits": 2, "flow": "hardware",
         "commands": ["led", "reset"]})");
+    QTest::addRow("replay") << QByteArray(R"({"id": "r", "plugin": "replay", "name": "Run 1",
+        "file": "/data/run1.h5", "device": "sim0", "speed": 2.5, "loop": true})");
 }
 
 void TestHalManager::configKeysCoverWhatPluginsRead()
@@ -301,7 +303,7 @@ void TestHalManager::configKeysCoverWhatPluginsRead()
     hal.discoverPlugins({QStringLiteral(HALHUB_PLUGIN_DIR)});
     const QHash<QString, QStringList> keys = hal.pluginConfigKeys();
     QCOMPARE(QSet<QString>(keys.keyBegin(), keys.keyEnd()),
-             (QSet<QString>{u"sim"_s, u"scpi"_s, u"modbus"_s, u"linestream"_s}));
+             (QSet<QString>{u"sim"_s, u"scpi"_s, u"modbus"_s, u"linestream"_s, u"replay"_s}));
 
     ConfigError configError;
     const std::optional<Config> config = parseConfig("{\"devices\": [" + entry + "]}",
@@ -312,7 +314,7 @@ void TestHalManager::configKeysCoverWhatPluginsRead()
     QVERIFY2(error.isEmpty(), qPrintable(error));
 
     // Every serial plugin takes the keys of the serial line it shares.
-    if (device.plugin != u"sim"_s) {
+    if (device.plugin != u"sim"_s && device.plugin != u"replay"_s) {
         for (const QString &key : SerialSettings::configKeys() + QStringList{u"name"_s})
             QVERIFY2(keys.value(device.plugin).contains(key), qPrintable(key));
     }

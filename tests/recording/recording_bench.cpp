@@ -73,7 +73,7 @@ int main(int argc, char *argv[])
     const double idle = feedTenDevices(bus, seconds);
     recorder.start(std::nullopt, QStringLiteral("cpu"));
     const double recording = feedTenDevices(bus, seconds);
-    const auto cpu = recorder.stop(QStringLiteral("cpu"));
+    const auto cpu = recorder.stopAndWait(QStringLiteral("cpu"));
     std::printf("10 devices x 1000 Hz x 4 channels for %.0f s: CPU %.1f%% of a core without recording, "
                 "%.1f%% recording (+%.1f%%); %lld samples written, %lld lost\n",
                 seconds, 100 * idle / seconds, 100 * recording / seconds, 100 * (recording - idle) / seconds,
@@ -96,7 +96,7 @@ int main(int argc, char *argv[])
         }
     }
     const qint64 elapsedMs = clock.elapsed();
-    const auto flooded = recorder.stop(QStringLiteral("flood"));
+    const auto flooded = recorder.stopAndWait(QStringLiteral("flood"));
     std::printf("flood of one 4-channel device: %lld samples offered in %lld ms (%.0f/s); written %lld "
                 "(%.0f samples/s, %.0f values/s sustained); lost %lld; first loss after %lld ms\n",
                 qlonglong(i), qlonglong(elapsedMs), double(i) * 1000 / double(elapsedMs),
@@ -113,7 +113,7 @@ int main(int argc, char *argv[])
         while (size->queueDepth() > 100000)
             QCoreApplication::processEvents();
     }
-    const auto sized = recorder.stop(QStringLiteral("size"));
+    const auto sized = recorder.stopAndWait(QStringLiteral("size"));
     std::printf("one 1000 Hz 4-channel device: %lld bytes per minute (%lld samples, %lld lost): "
                 "%.1f MB per hour\n",
                 qlonglong(sized->bytes), qlonglong(sized->samples.value(QStringLiteral("d1"))),

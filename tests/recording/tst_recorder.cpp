@@ -83,7 +83,7 @@ void TstRecorder::layoutTypesAndCounts()
         if (i % 2 == 0)
             bus.emitSample(mixedSample(QStringLiteral("dev1"), t0 + i * 1000, i));
     }
-    const std::optional<RecordingSummary> done = recorder.stop(QStringLiteral("run1"));
+    const std::optional<RecordingSummary> done = recorder.stopAndWait(QStringLiteral("run1"));
     QVERIFY(done);
     QCOMPARE(done->samples.value(QStringLiteral("dev0")), qint64(n));
     QCOMPARE(done->samples.value(QStringLiteral("dev1")), qint64(n / 2));
@@ -162,7 +162,7 @@ void TstRecorder::onlyWhatWasKnownAtTheStart()
         bus.emitSample(s);
         bus.emitSample(Sample{QStringLiteral("late"), 1000 + i, {ChannelValue{QStringLiteral("x"), 1.0}}});
     }
-    const auto done = recorder.stop(QStringLiteral("known"));
+    const auto done = recorder.stopAndWait(QStringLiteral("known"));
     QVERIFY(done);
     QCOMPARE(done->devices, QStringList{QStringLiteral("a")});
     QCOMPARE(done->samples.value(QStringLiteral("a")), qint64(10));
@@ -200,7 +200,7 @@ void TstRecorder::readableWhileWritten()
     const QJsonArray lengths = QJsonDocument::fromJson(out).object().value(QStringLiteral("lengths")).toArray();
     QCOMPARE(lengths.size(), 2);
     QVERIFY(lengths.at(1).toInt() > lengths.at(0).toInt());
-    QVERIFY(recorder.stop(QStringLiteral("live")));
+    QVERIFY(recorder.stopAndWait(QStringLiteral("live")));
 }
 
 void TstRecorder::fullQueueCountsLosses()
@@ -223,7 +223,7 @@ void TstRecorder::fullQueueCountsLosses()
     QCOMPARE(recorder.stats().lost, qint64(90));
     QTRY_COMPARE_WITH_TIMEOUT(lost.size(), 1, 3000);
     QCOMPARE(lost.first().at(1).toLongLong(), qint64(90));
-    const auto done = recorder.stop(QStringLiteral("slow"));
+    const auto done = recorder.stopAndWait(QStringLiteral("slow"));
     QVERIFY(done);
     QCOMPARE(done->samples.value(QStringLiteral("dev0")), qint64(10));
     QCOMPARE(done->lost, qint64(90));
@@ -264,7 +264,7 @@ void TstRecorder::diskFullFailsClearly()
     QVERIFY(sawFailure);
     QVERIFY2(failed.first().at(1).toString().contains(QStringLiteral("full.h5")),
              qPrintable(failed.first().at(1).toString()));
-    const auto done = recorder.stop(QStringLiteral("full"));
+    const auto done = recorder.stopAndWait(QStringLiteral("full"));
     QVERIFY(done);
     QVERIFY(!done->error.isEmpty());
     QVERIFY(done->lost > 0);
@@ -281,14 +281,14 @@ void TstRecorder::refusals()
         QVERIFY(recorder.start(std::nullopt, QStringLiteral("taken")).errorCode.isEmpty());
         // The running one's name, then a finished file's.
         QCOMPARE(recorder.start(std::nullopt, QStringLiteral("taken")).errorCode, QStringLiteral("invalid_params"));
-        QVERIFY(recorder.stop(QStringLiteral("taken")));
+        QVERIFY(recorder.stopAndWait(QStringLiteral("taken")));
         QCOMPARE(recorder.start(std::nullopt, QStringLiteral("taken")).errorCode, QStringLiteral("invalid_params"));
         QCOMPARE(recorder.start(std::nullopt, QStringLiteral("../escape")).errorCode, QStringLiteral("invalid_params"));
         QCOMPARE(recorder.start(std::nullopt, QString(65, QLatin1Char('a'))).errorCode, QStringLiteral("invalid_params"));
         const Recorder::Started unknown = recorder.start(QStringList{QStringLiteral("a"), QStringLiteral("nope")});
         QCOMPARE(unknown.errorCode, QStringLiteral("unknown_device"));
         QVERIFY(unknown.errorMessage.contains(QStringLiteral("nope")));
-        QVERIFY(!recorder.stop(QStringLiteral("never")));
+        QVERIFY(!recorder.stopAndWait(QStringLiteral("never")));
         // Default names are unique even within one second.
         const Recorder::Started first = recorder.start(std::nullopt);
         const Recorder::Started second = recorder.start(std::nullopt);

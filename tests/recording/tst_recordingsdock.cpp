@@ -44,8 +44,8 @@ void TstRecordingsDock::recordAndStop()
     for (int i = 0; i < 10; ++i)
         bus.emitSample(Sample{QStringLiteral("a"), 1000 + i, {ChannelValue{QStringLiteral("x"), 1.0}}});
     dock.stopAction()->trigger();
-    QVERIFY(recorder.running().isEmpty());
-    QCOMPARE(dock.table()->item(0, RecordingsDock::StateColumn)->text(), QStringLiteral("finished"));
+    QTRY_VERIFY_WITH_TIMEOUT(recorder.running().isEmpty(), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(dock.table()->item(0, RecordingsDock::StateColumn)->text(), QStringLiteral("finished"), 5000);
     QVERIFY(!dock.table()->item(0, RecordingsDock::SizeColumn)->text().isEmpty());
     QVERIFY(!dock.stopAction()->isEnabled());
 }

@@ -53,6 +53,7 @@ private Q_SLOTS:
     void recordsWhatClientsSee();
     void refusals();
     void scopesAndAudit();
+    void survivesKill9_data();
     void survivesKill9();
 };
 
@@ -264,8 +265,16 @@ void TstRecordingServer::scopesAndAudit()
     QVERIFY2(has(QStringLiteral("boss"), QStringLiteral("record_stop"), QStringLiteral("ok")), qPrintable(all));
 }
 
+void TstRecordingServer::survivesKill9_data()
+{
+    QTest::addColumn<bool>("kill");
+    QTest::addRow("kill -9: the file opens with what was flushed") << true;
+    QTest::addRow("SIGTERM: the recording ends with the server") << false;
+}
+
 void TstRecordingServer::survivesKill9()
 {
+    QFETCH(bool, kill);
     QTemporaryDir dir;
     QFile config(dir.filePath(QStringLiteral("halhub.json")));
     QVERIFY(config.open(QIODevice::WriteOnly));
@@ -302,13 +311,25 @@ void TstRecordingServer::survivesKill9()
             firstBytes = bytes;
         return bytes > firstBytes + 8000;
     }, 20000));
-    halhub.kill();      // SIGKILL: no chance to close the file
+    if (kill)
+        halhub.kill();      // SIGKILL: no chance to close the file
+    else
+        halhub.terminate();
     QVERIFY(halhub.waitForFinished(10000));
-    QCOMPARE(halhub.exitStatus(), QProcess::CrashExit);
+    QCOMPARE(halhub.exitStatus(), kill ? QProcess::CrashExit : QProcess::NormalExit);
 
     const QJsonObject dump = h5check({QStringLiteral("dump"), file});
     QVERIFY2(!dump.contains(QStringLiteral("error")), qPrintable(dump.value(QStringLiteral("error")).toString()));
-    QCOMPARE(qint64(dump.value(QStringLiteral("attrs")).toObject().value(QStringLiteral("ended")).toDouble()), 0);
+    const qint64 ended = qint64(dump.value(QStringLiteral("attrs")).toObject().value(QStringLiteral("ended")).toDouble());
+    if (kill) {
+        QCOMPARE(ended, 0);
+    } else {
+        QVERIFY(ended > qint64(dump.value(QStringLiteral("attrs")).toObject().value(QStringLiteral("started")).toDouble()));
+        // Closed cleanly: the HDF5 tools open it as any file.
+        QVERIFY(h5tool(QStringLiteral("h5ls"), {QStringLiteral("-r"), file}).contains(QStringLiteral("/fast/ramp/value")));
+        const QJsonObject sine = channelOf(dump, QStringLiteral("fast"), QStringLiteral("sine"));
+        QCOMPARE(sine.value(QStringLiteral("values")).toArray().size(), sine.value(QStringLiteral("ts")).toArray().size());
+    }
     const QJsonObject ramp = channelOf(dump, QStringLiteral("fast"), QStringLiteral("ramp"));
     const qsizetype n = ramp.value(QStringLiteral("ts")).toArray().size();
     QVERIFY2(n >= 100, qPrintable(QString::number(n)));

@@ -56,7 +56,7 @@ void writeRecording(const QString &dir, const QString &name, int count, qint64 i
                                ChannelValue{QStringLiteral("b"), i % 2 == 1},
                                ChannelValue{QStringLiteral("s"), QStringLiteral("#%1").arg(i)}}});
     }
-    QVERIFY(recorder.stop(name));
+    QVERIFY(recorder.stopAndWait(name));
 }
 
 class Player

@@ -493,11 +493,17 @@ void HalhubFrontend::recordStop(Client &client, const QVariantMap &message, cons
         return fail(QStringLiteral("invalid_params"), why);
     if (!m_recorder)
         return fail(QStringLiteral("internal"), QStringLiteral("recording is not available"));
-    const std::optional<RecordingSummary> summary = m_recorder->stop(name);
-    if (!summary)
+    // Answered once the queue is on the disk and the file closed: the event
+    // loop does not wait for the writer.
+    const bool stopping = m_recorder->stop(name, [this, connection = client.connection->id(), id](
+                                                     const RecordingSummary &summary) {
+        const auto it = m_clients.find(connection);
+        if (it != m_clients.end() && !it->second.closed)
+            reply(it->second, messages::recorded(summary), id);
+    });
+    if (!stopping)
         return fail(QStringLiteral("not_found"), QStringLiteral("no running recording '%1'").arg(name));
-    auditRecording(client, type, message, QStringLiteral("ok"), summary->error, name);
-    reply(client, messages::recorded(*summary), id);
+    auditRecording(client, type, message, QStringLiteral("ok"), QString(), name);
 }
 
 void HalhubFrontend::listRecordings(Client &client, const QVariant &id)
