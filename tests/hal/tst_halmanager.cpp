@@ -71,6 +71,7 @@ private Q_SLOTS:
     void discoveryFindsSimWithoutLoadingIt();
     void discoveryRefusesStaleAndForeignFiles();
     void defaultPluginDirsFollowEnvironment();
+    void withoutPluginsSaysWhereItLooked();
 
     void checkDevice_data();
     void checkDevice();
@@ -632,6 +633,22 @@ void TestHalManager::shutdownRemovesEverything()
     QTest::qWait(100);
     QCOMPARE(samples.count(), 0);
     QVERIFY(answers.byTicket.isEmpty());
+}
+
+void TestHalManager::withoutPluginsSaysWhereItLooked()
+{
+    // A binary copied away from its plugins.
+    QTemporaryDir empty;
+    QVERIFY(empty.isValid());
+    HalManager hal;
+    QCOMPARE(hal.discoverPlugins({empty.path()}), 0);
+    const QString problem = hal.checkDevice(
+            {QStringLiteral("sim0"), QStringLiteral("sim"),
+             {{QStringLiteral("id"), QStringLiteral("sim0")},
+              {QStringLiteral("plugin"), QStringLiteral("sim")}}});
+    QVERIFY2(problem.contains(QStringLiteral("no device plugins found in ") + empty.path()),
+             qPrintable(problem));
+    QVERIFY2(problem.contains(QStringLiteral("HALHUB_PLUGIN_PATH")), qPrintable(problem));
 }
 
 QTEST_GUILESS_MAIN(TestHalManager)
