@@ -135,8 +135,11 @@ const ClientStats *ClientTableModel::client(int row) const
 QString ClientTableModel::describeSession(const QString &session) const
 {
     for (const ClientStats &c : m_rows) {
-        if (c.session == session)
-            return c.user.isEmpty() ? c.address : tr("%1 (%2)").arg(c.address, c.user);
+        if (c.session != session)
+            continue;
+        // The name the client gave in its hello says more than ip:port.
+        const QString who = c.client.isEmpty() ? c.address : c.client;
+        return c.user.isEmpty() ? who : tr("%1 (%2)").arg(who, c.user);
     }
     return {};
 }

@@ -43,7 +43,8 @@ public:
 
     quint64 clientId(int row) const;
     const ClientStats *client(int row) const;
-    // Who owns a session, for the Streams table: "address (user)", or empty.
+    // Who owns a session, for the Streams table: the hello's `client` name
+    // (else the address), with the user when there is one; empty if none.
     QString describeSession(const QString &session) const;
 
 public Q_SLOTS:

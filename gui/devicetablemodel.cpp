@@ -19,7 +19,7 @@ DeviceTableModel::DeviceTableModel(DeviceBus *bus, QObject *parent)
     if (!bus)
         return;
     for (const DeviceInfo &info : bus->devices())
-        m_rows.append({info, {}, 0});
+        m_rows.append(rowFor(info));
     connect(bus, &DeviceBus::deviceAdded, this, &DeviceTableModel::onAdded);
     connect(bus, &DeviceBus::deviceRemoved, this, &DeviceTableModel::onRemoved);
     connect(bus, &DeviceBus::deviceStateChanged, this, &DeviceTableModel::onStateChanged);
@@ -109,8 +109,11 @@ QVariant DeviceTableModel::data(const QModelIndex &index, int role) const
             return tr("%1 at %2").arg(row.lastError,
                                       QDateTime::fromMSecsSinceEpoch(row.lastErrorAtMs)
                                           .toString(QStringLiteral("HH:mm:ss")));
-        if (index.column() == IdColumn && !d.name.isEmpty())
-            return d.name;
+        if (index.column() == PortColumn && !d.port.isEmpty())
+            return d.port;
+        if (index.column() == StateColumn && d.state != DeviceState::Connected
+            && !d.error.isEmpty())
+            return d.error;
         return {};
     }
     if (role == Qt::TextAlignmentRole && index.column() == RateColumn)
@@ -120,6 +123,8 @@ QVariant DeviceTableModel::data(const QModelIndex &index, int role) const
     switch (index.column()) {
     case IdColumn:
         return d.id;
+    case NameColumn:
+        return d.name.isEmpty() ? d.id : d.name;
     case PluginColumn:
         return d.plugin;
     case PortColumn:
@@ -141,6 +146,8 @@ QVariant DeviceTableModel::headerData(int section, Qt::Orientation orientation, 
     switch (section) {
     case IdColumn:
         return tr("Device");
+    case NameColumn:
+        return tr("Name");
     case PluginColumn:
         return tr("Plugin");
     case PortColumn:
@@ -184,7 +191,7 @@ void DeviceTableModel::onAdded(const DeviceInfo &info)
     }
     const int row = int(m_rows.size());
     beginInsertRows({}, row, row);
-    m_rows.append({info, {}, 0});
+    m_rows.append(rowFor(info));
     endInsertRows();
 }
 
@@ -224,6 +231,14 @@ void DeviceTableModel::onError(const QString &device, const QString &message)
     m_rows[row].lastError = message;
     m_rows[row].lastErrorAtMs = QDateTime::currentMSecsSinceEpoch();
     rowChanged(row);
+}
+
+DeviceTableModel::Row DeviceTableModel::rowFor(const DeviceInfo &info)
+{
+    Row row{info, info.error, 0};
+    if (!info.error.isEmpty())
+        row.lastErrorAtMs = QDateTime::currentMSecsSinceEpoch();
+    return row;
 }
 
 void DeviceTableModel::rowChanged(int row)

@@ -18,6 +18,7 @@ class DeviceTableModel final : public QAbstractTableModel
 public:
     enum Column {
         IdColumn,
+        NameColumn,
         PluginColumn,
         PortColumn,
         StateColumn,
@@ -57,6 +58,8 @@ private:
     void onInfoChanged(const DeviceInfo &info);
     void onError(const QString &device, const QString &message);
     void rowChanged(int row);
+    // A device that failed before the model saw it shows its reason at once.
+    static Row rowFor(const DeviceInfo &info);
 
     QPointer<DeviceBus> m_bus;
     QList<Row> m_rows;

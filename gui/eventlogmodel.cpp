@@ -131,6 +131,8 @@ QString EventLogModel::eventText(const Entry &entry) const
         return tr("Command failed");
     if (e == QLatin1String("command_audit"))
         return tr("Command (audit)");
+    if (e == QLatin1String("command"))
+        return tr("Command");
     return e;
 }
 

@@ -223,14 +223,21 @@ void LatencyHistogramView::paintEvent(QPaintEvent *)
     }
 
     // Percentile markers; labels in lanes from the top so close ones stay readable.
+    // Every line first, then the labels over them, so that no marker's line
+    // runs through another's label.
     p.setRenderHint(QPainter::Antialiasing, true);
-    int lane = 0;
     for (const Marker &m : std::as_const(m_markers)) {
         if (m.ms <= 0)
             continue;
         const double x = xForMs(m.ms);
         p.setPen(QPen(m.color, 1.5, Qt::DashLine));
         p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
+    }
+    int lane = 0;
+    for (const Marker &m : std::as_const(m_markers)) {
+        if (m.ms <= 0)
+            continue;
+        const double x = xForMs(m.ms);
         const QString label = tr("%1 %2").arg(m.label, formatDuration(m.ms));
         const double w = fm.horizontalAdvance(label) + 8;
         const double y = area.top() + 2 + lane * (fm.height() + 3);

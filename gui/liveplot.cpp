@@ -111,6 +111,7 @@ void LivePlot::setDevice(const DeviceInfo &info)
     m_device = info.id;
     m_deviceName = info.name;
     m_channels.clear();
+    m_axes.clear();
     m_newestUs = 0;
     for (const ChannelInfo &c : info.channels)
         addChannel(c);
@@ -152,6 +153,11 @@ void LivePlot::addChannel(const ChannelInfo &info)
     Channel channel;
     channel.name = info.name;
     channel.unit = info.unit;
+    const auto axis = std::find_if(m_axes.cbegin(), m_axes.cend(),
+                                   [&info](const Axis &a) { return a.unit == info.unit; });
+    channel.axis = int(axis - m_axes.cbegin());
+    if (axis == m_axes.cend())
+        m_axes.push_back(Axis{info.unit});
     channel.color = kPalette[m_channels.size() % std::size(kPalette)];
     m_channels.push_back(std::move(channel));
     resetStorage();
@@ -249,6 +255,7 @@ void LivePlot::addSample(const Sample &sample)
         for (Channel &c : m_channels) {
             c.ring.clear();
             c.slot = Slot{};
+            c.hasLast = false;
         }
         m_newestUs = 0;
     }
@@ -275,6 +282,10 @@ void LivePlot::addSample(const Sample &sample)
 
 void LivePlot::append(Channel &channel, const Point &p)
 {
+    if (!channel.hasLast || p.tUs >= channel.last.tUs) {
+        channel.last = p;
+        channel.hasLast = true;
+    }
     Slot &s = channel.slot;
     const qint64 index = floorDiv(p.tUs, slotUs());
     // A late sample joins the open slot rather than going back in the ring.
@@ -399,8 +410,8 @@ std::vector<LivePlot::Point> LivePlot::drawnPoints(const QString &channel) const
 bool LivePlot::refreshLines()
 {
     const qint64 startUs = m_newestUs - qint64(m_windowSeconds * 1e6);
-    double lo = std::numeric_limits<double>::max();
-    double hi = std::numeric_limits<double>::lowest();
+    std::vector<double> lows(m_axes.size(), std::numeric_limits<double>::max());
+    std::vector<double> highs(m_axes.size(), std::numeric_limits<double>::lowest());
     for (Channel &c : m_channels) {
         if (!c.visible) {
             c.drawn.clear();
@@ -408,6 +419,8 @@ bool LivePlot::refreshLines()
         }
         // Each column's extremes are kept, so the axis can be fitted to these.
         decimate(c, c.drawn);
+        double &lo = lows[size_t(c.axis)];
+        double &hi = highs[size_t(c.axis)];
         for (const Point &pt : c.drawn) {
             if (pt.tUs < startUs)
                 continue;
@@ -419,35 +432,92 @@ bool LivePlot::refreshLines()
     m_linesEndUs = m_newestUs;
     m_linesWidth = width();
 
-    const bool hasData = lo <= hi;
-    double newLo = -1;
-    double newHi = 1;
-    double newStep = 0;
     const QRectF area = plotArea();
     const int ticks = std::max(2, int(area.height() / 50));
-    if (hasData) {
-        // The axis stays while the data fills at least half of it, so the
-        // frame (labels, grid) is not redrawn for every wiggle.
-        if (m_hasData && lo >= m_lo && hi <= m_hi && hi - lo >= 0.5 * (m_hi - m_lo)) {
-            newLo = m_lo;
-            newHi = m_hi;
-        } else {
-            if (hi - lo < 1e-9) {
-                lo -= 1;
-                hi += 1;
+    bool changed = false;
+    bool anyData = false;
+    for (size_t i = 0; i < m_axes.size(); ++i) {
+        Axis &axis = m_axes[i];
+        double lo = lows[i];
+        double hi = highs[i];
+        const bool hasData = lo <= hi;
+        double newLo = -1;
+        double newHi = 1;
+        if (hasData) {
+            // The axis stays while the data fills at least half of it, so the
+            // frame (labels, grid) is not redrawn for every wiggle.
+            if (axis.hasData && lo >= axis.lo && hi <= axis.hi
+                && hi - lo >= 0.5 * (axis.hi - axis.lo)) {
+                newLo = axis.lo;
+                newHi = axis.hi;
+            } else {
+                if (hi - lo < 1e-9) {
+                    lo -= 1;
+                    hi += 1;
+                }
+                const double pad = (hi - lo) * 0.06;
+                newLo = lo - pad;
+                newHi = hi + pad;
             }
-            const double pad = (hi - lo) * 0.06;
-            newLo = lo - pad;
-            newHi = hi + pad;
         }
+        const double newStep = niceStep(newHi - newLo, ticks);
+        changed = changed || hasData != axis.hasData || newLo != axis.lo || newHi != axis.hi
+                || newStep != axis.step;
+        axis.hasData = hasData;
+        axis.lo = newLo;
+        axis.hi = newHi;
+        axis.step = newStep;
+        anyData = anyData || hasData;
     }
-    newStep = niceStep(newHi - newLo, ticks);
-    const bool changed = hasData != m_hasData || newLo != m_lo || newHi != m_hi || newStep != m_yStep;
-    m_hasData = hasData;
-    m_lo = newLo;
-    m_hi = newHi;
-    m_yStep = newStep;
+    changed = changed || anyData != m_hasData;
+    m_hasData = anyData;
     return changed;
+}
+
+QList<LivePlot::Reading> LivePlot::readings() const
+{
+    const qint64 startUs = m_newestUs - qint64(m_windowSeconds * 1e6);
+    QList<Reading> out;
+    out.reserve(qsizetype(m_channels.size()));
+    for (const Channel &c : m_channels) {
+        Reading r;
+        r.name = c.name;
+        r.unit = c.unit;
+        r.hasValue = c.hasLast;
+        r.value = c.last.value;
+        r.minimum = std::numeric_limits<double>::max();
+        r.maximum = std::numeric_limits<double>::lowest();
+        forEachPoint(c, [&](const Point &p) {
+            if (p.tUs < startUs)
+                return;
+            r.minimum = std::min(r.minimum, p.value);
+            r.maximum = std::max(r.maximum, p.value);
+        });
+        if (r.minimum > r.maximum)
+            r.minimum = r.maximum = r.value;
+        out.append(r);
+    }
+    return out;
+}
+
+QString LivePlot::axisUnit(int axis) const
+{
+    return axis >= 0 && axis < axisCount() ? m_axes.at(size_t(axis)).unit : QString();
+}
+
+int LivePlot::axisOf(const QString &channel) const
+{
+    for (const Channel &c : m_channels) {
+        if (c.name == channel)
+            return c.axis;
+    }
+    return -1;
+}
+
+double LivePlot::yOfChannel(const QString &channel, double value) const
+{
+    const int axis = axisOf(channel);
+    return axis < 0 ? std::nan("") : yOf(value, m_axes.at(size_t(axis)));
 }
 
 bool LivePlot::canBeSeen() const
@@ -548,7 +618,9 @@ QSize LivePlot::minimumSizeHint() const
 
 QRectF LivePlot::plotArea() const
 {
-    return QRectF(kLeftMargin, kTopMargin, std::max(10, width() - kLeftMargin - kRightMargin),
+    // A second unit's labels go on the right.
+    const int right = m_axes.size() > 1 ? kLeftMargin : kRightMargin;
+    return QRectF(kLeftMargin, kTopMargin, std::max(10, width() - kLeftMargin - right),
                   std::max(10, height() - kTopMargin - kBottomMargin));
 }
 
@@ -559,10 +631,10 @@ double LivePlot::xOf(qint64 tUs) const
     return area.left() + area.width() * double(tUs - (m_newestUs - spanUs)) / double(spanUs);
 }
 
-double LivePlot::yOf(double value) const
+double LivePlot::yOf(double value, const Axis &axis) const
 {
     const QRectF area = plotArea();
-    return area.bottom() - area.height() * (value - m_lo) / (m_hi - m_lo);
+    return area.bottom() - area.height() * (value - axis.lo) / (axis.hi - axis.lo);
 }
 
 void LivePlot::layoutLegend() const
@@ -666,18 +738,21 @@ void LivePlot::paintFrame(QPainter &p) const
         p.drawText(r.adjusted(18, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, text);
     }
 
-    // Grid: values
-    const QLocale locale;
-    for (double v = std::ceil(m_lo / m_yStep - 1e-9) * m_yStep; v <= m_hi + m_yStep * 1e-9;
-         v += m_yStep) {
-        const double y = yOf(v);
-        p.setPen(QPen(gridColor, 1));
-        p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
-        p.setPen(textColor);
-        const double shown = std::abs(v) < m_yStep * 1e-6 ? 0.0 : v;
-        p.drawText(QRectF(0, y - fm.height() / 2.0, kLeftMargin - 8, fm.height()),
-                   Qt::AlignRight | Qt::AlignVCenter, locale.toString(shown, 'g', 4));
+    // Grid and labels of the first unit's axis on the left, the second's on
+    // the right; a further unit is scaled to its own range, named in the legend.
+    const Axis *leftAxis = m_axes.empty() ? nullptr : &m_axes.front();
+    if (leftAxis) {
+        for (double v = std::ceil(leftAxis->lo / leftAxis->step - 1e-9) * leftAxis->step;
+             v <= leftAxis->hi + leftAxis->step * 1e-9; v += leftAxis->step) {
+            const double y = yOf(v, *leftAxis);
+            p.setPen(QPen(gridColor, 1));
+            p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
+        }
+        paintAxisLabels(p, *leftAxis, true);
     }
+    if (m_axes.size() > 1)
+        paintAxisLabels(p, m_axes.at(1), false);
+    const QLocale locale;
     // Grid: seconds before the newest sample
     const double xStep = niceStep(m_windowSeconds, std::max(2, int(area.width() / 90)));
     for (double s = 0; s <= m_windowSeconds + 1e-9; s += xStep) {
@@ -699,6 +774,27 @@ void LivePlot::paintFrame(QPainter &p) const
         p.setPen(pal.color(QPalette::PlaceholderText));
         p.drawText(area, Qt::AlignCenter, tr("Waiting for samples from %1…").arg(m_device));
     }
+}
+
+void LivePlot::paintAxisLabels(QPainter &p, const Axis &axis, bool left) const
+{
+    const QRectF area = plotArea();
+    const QFontMetrics fm(font());
+    const QLocale locale;
+    p.setPen(palette().color(QPalette::Text));
+    const double x = left ? 0 : area.right() + 8;
+    const double w = left ? kLeftMargin - 8 : width() - area.right() - 8;
+    const Qt::Alignment align = (left ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter;
+    for (double v = std::ceil(axis.lo / axis.step - 1e-9) * axis.step;
+         v <= axis.hi + axis.step * 1e-9; v += axis.step) {
+        const double y = yOf(v, axis);
+        const double shown = std::abs(v) < axis.step * 1e-6 ? 0.0 : v;
+        p.drawText(QRectF(x, y - fm.height() / 2.0, w, fm.height()), align,
+                   locale.toString(shown, 'g', 4));
+    }
+    // The unit above its labels, so each scale says what it measures.
+    if (!axis.unit.isEmpty())
+        p.drawText(QRectF(x, area.top() - fm.height() - 2, w, fm.height()), align, axis.unit);
 }
 
 void LivePlot::paintEvent(QPaintEvent *event)
@@ -739,7 +835,7 @@ void LivePlot::paintEvent(QPaintEvent *event)
             continue;
         m_vertices.clear();
         for (const Point &pt : c.drawn)
-            m_vertices.emplace_back(xOf(pt.tUs), yOf(pt.value));
+            m_vertices.emplace_back(xOf(pt.tUs), yOf(pt.value, m_axes.at(size_t(c.axis))));
         p.setPen(QPen(c.color, 1));
         p.drawPolyline(m_vertices.data(), int(m_vertices.size()));
         // A second pass half a pixel off reads like a 1.5 px line at a

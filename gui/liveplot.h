@@ -21,7 +21,10 @@ namespace halhub {
 // samples came and the widget can be seen, timed between the devices'
 // samples (so a frame delays none of them); it draws through each pixel
 // column's lowest and highest point only, over a cached frame (legend, axes,
-// grid) that is redrawn only when the value axis or the size changes.
+// grid) that is redrawn only when a value axis or the size changes.
+// Channels are grouped by unit: each unit has its own value axis fitted to
+// its channels (the first labelled on the left, the second on the right),
+// so volts are not flattened by a 0..10 count.
 class LivePlot final : public QWidget
 {
     Q_OBJECT
@@ -30,6 +33,16 @@ public:
     {
         qint64 tUs = 0;
         double value = 0;
+    };
+    // A channel's newest value and its extremes over the plot window.
+    struct Reading
+    {
+        QString name;
+        QString unit;
+        bool hasValue = false;
+        double value = 0;
+        double minimum = 0;
+        double maximum = 0;
     };
 
     explicit LivePlot(QWidget *parent = nullptr);
@@ -63,6 +76,14 @@ public:
     // The points the channel's line goes through at the current size, in
     // time order: per pixel column its lowest and highest point.
     std::vector<Point> drawnPoints(const QString &channel) const;
+    // One reading per channel, in legend order.
+    QList<Reading> readings() const;
+    // The value axes: one per distinct unit ("" for channels without one).
+    int axisCount() const { return int(m_axes.size()); }
+    QString axisUnit(int axis) const;
+    int axisOf(const QString &channel) const;
+    // Where a value of the channel is drawn at the current size.
+    double yOfChannel(const QString &channel, double value) const;
     // Frames painted so far (each one follows new samples or a change).
     int paintCount() const { return m_paintCount; }
 
@@ -110,6 +131,9 @@ private:
         QString unit;
         QColor color;
         bool visible = true;
+        int axis = 0;                   // index into m_axes
+        bool hasLast = false;
+        Point last;                     // the newest value, for readings()
         Ring ring;
         Slot slot;
         std::vector<Point> drawn;     // decimated, reused between frames
@@ -137,7 +161,16 @@ private:
     void paintFrame(QPainter &p) const;
     void layoutLegend() const;
     double xOf(qint64 tUs) const;
-    double yOf(double value) const;
+    struct Axis
+    {
+        QString unit;
+        bool hasData = false;
+        double lo = -1;
+        double hi = 1;
+        double step = 0.5;
+    };
+    double yOf(double value, const Axis &axis) const;
+    void paintAxisLabels(QPainter &p, const Axis &axis, bool left) const;
 
     QString m_device;
     QString m_deviceName;
@@ -154,9 +187,7 @@ private:
     qint64 m_linesEndUs = 0;
     int m_linesWidth = 0;
     bool m_hasData = false;
-    double m_lo = -1;
-    double m_hi = 1;
-    double m_yStep = 0.5;
+    std::vector<Axis> m_axes;
 
     QPixmap m_frame;                    // background, legend, axes, grid
     bool m_frameValid = false;

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "channeltablemodel.h"
 #include "clienttablemodel.h"
 #include "commandpanel.h"
 #include "devicetablemodel.h"
@@ -33,6 +34,7 @@
 #include <QScrollBar>
 #include <QSettings>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
@@ -46,7 +48,8 @@ namespace {
 
 // Bumped when the docks change, so an old saved layout is not half-applied.
 // Raised whenever the docks change: a layout saved before is not restored.
-constexpr int kLayoutVersion = 2;
+// 3: Clients and Streams side by side instead of tabbed; a Name column.
+constexpr int kLayoutVersion = 3;
 
 const QString kGeometryKey = QStringLiteral("MainWindow/geometry");
 const QString kStateKey = QStringLiteral("MainWindow/state");
@@ -223,9 +226,27 @@ void MainWindow::createCentralPlot()
     bar->addWidget(hint);
     layout->addLayout(bar);
 
-    m_plot = new LivePlot(central);
+    // The plot over the channels' numbers: the current value without reading
+    // it off a line.
+    auto *split = new QSplitter(Qt::Vertical, central);
+    m_plot = new LivePlot(split);
     m_plot->setObjectName(QStringLiteral("livePlot"));
-    layout->addWidget(m_plot, 1);
+    m_channels = new ChannelTableModel(this);
+    m_channelView = makeTable(m_channels, ChannelTableModel::ChannelColumn);
+    m_channelView->setParent(split);
+    m_channelView->setObjectName(QStringLiteral("channelView"));
+    m_channelView->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_channelView->horizontalHeader()->setSectionResizeMode(ChannelTableModel::ChannelColumn,
+                                                            QHeaderView::Stretch);
+    split->addWidget(m_plot);
+    split->addWidget(m_channelView);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    // The header and four channels always show.
+    m_channelView->setMinimumHeight(m_channelView->verticalHeader()->defaultSectionSize() * 5
+                                    + m_channelView->horizontalScrollBar()->sizeHint().height());
+    split->setChildrenCollapsible(false);
+    layout->addWidget(split, 1);
     setCentralWidget(central);
 
     const int savedWindow = QSettings().value(kPlotWindowKey, 10).toInt();
@@ -378,10 +399,16 @@ void MainWindow::createDocks()
         if (m_eventView->property("followTail").toBool())
             m_eventView->scrollToBottom();
     });
+    QWidget *eventsBox =
+        withToolBar(m_eventView, {m_eventFilterEdit}, {m_exportEventsAction, m_clearEventsAction});
+    // However narrow the dock, "Clear events" stays on the bar, not in an
+    // overflow menu: the filter field gives way first.
+    m_eventFilterEdit->setMinimumWidth(100);
+    eventsBox->setMinimumWidth(eventsBox->findChild<QToolBar *>()->sizeHint().width()
+                               - m_eventFilterEdit->sizeHint().width() + 100);
     QDockWidget *events = addDock(
         QStringLiteral("eventsDock"), tr("Events"),
-        themeIcon(QStringLiteral("events"), QStyle::SP_MessageBoxInformation),
-        withToolBar(m_eventView, {m_eventFilterEdit}, {m_exportEventsAction, m_clearEventsAction}),
+        themeIcon(QStringLiteral("events"), QStyle::SP_MessageBoxInformation), eventsBox,
         Qt::BottomDockWidgetArea);
 
     // Commands
@@ -406,16 +433,17 @@ void MainWindow::createDocks()
     // connections and the event log side by side along the bottom.
     splitDockWidget(devices, latency, Qt::Vertical);
     splitDockWidget(clients, events, Qt::Horizontal);
-    tabifyDockWidget(clients, streams);
+    // Both at once: who is connected and what each of them streams.
+    splitDockWidget(clients, streams, Qt::Horizontal);
     tabifyDockWidget(streams, recordings);
-    clients->raise();
+    streams->raise();
     // Below the devices it commands, beside the latency histogram.
     tabifyDockWidget(latency, commands);
     latency->raise();
-    resizeDocks({devices}, {450}, Qt::Horizontal);
+    resizeDocks({devices}, {600}, Qt::Horizontal);
     resizeDocks({devices, latency}, {220, 330}, Qt::Vertical);
     resizeDocks({clients}, {250}, Qt::Vertical);
-    resizeDocks({clients, events}, {860, 580}, Qt::Horizontal);
+    resizeDocks({clients, streams, events}, {430, 430, 580}, Qt::Horizontal);
 
     const auto fitColumns = [](QTableView *view, const QList<int> &widths) {
         for (int i = 0; i < widths.size(); ++i) {
@@ -423,10 +451,27 @@ void MainWindow::createDocks()
                 view->setColumnWidth(i, widths.at(i));
         }
     };
-    fitColumns(m_deviceView, {60, 50, 45, 105, 80});
-    fitColumns(m_clientView, {115, 90, 0, 100, 65, 65, 70, 75, 90, 60});
-    fitColumns(m_streamView, {55, 0, 55, 70, 80, 75, 90, 70, 70, 70});
-    fitColumns(m_eventView, {95, 75, 110, 150});
+    // Short cells fit their text; a long port is elided in the middle (its
+    // tooltip has it whole); the last error takes what is left.
+    m_deviceView->setTextElideMode(Qt::ElideMiddle);
+    for (int column : {int(DeviceTableModel::IdColumn), int(DeviceTableModel::NameColumn),
+                       int(DeviceTableModel::PluginColumn), int(DeviceTableModel::StateColumn),
+                       int(DeviceTableModel::RateColumn)})
+        m_deviceView->horizontalHeader()->setSectionResizeMode(column,
+                                                               QHeaderView::ResizeToContents);
+    fitColumns(m_deviceView, {0, 0, 0, 110});
+    // Headers and figures are never cut (German headers are longer): the
+    // columns fit their contents, the stretching one takes the rest.
+    const auto fitContents = [](QTableView *view, int stretchColumn) {
+        view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+        view->horizontalHeader()->setSectionResizeMode(stretchColumn, QHeaderView::Stretch);
+    };
+    fitContents(m_clientView, ClientTableModel::ClientColumn);
+    fitContents(m_streamView, StreamTableModel::OwnerColumn);
+    for (int column : {int(EventLogModel::TimeColumn), int(EventLogModel::SeverityColumn)})
+        m_eventView->horizontalHeader()->setSectionResizeMode(column,
+                                                              QHeaderView::ResizeToContents);
+    fitColumns(m_eventView, {0, 0, 90, 130});
     updateDeviceActions();
     updateClientActions();
 }
@@ -661,11 +706,14 @@ void MainWindow::onAuditRecord(const QVariantMap &record)
     const QString user = record.value(QStringLiteral("user")).toString();
     const QString address = record.value(QStringLiteral("address")).toString();
     const bool finished = status == QLatin1String("ok") || status == QLatin1String("duplicate");
+    // "audit" only when there is an audit log to look the record up in.
+    const AuditLog *audit = m_server ? m_server->auditLog() : nullptr;
+    const bool audited = audit && !audit->fileName().isEmpty();
     const bool failed = status == QLatin1String("error") || status == QLatin1String("timeout");
     const int severity = int(finished ? EventLogModel::Severity::Info
                              : failed ? EventLogModel::Severity::Error
                                       : EventLogModel::Severity::Warning);
-    logEvent(QStringLiteral("command_audit"), record.value(QStringLiteral("device")).toString(),
+    logEvent(audited ? QStringLiteral("command_audit") : QStringLiteral("command"), record.value(QStringLiteral("device")).toString(),
              user.isEmpty() ? address : QStringLiteral("%1 (%2)").arg(user, address),
              tr("%1: %2").arg(record.value(QStringLiteral("command")).toString(), status), severity);
 }
@@ -740,6 +788,7 @@ void MainWindow::refresh()
 {
     m_clients->refresh();
     m_streams->refresh();
+    m_channels->setReadings(m_plot->readings());
     rebuildStreamCombo();
     updateLatency();
     updateStatus();

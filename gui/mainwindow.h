@@ -17,6 +17,7 @@ class QToolButton;
 
 namespace halhub {
 
+class ChannelTableModel;
 class ClientTableModel;
 class CommandPanel;
 class CommandRouter;
@@ -51,6 +52,7 @@ public:
     EventLogModel *eventModel() const { return m_events; }
     LatencyHistogramView *latencyView() const { return m_latencyView; }
     LivePlot *plot() const { return m_plot; }
+    QTableView *channelView() const { return m_channelView; }
     CommandPanel *commandPanel() const { return m_commandPanel; }
     RecordingsDock *recordingsDock() const { return m_recordings; }
     QString plotDevice() const;
@@ -123,6 +125,8 @@ private:
     LatencyHistogramView *m_latencyView = nullptr;
     QComboBox *m_latencyStream = nullptr;
     LivePlot *m_plot = nullptr;
+    ChannelTableModel *m_channels = nullptr;
+    QTableView *m_channelView = nullptr;
     CommandPanel *m_commandPanel = nullptr;
     RecordingsDock *m_recordings = nullptr;
     QComboBox *m_plotDevice = nullptr;

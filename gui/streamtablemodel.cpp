@@ -100,8 +100,15 @@ QVariant StreamTableModel::data(const QModelIndex &index, int role) const
         return row.owner.isEmpty() ? tr("detached (%1…)").arg(s.session.left(8)) : row.owner;
     case DeviceColumn:
         return s.device;
-    case ModeColumn:
-        return streamModeName(s.mode);
+    case ModeColumn: {
+        if (s.customRatesHz.isEmpty())
+            return streamModeName(s.mode);
+        // A custom stream's own rates, which the requested rate does not tell.
+        QStringList rates;
+        for (auto it = s.customRatesHz.cbegin(); it != s.customRatesHz.cend(); ++it)
+            rates << tr("%1: %2").arg(it.key(), formatRate(it.value()));
+        return tr("%1 (%2)").arg(streamModeName(s.mode), rates.join(QStringLiteral(", ")));
+    }
     case RequestedColumn:
         if (raw)
             return s.requestedRateHz;

@@ -31,5 +31,6 @@ public:
 // The version changes whenever a plugin built against an older DevicePlugin
 // or Device would no longer work; the HAL refuses such a plugin by name.
 // 2: Device holds the config entry's id and name.
-#define HalhubDevicePlugin_iid "org.halhub.DevicePlugin/2"
+// 3: Device keeps why it cannot connect; DeviceInfo carries it and param units.
+#define HalhubDevicePlugin_iid "org.halhub.DevicePlugin/3"
 Q_DECLARE_INTERFACE(halhub::DevicePlugin, HalhubDevicePlugin_iid)

@@ -78,6 +78,7 @@ struct HalManager::Private
     HalManager *q = nullptr;
     std::map<QString, PluginEntry> plugins;
     QStringList loadErrors;
+    QStringList searchedDirs;                           // by the last discoverPlugins
     QStringList order;                                  // device ids in config order
     QHash<QString, std::shared_ptr<DeviceEntry>> devices;
 
@@ -220,6 +221,7 @@ QStringList HalManager::defaultPluginDirs()
 int HalManager::discoverPlugins(const QStringList &dirs)
 {
     d->loadErrors.clear();
+    d->searchedDirs = dirs;
     int found = 0;
     QSet<QString> seenDirs;
     for (const QString &dirPath : dirs) {
@@ -321,8 +323,16 @@ QString HalManager::checkDevice(const DeviceConfig &config)
     const auto it = d->plugins.find(config.plugin);
     if (it == d->plugins.end()) {
         const QString known = pluginNames().join(QStringLiteral(", "));
+        if (known.isEmpty()) {
+            // A binary copied without its plugins: say where they were looked for.
+            return QStringLiteral("device \"%1\": unknown plugin \"%2\": no device plugins "
+                                  "found in %3 (set HALHUB_PLUGIN_PATH to their directory)")
+                    .arg(config.id, config.plugin,
+                         d->searchedDirs.isEmpty() ? QStringLiteral("no directory")
+                                                   : d->searchedDirs.join(QStringLiteral(", ")));
+        }
         return QStringLiteral("device \"%1\": unknown plugin \"%2\" (available: %3)")
-                .arg(config.id, config.plugin, known.isEmpty() ? QStringLiteral("none") : known);
+                .arg(config.id, config.plugin, known);
     }
     QString error;
     DevicePlugin *plugin = d->loadPlugin(it->second, &error);

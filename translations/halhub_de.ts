@@ -2,6 +2,29 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>halhub::ChannelTableModel</name>
+    <message>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Kanal</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <source>Min (window)</source>
+        <translation>Min. (Fenster)</translation>
+    </message>
+    <message>
+        <source>Max (window)</source>
+        <translation>Max. (Fenster)</translation>
+    </message>
+</context>
+<context>
     <name>halhub::ClientTableModel</name>
     <message>
         <location filename="../gui/clienttablemodel.cpp" line="57"/>
@@ -285,12 +308,16 @@
     <message>
         <location filename="../gui/devicetablemodel.cpp" line="151"/>
         <source>Native rate</source>
-        <translation>Eigene Rate</translation>
+        <translation>Native Rate</translation>
     </message>
     <message>
         <location filename="../gui/devicetablemodel.cpp" line="153"/>
         <source>Last error</source>
         <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
     </message>
 </context>
 <context>
@@ -426,6 +453,10 @@
         <source>Details</source>
         <translation>Details</translation>
     </message>
+    <message>
+        <source>Command</source>
+        <translation>Befehl</translation>
+    </message>
 </context>
 <context>
     <name>halhub::LatencyHistogramView</name>
@@ -560,7 +591,7 @@
     <message>
         <location filename="../gui/mainwindow.cpp" line="147"/>
         <source>&amp;Unplug test</source>
-        <translation>&amp;Trenntest</translation>
+        <translation>&amp;Trennen testen</translation>
     </message>
     <message>
         <location filename="../gui/mainwindow.cpp" line="150"/>
@@ -880,7 +911,7 @@
     <message>
         <location filename="../gui/streamtablemodel.cpp" line="108"/>
         <source>native</source>
-        <translation>eigene</translation>
+        <translation>nativ</translation>
     </message>
     <message>
         <location filename="../gui/streamtablemodel.cpp" line="132"/>
@@ -931,6 +962,14 @@
         <location filename="../gui/streamtablemodel.cpp" line="150"/>
         <source>p95</source>
         <translation>p95</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,8 @@
 // halhub-devsim: opens a pseudo-terminal and plays a SCPI power supply or a
 // linestream board on it. Point a halhub device's `port` at the printed path.
 
+#include "../unixsignals.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
@@ -207,5 +209,12 @@ int main(int argc, char *argv[])
         });
         push.start();
     }
-    return app.exec();
+    // SIGTERM and Ctrl-C end the event loop, so the link is removed below
+    // instead of pointing at a pty that is gone.
+    UnixSignals unixSignals;
+    QObject::connect(&unixSignals, &UnixSignals::terminate, &app, &QCoreApplication::quit);
+    const int code = app.exec();
+    if (parser.isSet(linkOption))
+        QFile::remove(parser.value(linkOption));
+    return code;
 }

@@ -81,6 +81,14 @@ bool TokenVerifier::load(QString *error)
     if (hasSecret) {
         m_key = m_config.jwtSecret.toUtf8();
         m_alg = JWT_ALG_HS256;
+        // HS256 is as strong as its key: RFC 7518 asks for at least 256 bits.
+        if (m_key.size() < kMinSecretBytes) {
+            qCWarning(lcAuth).noquote()
+                    << QStringLiteral("auth.jwt_secret is %1 bytes long; use at least %2 random "
+                                      "bytes, a short secret can be guessed")
+                               .arg(m_key.size())
+                               .arg(kMinSecretBytes);
+        }
         return true;
     }
     QFile file(m_config.jwtPublicKeyFile);

@@ -35,6 +35,8 @@ public:
     static constexpr qint64 kLeewaySeconds = 30;
     // Longer tokens are refused unread.
     static constexpr qsizetype kMaxTokenBytes = 8192;
+    // A shorter auth.jwt_secret is accepted with a warning.
+    static constexpr qsizetype kMinSecretBytes = 32;
 
     explicit TokenVerifier(const AuthConfig &config);
     ~TokenVerifier();

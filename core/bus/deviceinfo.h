@@ -39,6 +39,7 @@ struct ParamSpec
     std::optional<double> minimum;      // numbers only, inclusive
     std::optional<double> maximum;
     QStringList allowed;                // strings only; empty: any string
+    QString unit;                       // empty: none
 };
 
 struct CommandSpec
@@ -55,6 +56,9 @@ struct DeviceInfo
     QString name;
     QString port;                       // empty: no serial line
     DeviceState state = DeviceState::Connecting;
+    // Why a device that is not connected is not ("cannot open /dev/ttyUSB0:
+    // Permission denied"); empty while connected or when nothing failed yet.
+    QString error;
     std::optional<double> rateHz;       // native sample rate; none for push devices
     QList<ChannelInfo> channels;
     QList<CommandSpec> commands;

@@ -492,9 +492,12 @@ CommandRouter::Submission CommandRouter::submit(const CommandRequest &request)
                        QStringLiteral("unknown device %1").arg(request.device));
     }
     if (info->state != DeviceState::Connected) {
-        return refusal(QStringLiteral("device_unavailable"),
-                       QStringLiteral("device %1 is %2")
-                               .arg(request.device, deviceStateName(info->state)));
+        // The reason (a port that cannot be opened) tells the operator what to fix.
+        QString message = QStringLiteral("device %1 is %2")
+                                  .arg(request.device, deviceStateName(info->state));
+        if (!info->error.isEmpty())
+            message += QStringLiteral(": ") + info->error;
+        return refusal(QStringLiteral("device_unavailable"), message);
     }
     if (const CommandSpec *spec = info->command(request.command)) {
         if (const auto error = checkCommandParams(*spec, request.params))

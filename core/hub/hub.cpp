@@ -19,6 +19,9 @@ Hub::Hub(DeviceBus *bus, QObject *parent)
     m_router = new CommandRouter(bus, this);
     m_audit = new AuditLog(this);
     m_commands = new CommandDesk(m_router, m_audit, this);
+    connect(m_commands, &CommandDesk::resultReady, this, [this](const CommandResult &result) {
+        ++m_commandsByStatus[commandStatusName(result.status)];
+    });
 }
 
 Hub::~Hub() = default;

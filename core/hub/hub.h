@@ -3,6 +3,7 @@
 #include "metrics/latencyhistogram.h"
 
 #include <QElapsedTimer>
+#include <QMap>
 #include <QObject>
 
 namespace halhub {
@@ -45,6 +46,9 @@ public:
     // The clock the latency histogram's windows run on (ms since start).
     qint64 clockMs() const { return m_clock.elapsed(); }
     qint64 uptimeSeconds() const { return m_clock.elapsed() / 1000; }
+    // Results of every command since start, by status name (ok, error,
+    // timeout, cancelled).
+    const QMap<QString, qint64> &commandsByStatus() const { return m_commandsByStatus; }
 
 private:
     DeviceBus *m_bus = nullptr;
@@ -55,6 +59,7 @@ private:
     CommandRouter *m_router = nullptr;
     AuditLog *m_audit = nullptr;
     CommandDesk *m_commands = nullptr;
+    QMap<QString, qint64> m_commandsByStatus;
 };
 
 } // namespace halhub

@@ -67,12 +67,13 @@ bool MetricsHttpServer::listen(const QHostAddress &address, quint16 port)
     if (m_server->isListening())
         close();
     if (!m_server->listen(address, port)) {
-        qCWarning(lcMetrics) << "metrics listener cannot bind" << address.toString() << port
-                             << m_server->errorString();
+        qCWarning(lcMetrics).noquote() << "metrics listener cannot bind" << address.toString()
+                                       << port << ":" << m_server->errorString();
         return false;
     }
-    qCInfo(lcMetrics) << "metrics on" << m_server->serverAddress().toString()
-                      << m_server->serverPort();
+    qCInfo(lcMetrics).noquote() << QStringLiteral("metrics on http://%1:%2/metrics")
+                                           .arg(m_server->serverAddress().toString())
+                                           .arg(m_server->serverPort());
     return true;
 }
 

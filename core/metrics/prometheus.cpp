@@ -29,6 +29,35 @@ void appendScalar(QByteArray &out, const char *name, const char *type, const cha
     out += '\n';
 }
 
+// A label value in the exposition format: \\, \" and \n escaped.
+QByteArray labelValue(const QString &text)
+{
+    QByteArray out;
+    for (const char c : text.toUtf8()) {
+        if (c == '\\' || c == '"')
+            out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
+
+void appendLabelled(QByteArray &out, const char *name, const char *label, const QString &value,
+                    qint64 number)
+{
+    out += name;
+    out += '{';
+    out += label;
+    out += "=\"";
+    out += labelValue(value);
+    out += "\"} ";
+    out += QByteArray::number(number);
+    out += '\n';
+}
+
 QByteArray formatSeconds(double seconds)
 {
     return QByteArray::number(seconds, 'g', 15);
@@ -62,6 +91,21 @@ QByteArray formatPrometheus(const MetricsSnapshot &snapshot)
                  "Messages sent to clients since start.", snapshot.messagesSentTotal);
     appendScalar(out, "halhub_messages_received_total", "counter",
                  "Messages received from clients since start.", snapshot.messagesReceivedTotal);
+
+    appendHeader(out, "halhub_device_up", "gauge", "1 while the device is connected, else 0.");
+    for (const auto &[id, up] : snapshot.devicesUp)
+        appendLabelled(out, "halhub_device_up", "device", id, up ? 1 : 0);
+    appendScalar(out, "halhub_stream_dropped_frames_total", "counter",
+                 "Telemetry frames dropped for slow consumers since start.",
+                 snapshot.streamDroppedFramesTotal);
+    appendHeader(out, "halhub_commands_total", "counter",
+                 "Command results since start, by status.");
+    // Every status always, so that a rate over a quiet status is 0, not absent.
+    QMap<QString, qint64> byStatus = snapshot.commandsByStatus;
+    for (const char *status : {"ok", "error", "timeout", "cancelled"})
+        byStatus.insert(QString::fromLatin1(status), byStatus.value(QString::fromLatin1(status)));
+    for (auto it = byStatus.cbegin(); it != byStatus.cend(); ++it)
+        appendLabelled(out, "halhub_commands_total", "status", it.key(), it.value());
 
     const char *histogram = "halhub_telemetry_latency_seconds";
     appendHeader(out, histogram, "histogram",

@@ -1,6 +1,10 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
+#include <QMap>
+#include <QPair>
+#include <QString>
 #include <QtGlobal>
 
 namespace halhub {
@@ -17,6 +21,9 @@ struct MetricsSnapshot
     qint64 messagesReceivedTotal = 0;   // since start
     qint64 uptimeSeconds = 0;
     const LatencyHistogram *latency = nullptr;  // nullptr: an empty histogram
+    QList<QPair<QString, bool>> devicesUp;      // id, connected; in config order
+    qint64 streamDroppedFramesTotal = 0;        // frames slow consumers lost
+    QMap<QString, qint64> commandsByStatus;     // results by status name
 };
 
 // Prometheus text exposition format 0.0.4 (docs/protocol.md section 10).

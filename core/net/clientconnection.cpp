@@ -112,7 +112,7 @@ void ClientConnection::closeWith(int code, const QString &reason)
     if (m_closing)
         return;
     m_closing = true;
-    qCInfo(lcNet) << "closing connection" << id() << "from" << peerAddress().toString() << "with"
+    qCInfo(lcNet).noquote() << "closing connection" << id() << "from" << peerName() << "with"
                   << code << reason;
     // After every frame queued before it; the channel cuts a peer that does
     // not finish the closing handshake and then reports the disconnect.

@@ -101,7 +101,7 @@ void Connection::onAuthExpired()
         authExpiry()->start(int(qMin<qint64>(leftMs, std::numeric_limits<int>::max())));
         return;
     }
-    qCInfo(lcAuth) << "token of" << m_subject << "on connection" << m_id
+    qCInfo(lcAuth).noquote() << "token of" << m_subject << "on connection" << m_id
                    << "expired; closing unless renewed";
     m_authenticated = false;
     m_scopes = Scopes();

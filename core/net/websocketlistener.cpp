@@ -352,7 +352,7 @@ void WebSocketListener::refuse(QTcpSocket *socket, int status, const QByteArray 
     // It stays pending, so that a peer that never reads the answer is still
     // dropped at its deadline.
     m_pending[socket].refused = true;
-    qCInfo(lcNet) << "refused" << socket->peerAddress().toString() << "with" << status;
+    qCInfo(lcNet).noquote() << "refused" << socket->peerAddress().toString() << "with" << status;
     socket->write(httpErrorResponse(status, reason, body));
     socket->disconnectFromHost();
 }

@@ -108,9 +108,22 @@ QVariantMap device(const DeviceInfo &info)
         cmd.insert(QStringLiteral("name"), c.name);
         if (!c.params.isEmpty()) {
             QVariantMap params;
-            for (const ParamSpec &p : c.params)
+            QVariantMap paramInfo;
+            for (const ParamSpec &p : c.params) {
                 params.insert(p.name, paramTypeName(p.type));
+                QVariantMap pi;
+                if (p.minimum)
+                    pi.insert(QStringLiteral("min"), *p.minimum);
+                if (p.maximum)
+                    pi.insert(QStringLiteral("max"), *p.maximum);
+                if (!p.unit.isEmpty())
+                    pi.insert(QStringLiteral("unit"), p.unit);
+                if (!pi.isEmpty())
+                    paramInfo.insert(p.name, pi);
+            }
             cmd.insert(QStringLiteral("params"), params);
+            if (!paramInfo.isEmpty())
+                cmd.insert(QStringLiteral("param_info"), paramInfo);
         }
         if (!c.description.isEmpty())
             cmd.insert(QStringLiteral("description"), c.description);
@@ -121,6 +134,8 @@ QVariantMap device(const DeviceInfo &info)
     m.insert(QStringLiteral("plugin"), info.plugin);
     m.insert(QStringLiteral("name"), info.name.isEmpty() ? info.id : info.name);
     m.insert(QStringLiteral("state"), deviceStateName(info.state));
+    m.insert(QStringLiteral("error"), info.state == DeviceState::Connected || info.error.isEmpty()
+                                              ? value::null() : QVariant(info.error));
     if (!info.port.isEmpty())
         m.insert(QStringLiteral("port"), info.port);
     m.insert(QStringLiteral("rate_hz"), info.rateHz ? QVariant(*info.rateHz) : value::null());

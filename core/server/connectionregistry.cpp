@@ -55,7 +55,7 @@ ClientConnection *ConnectionRegistry::adopt(QWebSocket *socket, const Transport 
             [this, connection] { shareBuckets(connection); });
     connect(connection, &ClientConnection::closed, this,
             [this, connection] { onClosed(connection); });
-    qCInfo(lcNet) << "client" << id << "connected from" << connection->peerAddress().toString();
+    qCInfo(lcNet).noquote() << "client" << id << "connected from" << connection->peerName();
     return connection;
 }
 

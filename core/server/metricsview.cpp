@@ -4,6 +4,7 @@
 #include "hub/hub.h"
 #include "recording/recorder.h"
 #include "server/connectionregistry.h"
+#include "telemetry/telemetryhub.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -28,6 +29,10 @@ MetricsSnapshot MetricsView::snapshot() const
     s.messagesReceivedTotal = m_connections->messagesReceivedTotal();
     s.uptimeSeconds = m_hub->uptimeSeconds();
     s.latency = &m_hub->latency();
+    for (const DeviceInfo &info : m_hub->bus()->devices())
+        s.devicesUp.append({info.id, info.state == DeviceState::Connected});
+    s.streamDroppedFramesTotal = m_hub->telemetry()->droppedFramesTotal();
+    s.commandsByStatus = m_hub->commandsByStatus();
     return s;
 }
 
@@ -88,10 +93,20 @@ QByteArray MetricsView::prometheus() const
 std::pair<bool, QByteArray> MetricsView::health(bool shuttingDown) const
 {
     const bool healthy = !shuttingDown;
+    // Still 200 when degraded: the server serves; a device needs attention.
+    QJsonObject devices;
+    bool allConnected = true;
+    for (const DeviceInfo &info : m_hub->bus()->devices()) {
+        devices.insert(info.id, deviceStateName(info.state));
+        allConnected = allConnected && info.state == DeviceState::Connected;
+    }
+    const QString status = !healthy ? QStringLiteral("shutting_down")
+            : allConnected          ? QStringLiteral("ok")
+                                    : QStringLiteral("degraded");
     QJsonObject o;
-    o.insert(QStringLiteral("status"), healthy ? QStringLiteral("ok") : QStringLiteral("shutting_down"));
+    o.insert(QStringLiteral("status"), status);
     o.insert(QStringLiteral("clients"), m_connections->count());
-    o.insert(QStringLiteral("devices"), int(m_hub->bus()->devices().size()));
+    o.insert(QStringLiteral("devices"), devices);
     o.insert(QStringLiteral("uptime_s"), m_hub->uptimeSeconds());
     return {healthy, QJsonDocument(o).toJson(QJsonDocument::Compact)};
 }

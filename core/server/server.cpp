@@ -97,7 +97,6 @@ bool Server::start(QString *error)
         return false;
     if (!m_listener->listen(error))
         return false;
-    qCInfo(lcNet).noquote() << "listening on" << url().toString();
     if (m_config.metrics.port) {
         m_metricsHttp = new MetricsHttpServer(this);
         m_metricsHttp->setMetricsProvider([this] { return prometheusText(); });
@@ -107,7 +106,6 @@ bool Server::start(QString *error)
                          .arg(*m_config.metrics.port);
             return false;
         }
-        qCInfo(lcMetrics) << "metrics on port" << m_metricsHttp->port();
     }
     return true;
 }

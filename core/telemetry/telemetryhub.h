@@ -81,6 +81,11 @@ public:
     // Samples seen since start (all devices).
     qint64 samplesIn() const { return m_samplesIn; }
 
+    // Frames a slow consumer's stream dropped since start (coalesced away,
+    // never sent), counted by the front ends that drop them.
+    void countDroppedFrame() { ++m_droppedFrames; }
+    qint64 droppedFramesTotal() const { return m_droppedFrames; }
+
     // The frame's values encoded. A frame being fanned out is encoded at
     // most once per encoding for all its members; any other frame (a
     // coalesced one, a replay) is encoded afresh.
@@ -105,6 +110,7 @@ private:
     std::unordered_map<QString, DeviceGroups> m_groups;
     QHash<StreamMember *, Group *> m_groupOf;
     qint64 m_samplesIn = 0;
+    qint64 m_droppedFrames = 0;
     // Removals during a fan-out only mark members; the lists shrink after.
     int m_fanOutDepth = 0;
     bool m_purgeDue = false;

@@ -86,15 +86,18 @@ void SerialLine::attempt()
     const QString path = m_settings.port.isEmpty() ? m_settings.resolve(m_lister())
                                                    : m_settings.port;
     if (path.isEmpty()) {
-        qCDebug(lcSerial) << "no port for" << m_settings.describe();
+        qCDebug(lcSerial).noquote() << "no port for" << m_settings.describe();
         scheduleRetry();
+        Q_EMIT openFailed(m_settings.notFoundReason());
         return;
     }
     m_port.setPortName(path);
     if (!m_port.open(QIODevice::ReadWrite)) {
-        qCDebug(lcSerial).noquote() << "cannot open" << path << ":" << m_port.errorString();
+        const QString reason = SerialSettings::openFailureReason(path, m_port.errorString());
+        qCDebug(lcSerial).noquote() << reason;
         m_port.clearError();
         scheduleRetry();
+        Q_EMIT openFailed(reason);
         return;
     }
     const bool applied = m_port.setBaudRate(m_settings.baud)

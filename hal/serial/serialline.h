@@ -14,7 +14,8 @@ namespace halhub {
 // One serial line to one instrument, found by path or by USB ids, that
 // keeps itself open: when the port fails or vanishes it is closed, `lost`
 // is emitted once, and it is reopened with ReconnectBackoff until `opened`.
-// Failed attempts make no signal. What arrives is cut into lines with a
+// Each failed attempt emits `openFailed` with the reason (the device decides
+// what of it to report: Device::reportOpenFailure). What arrives is cut into lines with a
 // bounded buffer (LineSplitter); overlong lines come out as dataError.
 class SerialLine : public QObject
 {
@@ -48,6 +49,9 @@ public:
 Q_SIGNALS:
     void opened(const QString &path);
     void lost(const QString &reason);
+    // An attempt found no port or could not open it: "cannot open
+    // /dev/ttyUSB0: Permission denied", "no port matching vid 2341".
+    void openFailed(const QString &reason);
     void lineReceived(const QByteArray &line);
     void dataError(const QString &message);
 

@@ -160,6 +160,16 @@ QString SerialSettings::describe() const
     return QStringLiteral("port matching ") + parts.join(QStringLiteral(", "));
 }
 
+QString SerialSettings::notFoundReason() const
+{
+    return QStringLiteral("no %1 found").arg(describe());
+}
+
+QString SerialSettings::openFailureReason(const QString &path, const QString &why)
+{
+    return QStringLiteral("cannot open %1: %2").arg(path, why);
+}
+
 bool SerialSettings::matches(const PortDescription &candidate) const
 {
     if (!port.isEmpty())

@@ -50,6 +50,11 @@ struct SerialSettings
     QString resolve(const QList<PortDescription> &available) const;
     // The ports of this machine (QSerialPortInfo).
     static QList<PortDescription> availablePorts();
+    // What an operator reads when no port is found or it cannot be opened:
+    // "no port matching vid 2341 found", "cannot open /dev/ttyUSB0:
+    // Permission denied" (why: the system's reason).
+    QString notFoundReason() const;
+    static QString openFailureReason(const QString &path, const QString &why);
 };
 
 } // namespace halhub

@@ -298,7 +298,7 @@ void TestMessages::device_data()
     bare.rateHz = 100;
     QTest::addRow("name falls back to the id")
             << bare
-            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"connecting",)"
+            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"connecting","error":null,)"
                           R"("rate_hz":100.0,"channels":[],"commands":[]})");
 
     DeviceInfo named = bare;
@@ -306,7 +306,7 @@ void TestMessages::device_data()
     named.state = DeviceState::Connected;
     QTest::addRow("configured name")
             << named
-            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"Bench simulator","state":"connected",)"
+            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"Bench simulator","state":"connected","error":null,)"
                           R"("rate_hz":100.0,"channels":[],"commands":[]})");
 
     DeviceInfo push;
@@ -317,7 +317,7 @@ void TestMessages::device_data()
     push.channels = {{QStringLiteral("temp"), QString(), ChannelType::Float}};
     QTest::addRow("push device: rate_hz null, port when known")
             << push
-            << QByteArray(R"({"id":"ard0","plugin":"linestream","name":"ard0","state":"disconnected",)"
+            << QByteArray(R"({"id":"ard0","plugin":"linestream","name":"ard0","state":"disconnected","error":null,)"
                           R"("port":"/dev/ttyACM0","rate_hz":null,)"
                           R"("channels":[{"name":"temp","type":"float"}],"commands":[]})");
 
@@ -329,7 +329,7 @@ void TestMessages::device_data()
                          {QStringLiteral("label"), QString(), ChannelType::String}};
     QTest::addRow("unit only when set, channel types")
             << channels
-            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"error","rate_hz":100.0,)"
+            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"error","error":null,"rate_hz":100.0,)"
                           R"("channels":[{"name":"volts","unit":"V","type":"float"},)"
                           R"({"name":"count","type":"int"},{"name":"on","type":"bool"},)"
                           R"({"name":"label","type":"string"}],"commands":[]})");
@@ -353,7 +353,7 @@ void TestMessages::device_data()
     commands.commands = {set, reset, sleep};
     QTest::addRow("commands: params map and description only when present")
             << commands
-            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"connecting","rate_hz":2.5,)"
+            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"connecting","error":null,"rate_hz":2.5,)"
                           R"("channels":[],"commands":[)"
                           R"({"name":"set","description":"Sets the output","params":{"value":"number",)"
                           R"("count":"integer","on":"bool","label":"string","items":"list","extra":"any"}},)"
@@ -363,8 +363,39 @@ void TestMessages::device_data()
     whole.rateHz = 1;
     QTest::addRow("an integral rate is still a float")
             << whole
-            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"connecting",)"
+            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"connecting","error":null,)"
                           R"("rate_hz":1.0,"channels":[],"commands":[]})");
+
+    DeviceInfo refused = bare;
+    refused.error = QStringLiteral("cannot open /dev/ttyUSB0: Permission denied");
+    QTest::addRow("why a device is not connected")
+            << refused
+            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"connecting",)"
+                          R"("error":"cannot open /dev/ttyUSB0: Permission denied",)"
+                          R"("rate_hz":100.0,"channels":[],"commands":[]})");
+
+    DeviceInfo connectedAgain = refused;
+    connectedAgain.state = DeviceState::Connected;
+    QTest::addRow("no error while connected")
+            << connectedAgain
+            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"connected",)"
+                          R"("error":null,"rate_hz":100.0,"channels":[],"commands":[]})");
+
+    DeviceInfo ranged = bare;
+    CommandSpec setVoltage;
+    setVoltage.name = QStringLiteral("set_voltage");
+    ParamSpec value = param(QStringLiteral("value"), ParamType::Number);
+    value.minimum = 0;
+    value.maximum = 30;
+    value.unit = QStringLiteral("V");
+    setVoltage.params = {value, param(QStringLiteral("note"), ParamType::String)};
+    ranged.commands = {setVoltage};
+    QTest::addRow("param_info for params with a range or unit")
+            << ranged
+            << QByteArray(R"({"id":"sim0","plugin":"sim","name":"sim0","state":"connecting",)"
+                          R"("error":null,"rate_hz":100.0,"channels":[],"commands":[)"
+                          R"({"name":"set_voltage","params":{"value":"number","note":"string"},)"
+                          R"("param_info":{"value":{"min":0.0,"max":30.0,"unit":"V"}}}]})");
 }
 
 void TestMessages::device()
@@ -385,8 +416,8 @@ void TestMessages::devicesInConfigurationOrder()
 
     COMPARE_WIRE(messages::devices({b, a}),
                  QByteArray(R"({"type":"devices","devices":[)"
-                            R"({"id":"b","plugin":"sim","name":"b","state":"connecting","rate_hz":null,"channels":[],"commands":[]},)"
-                            R"({"id":"a","plugin":"sim","name":"a","state":"connecting","rate_hz":null,"channels":[],"commands":[]}]})"));
+                            R"({"id":"b","plugin":"sim","name":"b","state":"connecting","error":null,"rate_hz":null,"channels":[],"commands":[]},)"
+                            R"({"id":"a","plugin":"sim","name":"a","state":"connecting","error":null,"rate_hz":null,"channels":[],"commands":[]}]})"));
     COMPARE_WIRE(messages::devices({}), QByteArray(R"({"type":"devices","devices":[]})"));
 }
 

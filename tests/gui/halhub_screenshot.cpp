@@ -47,9 +47,22 @@ int main(int argc, char *argv[])
     isolateSettings(settingsDir);
     installTranslations(app, parser.value(langOption));
 
+    // A bench supply whose port is not there: what the Devices dock says then.
+    DeviceConfig supply;
+    supply.id = QStringLiteral("psu1");
+    supply.plugin = QStringLiteral("scpi");
+    supply.settings = {
+            {QStringLiteral("id"), supply.id},
+            {QStringLiteral("plugin"), supply.plugin},
+            {QStringLiteral("name"), QStringLiteral("Bench supply")},
+            {QStringLiteral("port"), QStringLiteral("/dev/serial/by-id/usb-Bench_PSU-if00")},
+            {QStringLiteral("channels"),
+             QVariantMap{{QStringLiteral("voltage"),
+                          QVariantMap{{QStringLiteral("query"), QStringLiteral("MEAS:VOLT?")},
+                                      {QStringLiteral("unit"), QStringLiteral("V")}}}}}};
     RunningServer running;
     if (!running.start({simConfig(QStringLiteral("sim0"), 100), simConfig(QStringLiteral("sim1"), 200),
-                        simConfig(QStringLiteral("sim2"), 50)}))
+                        simConfig(QStringLiteral("sim2"), 50), supply}))
         return 1;
 
     MainWindow window(running.server.get(), &running.hal);
@@ -82,7 +95,12 @@ int main(int argc, char *argv[])
     clients[2]->subscribe({{QStringLiteral("device"), QStringLiteral("sim2")},
                            {QStringLiteral("rate_hz"), 25}}, 2);
     clients[3]->subscribe({{QStringLiteral("device"), QStringLiteral("sim1")},
-                           {QStringLiteral("rate_hz"), 50}}, 2);
+                           {QStringLiteral("mode"), QStringLiteral("custom")},
+                           {QStringLiteral("custom"),
+                            QVariantMap{{QStringLiteral("sine"),
+                                         QVariantMap{{QStringLiteral("rate_hz"), 50}}},
+                                        {QStringLiteral("step"),
+                                         QVariantMap{{QStringLiteral("rate_hz"), 2}}}}}}, 2);
     // Something for the event log: a device that goes away and comes back.
     window.unplugDevice(QStringLiteral("sim2"), 800);
 

@@ -16,6 +16,7 @@ private Q_SLOTS:
     void listsConfiguredDevices();
     void unplugShowsDisconnectedThenConnected();
     void addedAndRemovedDevicesFollow();
+    void missingPortShowsItsReason();
 
 private:
     static DeviceState stateOf(const DeviceTableModel &model, const QString &device)
@@ -111,6 +112,39 @@ void tst_DeviceTableModel::addedAndRemovedDevicesFollow()
                                        &error));
     QTRY_COMPARE(model.rowCount(), 2);
     QCOMPARE(model.rowOf(QStringLiteral("sim7")), -1);
+}
+
+void tst_DeviceTableModel::missingPortShowsItsReason()
+{
+    DeviceConfig psu;
+    psu.id = QStringLiteral("psu1");
+    psu.plugin = QStringLiteral("scpi");
+    psu.settings = {{QStringLiteral("id"), psu.id},
+                    {QStringLiteral("plugin"), psu.plugin},
+                    {QStringLiteral("name"), QStringLiteral("Bench supply")},
+                    {QStringLiteral("port"), QStringLiteral("/nonexistent/ttyUSB0")}};
+    // One model watching from the start, one made after the failure.
+    DeviceTableModel early(&m_running.hal);
+    QString error;
+    QVERIFY2(m_running.hal.applyDevices({simConfig(QStringLiteral("sim0"), 100),
+                                         simConfig(QStringLiteral("sim1"), 250), psu},
+                                        &error),
+             qPrintable(error));
+    const QString reason = QStringLiteral("cannot open /nonexistent/ttyUSB0: No such file or directory");
+    QTRY_COMPARE(early.index(early.rowOf(QStringLiteral("psu1")), DeviceTableModel::ErrorColumn)
+                         .data().toString(),
+                 reason);
+    DeviceTableModel late(&m_running.hal);
+    const int row = late.rowOf(QStringLiteral("psu1"));
+    QCOMPARE(late.index(row, DeviceTableModel::ErrorColumn).data().toString(), reason);
+    QCOMPARE(late.index(row, DeviceTableModel::StateColumn).data(Qt::ToolTipRole).toString(), reason);
+    QCOMPARE(late.index(row, DeviceTableModel::NameColumn).data().toString(),
+             QStringLiteral("Bench supply"));
+    QCOMPARE(late.index(row, DeviceTableModel::PortColumn).data(Qt::ToolTipRole).toString(),
+             QStringLiteral("/nonexistent/ttyUSB0"));
+    QVERIFY(m_running.hal.applyDevices({simConfig(QStringLiteral("sim0"), 100),
+                                        simConfig(QStringLiteral("sim1"), 250)},
+                                       &error));
 }
 
 QTEST_MAIN(tst_DeviceTableModel)

@@ -17,6 +17,8 @@ private Q_SLOTS:
     void drawsEachColumnsExtremesOnly();
     void repaintsOnlyForNewDataAtABoundedRate();
     void legendClickHidesAChannel();
+    void eachUnitHasItsOwnAxis();
+    void readingsGiveValueAndWindowExtremes();
 
 private:
     static DeviceInfo device(const QString &id)
@@ -231,6 +233,62 @@ void tst_LivePlot::legendClickHidesAChannel()
     QVERIFY(plot.isChannelVisible(QStringLiteral("sine")));
     QTest::mouseClick(&plot, Qt::LeftButton, {}, entry.center());
     QVERIFY(plot.isChannelVisible(QStringLiteral("count")));
+}
+
+void tst_LivePlot::eachUnitHasItsOwnAxis()
+{
+    // A +-1 V sine beside a 0..10 A ramp: each fills the height of its axis.
+    DeviceInfo info;
+    info.id = QStringLiteral("psu");
+    info.channels = {{QStringLiteral("volts"), QStringLiteral("V"), ChannelType::Float},
+                     {QStringLiteral("amps"), QStringLiteral("A"), ChannelType::Float},
+                     {QStringLiteral("more_volts"), QStringLiteral("V"), ChannelType::Float}};
+    LivePlot plot;
+    plot.resize(600, 400);
+    plot.setDevice(info);
+    QCOMPARE(plot.axisCount(), 2);
+    QCOMPARE(plot.axisUnit(0), QStringLiteral("V"));
+    QCOMPARE(plot.axisUnit(1), QStringLiteral("A"));
+    QCOMPARE(plot.axisOf(QStringLiteral("more_volts")), 0);
+    for (int i = 0; i <= 100; ++i) {
+        const qint64 t = 1000000 + qint64(i) * 50000;
+        plot.addSample(Sample{QStringLiteral("psu"), t,
+                              {{QStringLiteral("volts"), std::sin(i * 0.3)},
+                               {QStringLiteral("amps"), i * 0.1},
+                               {QStringLiteral("more_volts"), 0.5}}});
+    }
+    plot.grab();    // fits the axes as a frame does
+    const QRectF area = plot.plotArea();
+    const double sineSpan = plot.yOfChannel(QStringLiteral("volts"), -1)
+            - plot.yOfChannel(QStringLiteral("volts"), 1);
+    const double rampSpan = plot.yOfChannel(QStringLiteral("amps"), 0)
+            - plot.yOfChannel(QStringLiteral("amps"), 10);
+    QVERIFY2(sineSpan > 0.7 * area.height(), qPrintable(QString::number(sineSpan)));
+    QVERIFY2(rampSpan > 0.7 * area.height(), qPrintable(QString::number(rampSpan)));
+}
+
+void tst_LivePlot::readingsGiveValueAndWindowExtremes()
+{
+    LivePlot plot;
+    plot.setWindowSeconds(5);
+    plot.setDevice(device(QStringLiteral("sim0")));
+    const double values[] = {3, -2, 7, 1.5};
+    for (int i = 0; i < 4; ++i)
+        plot.addSample(sample(QStringLiteral("sim0"), 1000000 + i * 100000, values[i]));
+    const QList<LivePlot::Reading> r = plot.readings();
+    QCOMPARE(r.size(), 2);
+    QCOMPARE(r.at(0).name, QStringLiteral("sine"));
+    QVERIFY(r.at(0).hasValue);
+    QCOMPARE(r.at(0).value, 1.5);
+    QCOMPARE(r.at(0).minimum, -2.0);
+    QCOMPARE(r.at(0).maximum, 7.0);
+    QCOMPARE(r.at(1).unit, QStringLiteral("1"));
+    // Ten seconds later the old extremes have left the window.
+    plot.addSample(sample(QStringLiteral("sim0"), 11000000, 0.25));
+    const LivePlot::Reading later = plot.readings().at(0);
+    QCOMPARE(later.value, 0.25);
+    QCOMPARE(later.minimum, 0.25);
+    QCOMPARE(later.maximum, 0.25);
 }
 
 QTEST_MAIN(tst_LivePlot)

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void plotFollowsTheChosenDevice();
     void exportSavesWhatTheFilterShows();
     void auditRecordsReachTheEventLog();
+    void withoutAnAuditLogACommandIsNotCalledAudited();
     void insecureListeningIsShownLoudly();
 
 private:
@@ -280,6 +281,24 @@ void tst_MainWindow::auditRecordsReachTheEventLog()
         QStringLiteral("fail: error")));
     QCOMPARE(events->index(row, 0).data(EventLogModel::SeverityRole).toInt(),
              int(EventLogModel::Severity::Error));
+}
+
+void tst_MainWindow::withoutAnAuditLogACommandIsNotCalledAudited()
+{
+    MainWindow window(m_running.server.get(), &m_running.hal);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    Client client(m_running.server->url());
+    QTRY_VERIFY(client.isOpen());
+    client.send({{QStringLiteral("type"), QStringLiteral("command")}, {QStringLiteral("id"), 1},
+                 {QStringLiteral("device"), QStringLiteral("sim0")},
+                 {QStringLiteral("command"), QStringLiteral("fail")}});
+    QTRY_VERIFY(eventNames(window.eventModel()).contains(QStringLiteral("command")));
+    QVERIFY(!eventNames(window.eventModel()).contains(QStringLiteral("command_audit")));
+    const EventLogModel *events = window.eventModel();
+    const int row = eventNames(events).indexOf(QStringLiteral("command"));
+    QCOMPARE(events->index(row, EventLogModel::EventColumn).data().toString(),
+             EventLogModel::tr("Command"));
 }
 
 void tst_MainWindow::insecureListeningIsShownLoudly()

@@ -71,6 +71,7 @@ private Q_SLOTS:
     void discoveryFindsSimWithoutLoadingIt();
     void discoveryRefusesStaleAndForeignFiles();
     void defaultPluginDirsFollowEnvironment();
+    void withoutPluginsSaysWhereItLooked();
 
     void checkDevice_data();
     void checkDevice();
@@ -152,7 +153,7 @@ void TestHalManager::discoveryRefusesStaleAndForeignFiles()
     };
     const QString stale = errorAbout(u"libhalhub_fixture_stale.so"_s);
     QVERIFY2(stale.contains(u"org.halhub.DevicePlugin/0"_s), qPrintable(stale));
-    QVERIFY2(stale.contains(u"org.halhub.DevicePlugin/2"_s), qPrintable(stale));
+    QVERIFY2(stale.contains(u"org.halhub.DevicePlugin/3"_s), qPrintable(stale));
     QVERIFY2(stale.contains(u"refused"_s), qPrintable(stale));
     QVERIFY2(errorAbout(u"libjunk.so"_s).contains(u"not a Qt plugin"_s), qPrintable(errors.join('\n'_L1)));
     QVERIFY2(errorAbout(u"README.txt"_s).contains(u"not a Qt plugin"_s), qPrintable(errors.join('\n'_L1)));
@@ -634,6 +635,22 @@ void TestHalManager::shutdownRemovesEverything()
     QTest::qWait(100);
     QCOMPARE(samples.count(), 0);
     QVERIFY(answers.byTicket.isEmpty());
+}
+
+void TestHalManager::withoutPluginsSaysWhereItLooked()
+{
+    // A binary copied away from its plugins.
+    QTemporaryDir empty;
+    QVERIFY(empty.isValid());
+    HalManager hal;
+    QCOMPARE(hal.discoverPlugins({empty.path()}), 0);
+    const QString problem = hal.checkDevice(
+            {QStringLiteral("sim0"), QStringLiteral("sim"),
+             {{QStringLiteral("id"), QStringLiteral("sim0")},
+              {QStringLiteral("plugin"), QStringLiteral("sim")}}});
+    QVERIFY2(problem.contains(QStringLiteral("no device plugins found in ") + empty.path()),
+             qPrintable(problem));
+    QVERIFY2(problem.contains(QStringLiteral("HALHUB_PLUGIN_PATH")), qPrintable(problem));
 }
 
 QTEST_GUILESS_MAIN(TestHalManager)

@@ -261,8 +261,11 @@ void HalhubFrontend::hello(Client &client, const QVariantMap &message, const QVa
     // The welcome already speaks the encoding it announces.
     connection->setEncoding(hello.encoding.value_or(connection->encoding()),
                             hello.compression.value_or(connection->compression()));
-    if (hello.client)
+    if (hello.client && client.name != *hello.client) {
+        // Later log lines name the connection by number: say once who it is.
+        qCInfo(lcSession).noquote() << "client" << connection->id() << "is" << *hello.client;
         client.name = *hello.client;
+    }
 
     bool resumed = false;
     if (hello.resume) {

@@ -174,6 +174,10 @@ QList<StreamStats> Session::streamStats() const
         s.mode = state->spec.mode;
         s.requestedRateHz = state->requestedRate;
         s.grantedRateHz = state->spec.rateHz;
+        for (auto c = state->spec.custom.cbegin(); c != state->spec.custom.cend(); ++c) {
+            if (c->rateHz)
+                s.customRatesHz.insert(c.key(), *c->rateHz);
+        }
         s.framesProduced = state->produced;
         s.framesSent = state->sent;
         s.framesDropped = state->dropped;
@@ -208,6 +212,7 @@ void Session::offer(StreamState &state, const Frame &frame)
         state.pending = Stream::coalesce(*state.pending, frame, state.spec.mode);
         ++state.dropped;
         state.unreportedDrops.add();
+        m_hub->countDroppedFrame();
         if (!m_overflowTimer.isActive())
             m_overflowTimer.start(int(kOverflowReportMs / 4), this);
     } else {

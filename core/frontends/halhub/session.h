@@ -28,6 +28,8 @@ struct StreamStats
     StreamMode mode = StreamMode::Full;
     double requestedRateHz = 0;     // 0: native / per sample
     double grantedRateHz = 0;
+    // custom mode: the granted rate of each channel that has its own.
+    QMap<QString, double> customRatesHz;
     quint64 framesProduced = 0;
     quint64 framesSent = 0;
     quint64 framesDropped = 0;

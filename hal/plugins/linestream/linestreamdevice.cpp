@@ -36,8 +36,13 @@ LinestreamDevice::LinestreamDevice(const QVariantMap &config, QObject *parent)
 {
     for (const QVariant &command : config.value(QStringLiteral("commands")).toList())
         m_allowedCommands << command.toString();
+    const QVariantMap units = config.value(QStringLiteral("units")).toMap();
+    for (auto it = units.constBegin(); it != units.constEnd(); ++it)
+        m_units.insert(it.key(), it->toString());
     connect(m_line, &SerialLine::opened, this, [this]() { setState(DeviceState::Connected); });
-    connect(m_line, &SerialLine::lost, this, [this]() {
+    connect(m_line, &SerialLine::openFailed, this, &LinestreamDevice::reportOpenFailure);
+    connect(m_line, &SerialLine::lost, this, [this](const QString &reason) {
+        noteLost(reason);
         if (m_waiting)
             finish(unavailable());
         setState(DeviceState::Disconnected);
@@ -136,7 +141,7 @@ void LinestreamDevice::handleSample(const QString &line, bool repaired)
                 continue;
             }
             m_channelTypes.insert(name, typeOf(value));
-            m_channels << ChannelInfo{name, QString(), typeOf(value)};
+            m_channels << ChannelInfo{name, m_units.value(name), typeOf(value)};
             grew = true;
         }
         sample.values << ChannelValue{name, value};

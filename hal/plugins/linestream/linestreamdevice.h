@@ -44,6 +44,7 @@ private:
     SerialLine *m_line = nullptr;
     QList<ChannelInfo> m_channels;
     QHash<QString, ChannelType> m_channelTypes;
+    QHash<QString, QString> m_units;    // config `units`: name -> unit
     std::optional<quint64> m_waiting;   // the command whose OK/ERR is due
 };
 

@@ -22,6 +22,19 @@ QString LinestreamPlugin::checkConfig(const QVariantMap &config) const
                         .arg(i);
         }
     }
+    const auto units = config.constFind(QStringLiteral("units"));
+    if (units != config.constEnd() && !units->isNull()) {
+        if (units->typeId() != QMetaType::QVariantMap)
+            return QStringLiteral("units: expected an object of channel name: unit");
+        const QVariantMap map = units->toMap();
+        for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
+            if (!isPlainName(it.key()))
+                return QStringLiteral("units.%1: a channel name is letters, digits and _")
+                        .arg(it.key());
+            if (it->typeId() != QMetaType::QString)
+                return QStringLiteral("units.%1: expected a string such as \"V\"").arg(it.key());
+        }
+    }
     return {};
 }
 

@@ -67,7 +67,7 @@ DeviceInfo ModbusDevice::info() const
     info.port = m_path.isEmpty() ? m_settings.port : m_path;
     info.rateHz = m_pollHz;
     for (const ModbusChannel &c : m_channels)
-        info.channels << ChannelInfo{c.name, QString(), c.channelType()};
+        info.channels << ChannelInfo{c.name, c.unit, c.channelType()};
     info.commands << CommandSpec{QStringLiteral("write_register"),
                                  QStringLiteral("Writes a raw 16-bit holding register (function 06)"),
                                  {integerParam(QStringLiteral("address"), 0, 65535),
@@ -132,9 +132,13 @@ void ModbusDevice::attemptOpen()
     m_client->setConnectionParameter(QModbusDevice::SerialStopBitsParameter, m_settings.stopBits);
     if (path.isEmpty() || !m_client->connectDevice()
         || m_client->state() != QModbusDevice::ConnectedState) {
-        qCDebug(lcSerial) << id() << "cannot open" << path << m_client->errorString();
+        const QString reason = path.isEmpty()
+                ? m_settings.notFoundReason()
+                : SerialSettings::openFailureReason(path, m_client->errorString());
+        qCDebug(lcSerial).noquote() << id() << reason;
         m_client->disconnectDevice();
         m_retryTimer.start(m_backoff.next());
+        reportOpenFailure(reason);
         return;
     }
     connect(m_client, &QModbusDevice::errorOccurred, this, &ModbusDevice::onClientError);
@@ -183,6 +187,7 @@ void ModbusDevice::lose(const QString &reason)
     if (state() != DeviceState::Connected || !m_client)
         return;
     qCInfo(lcSerial).noquote() << "lost" << m_path << ":" << reason;
+    noteLost(reason);
     QModbusRtuSerialClient *client = std::exchange(m_client, nullptr);
     disconnect(client, nullptr, this, nullptr);
     client->disconnectDevice();

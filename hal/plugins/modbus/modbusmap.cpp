@@ -104,7 +104,8 @@ QString checkModbusChannels(const QVariant &channels)
         const QVariantMap ch = it->toMap();
         for (auto k = ch.constBegin(); k != ch.constEnd(); ++k) {
             if (!QStringList{QStringLiteral("table"), QStringLiteral("address"),
-                             QStringLiteral("type"), QStringLiteral("scale")}
+                             QStringLiteral("type"), QStringLiteral("scale"),
+                             QStringLiteral("unit")}
                          .contains(k.key()))
                 return key + QLatin1Char('.') + k.key() + QStringLiteral(": unknown key");
         }
@@ -127,6 +128,9 @@ QString checkModbusChannels(const QVariant &channels)
                 && address.toInt() > 65534)
                 return key + QStringLiteral(".address: a 32-bit value needs two registers");
         }
+        if (ch.contains(QStringLiteral("unit"))
+            && ch.value(QStringLiteral("unit")).typeId() != QMetaType::QString)
+            return key + QStringLiteral(".unit: expected a string such as \"l/min\"");
         const QVariant scale = ch.value(QStringLiteral("scale"));
         if (!scale.isNull() && (!value::isFiniteNumber(scale) || scale.toDouble() == 0 || bits))
             return key + QStringLiteral(".scale: expected a non-zero number (registers only)");
@@ -143,6 +147,7 @@ QList<ModbusChannel> modbusChannels(const QVariantMap &channels)
         c.name = it.key();
         c.table = tableOf(ch.value(QStringLiteral("table")).toString());
         c.address = ch.value(QStringLiteral("address")).toInt();
+        c.unit = ch.value(QStringLiteral("unit")).toString();
         c.type = typeOf(ch.value(QStringLiteral("type")).toString(), isBitTable(c.table));
         if (ch.contains(QStringLiteral("scale"))) {
             c.scale = ch.value(QStringLiteral("scale")).toDouble();

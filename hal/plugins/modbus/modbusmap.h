@@ -21,6 +21,7 @@ struct ModbusChannel
     Type type = Type::UInt16;
     double scale = 1.0;
     bool scaled = false;
+    QString unit;                       // empty: none
 
     int width() const { return type == Type::UInt32 || type == Type::Int32
                                        || type == Type::Float32 ? 2 : 1; }

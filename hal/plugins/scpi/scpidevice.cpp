@@ -16,12 +16,6 @@ namespace {
 
 const QString kRaw = QStringLiteral("scpi");
 
-const QRegularExpression &placeholder()
-{
-    static const QRegularExpression re(QStringLiteral("\\{([A-Za-z0-9_]+)\\}"));
-    return re;
-}
-
 CommandOutcome unavailable()
 {
     return CommandOutcome::error(QStringLiteral("device_unavailable"),
@@ -51,12 +45,8 @@ ScpiDevice::ScpiDevice(const QVariantMap &config, QObject *parent)
         m_replyTimeoutMs = config.value(QStringLiteral("reply_timeout_ms")).toInt();
     // QVariantMap is sorted by name: the poll order is alphabetical, stable
     // whatever order the JSON had.
-    const QVariantMap channels = config.value(QStringLiteral("channels")).toMap();
-    for (auto it = channels.constBegin(); it != channels.constEnd(); ++it)
-        m_channels.append({it.key(), it->toString().toUtf8()});
-    const QVariantMap commands = config.value(QStringLiteral("commands")).toMap();
-    for (auto it = commands.constBegin(); it != commands.constEnd(); ++it)
-        m_templates.insert(it.key(), it->toString());
+    m_channels = scpiChannels(config.value(QStringLiteral("channels")).toMap());
+    m_commands = scpiCommands(config.value(QStringLiteral("commands")).toMap());
 
     m_pollTimer.setTimerType(Qt::PreciseTimer);
     m_pollTimer.setInterval(std::max(1, int(std::lround(1000.0 / m_pollHz))));
@@ -66,6 +56,7 @@ ScpiDevice::ScpiDevice(const QVariantMap &config, QObject *parent)
 
     connect(m_line, &SerialLine::opened, this, &ScpiDevice::onOpened);
     connect(m_line, &SerialLine::lost, this, &ScpiDevice::onLost);
+    connect(m_line, &SerialLine::openFailed, this, &ScpiDevice::reportOpenFailure);
     connect(m_line, &SerialLine::lineReceived, this, &ScpiDevice::onLine);
     connect(m_line, &SerialLine::dataError, this, &Device::errorOccurred);
 }
@@ -77,8 +68,8 @@ DeviceInfo ScpiDevice::info() const
     DeviceInfo info = baseInfo(QStringLiteral("scpi"));
     info.port = m_line->portPath();
     info.rateHz = m_pollHz;
-    for (const auto &channel : m_channels)
-        info.channels << ChannelInfo{channel.first, QString(), ChannelType::Float};
+    for (const ScpiChannel &channel : m_channels)
+        info.channels << ChannelInfo{channel.name, channel.unit, ChannelType::Float};
     ParamSpec line;
     line.name = QStringLiteral("line");
     line.type = ParamType::String;
@@ -87,22 +78,8 @@ DeviceInfo ScpiDevice::info() const
                                  QStringLiteral("Sends a raw line; a query (ending in ?) "
                                                 "returns the reply"),
                                  {line}};
-    for (auto it = m_templates.constBegin(); it != m_templates.constEnd(); ++it) {
-        CommandSpec spec{it.key(), QStringLiteral("Sends \"%1\"").arg(*it), {}};
-        QRegularExpressionMatchIterator names = placeholder().globalMatch(*it);
-        QStringList seen;
-        while (names.hasNext()) {
-            const QString name = names.next().captured(1);
-            if (seen.contains(name))
-                continue;
-            seen << name;
-            ParamSpec param;
-            param.name = name;
-            param.required = true;
-            spec.params << param;
-        }
-        info.commands << spec;
-    }
+    for (const ScpiCommand &command : m_commands)
+        info.commands << command.spec;
     return info;
 }
 
@@ -131,8 +108,9 @@ void ScpiDevice::onOpened()
     onPollTick();
 }
 
-void ScpiDevice::onLost()
+void ScpiDevice::onLost(const QString &reason)
 {
+    noteLost(reason);
     m_pollTimer.stop();
     abandonAll(unavailable());
     setState(DeviceState::Disconnected);
@@ -178,7 +156,7 @@ void ScpiDevice::pump()
         }
         if (m_cycleIndex >= 0 && m_cycleIndex < m_channels.size()) {
             Exchange query;
-            query.line = m_channels.at(m_cycleIndex).second;
+            query.line = m_channels.at(m_cycleIndex).query;
             query.expectsReply = true;
             send(query);
             continue;
@@ -223,7 +201,7 @@ void ScpiDevice::onLine(const QByteArray &line)
         const QString text = decoder.decode(line);
         Q_EMIT commandFinished(answered.ticket, CommandOutcome::ok(text));
     } else if (m_cycleIndex >= 0 && m_cycleIndex < m_channels.size()) {
-        m_cycleSample.values << ChannelValue{m_channels.at(m_cycleIndex).first, replyValue(line)};
+        m_cycleSample.values << ChannelValue{m_channels.at(m_cycleIndex).name, replyValue(line)};
         if (++m_cycleIndex == m_channels.size()) {
             m_cycleIndex = -1;
             m_cycleSample.timestampUs = wallClockUs();
@@ -270,10 +248,10 @@ void ScpiDevice::startCommand(quint64 ticket, const QString &command, const QVar
                                                    QStringLiteral("line: expected one line of text")));
             return;
         }
-    } else if (m_templates.contains(command)) {
-        const QString templ = m_templates.value(command);
+    } else if (m_commands.contains(command)) {
+        const QString templ = m_commands.value(command).templ;
         qsizetype last = 0;
-        QRegularExpressionMatchIterator names = placeholder().globalMatch(templ);
+        QRegularExpressionMatchIterator names = templatePlaceholder().globalMatch(templ);
         while (names.hasNext()) {
             const QRegularExpressionMatch m = names.next();
             text += templ.mid(last, m.capturedStart() - last);

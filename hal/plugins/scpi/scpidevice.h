@@ -1,6 +1,7 @@
 #pragma once
 
 #include "device.h"
+#include "scpiconfig.h"
 
 #include <QList>
 #include <QMap>
@@ -50,7 +51,7 @@ private:
     };
 
     void onOpened();
-    void onLost();
+    void onLost(const QString &reason);
     void onPollTick();
     void onLine(const QByteArray &line);
     void onReplyTimeout();
@@ -61,8 +62,8 @@ private:
 
     double m_pollHz = DefaultPollHz;
     int m_replyTimeoutMs = DefaultReplyTimeoutMs;
-    QList<QPair<QString, QByteArray>> m_channels;   // name, query, in config order
-    QMap<QString, QString> m_templates;
+    QList<ScpiChannel> m_channels;      // in name order
+    QMap<QString, ScpiCommand> m_commands;
     SerialLine *m_line = nullptr;
 
     QTimer m_pollTimer;

@@ -1,24 +1,11 @@
 #include "scpiplugin.h"
 
+#include "scpiconfig.h"
 #include "scpidevice.h"
 #include "bus/value.h"
-#include "serial/linevalues.h"
 #include "serial/serialsettings.h"
 
 namespace halhub {
-
-namespace {
-
-bool isOneLine(const QVariant &value)
-{
-    if (value.typeId() != QMetaType::QString)
-        return false;
-    const QString text = value.toString();
-    return !text.trimmed().isEmpty() && !text.contains(QLatin1Char('\n'))
-            && !text.contains(QLatin1Char('\r'));
-}
-
-} // namespace
 
 QString ScpiPlugin::checkConfig(const QVariantMap &config) const
 {
@@ -34,38 +21,10 @@ QString ScpiPlugin::checkConfig(const QVariantMap &config) const
     if (!timeout.isNull() && (!value::isFiniteNumber(timeout) || timeout.toDouble() < 1
                               || timeout.toDouble() > 60000))
         return QStringLiteral("reply_timeout_ms: expected milliseconds from 1 to 60000");
-    const QVariant channels = config.value(QStringLiteral("channels"));
-    if (!channels.isNull()) {
-        if (channels.typeId() != QMetaType::QVariantMap)
-            return QStringLiteral("channels: expected an object of name: query");
-        const QVariantMap map = channels.toMap();
-        for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
-            if (!isPlainName(it.key()))
-                return QStringLiteral("channels.%1: a channel name is letters, digits and _")
-                        .arg(it.key());
-            if (!isOneLine(*it))
-                return QStringLiteral("channels.%1: expected a query line such as \"MEAS:VOLT?\"")
-                        .arg(it.key());
-        }
-    }
-    const QVariant commands = config.value(QStringLiteral("commands"));
-    if (!commands.isNull()) {
-        if (commands.typeId() != QMetaType::QVariantMap)
-            return QStringLiteral("commands: expected an object of name: template");
-        const QVariantMap map = commands.toMap();
-        for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
-            if (!isPlainName(it.key()))
-                return QStringLiteral("commands.%1: a command name is letters, digits and _")
-                        .arg(it.key());
-            if (it.key() == QLatin1String("scpi"))
-                return QStringLiteral("commands.scpi: the name is taken by the raw command");
-            if (!isOneLine(*it))
-                return QStringLiteral("commands.%1: expected a template line such as "
-                                      "\"VOLT {value}\"")
-                        .arg(it.key());
-        }
-    }
-    return {};
+    const QString channels = checkScpiChannels(config.value(QStringLiteral("channels")));
+    if (!channels.isEmpty())
+        return channels;
+    return checkScpiCommands(config.value(QStringLiteral("commands")));
 }
 
 Device *ScpiPlugin::createDevice(const QVariantMap &config)
