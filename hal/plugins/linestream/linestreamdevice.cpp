@@ -2,7 +2,8 @@
 
 #include "bus/clock.h"
 #include "serial/linevalues.h"
-#include "serial/serialline.h"
+#include "transport/lineport.h"
+#include "transport/transport.h"
 
 #include <QStringDecoder>
 
@@ -32,18 +33,18 @@ ChannelType typeOf(const QVariant &value)
 
 LinestreamDevice::LinestreamDevice(const QVariantMap &config, QObject *parent)
     : Device(config, parent)
-    , m_line(new SerialLine(SerialSettings::fromConfig(config), this))
+    , m_line(transport::makeLinePort(config, this))
 {
     for (const QVariant &command : config.value(QStringLiteral("commands")).toList())
         m_allowedCommands << command.toString();
-    connect(m_line, &SerialLine::opened, this, [this]() { setState(DeviceState::Connected); });
-    connect(m_line, &SerialLine::lost, this, [this]() {
+    connect(m_line, &LinePort::opened, this, [this]() { setState(DeviceState::Connected); });
+    connect(m_line, &LinePort::lost, this, [this]() {
         if (m_waiting)
             finish(unavailable());
         setState(DeviceState::Disconnected);
     });
-    connect(m_line, &SerialLine::lineReceived, this, &LinestreamDevice::onLine);
-    connect(m_line, &SerialLine::dataError, this, &Device::errorOccurred);
+    connect(m_line, &LinePort::lineReceived, this, &LinestreamDevice::onLine);
+    connect(m_line, &LinePort::dataError, this, &Device::errorOccurred);
 }
 
 LinestreamDevice::~LinestreamDevice() = default;

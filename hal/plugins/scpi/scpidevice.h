@@ -10,7 +10,7 @@
 
 namespace halhub {
 
-class SerialLine;
+class LinePort;
 
 // A SCPI instrument (docs/protocol.md section 11, `scpi`). The line carries one query at
 // a time: a poll cycle asks each channel in turn and makes one sample; a
@@ -63,7 +63,7 @@ private:
     int m_replyTimeoutMs = DefaultReplyTimeoutMs;
     QList<QPair<QString, QByteArray>> m_channels;   // name, query, in config order
     QMap<QString, QString> m_templates;
-    SerialLine *m_line = nullptr;
+    LinePort *m_line = nullptr;          // serial or tcp
 
     QTimer m_pollTimer;
     QTimer m_replyTimer;

@@ -3,7 +3,7 @@
 #include "scpidevice.h"
 #include "bus/value.h"
 #include "serial/linevalues.h"
-#include "serial/serialsettings.h"
+#include "transport/transport.h"
 
 namespace halhub {
 
@@ -22,7 +22,7 @@ bool isOneLine(const QVariant &value)
 
 QString ScpiPlugin::checkConfig(const QVariantMap &config) const
 {
-    const QString serial = SerialSettings::check(config);
+    const QString serial = transport::check(config, transport::Idn::Allowed);
     if (!serial.isEmpty())
         return serial;
     const QVariant poll = config.value(QStringLiteral("poll_hz"));
