@@ -69,7 +69,7 @@ void probePort(QTextStream &out, const QString &path)
         const QByteArray reply = probeIdnNow(path, baud, 1000, &error);
         out << "    *IDN? at " << baud << ": ";
         if (!error.isEmpty()) {
-            out << QCoreApplication::translate("main", "not free (%1)").arg(error) << Qt::endl;
+            out << QCoreApplication::translate("main", "cannot be opened (%1)").arg(error) << Qt::endl;
             return;
         }
         out << (reply.isEmpty() ? QCoreApplication::translate("main", "no reply")
