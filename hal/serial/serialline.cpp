@@ -7,13 +7,6 @@
 
 namespace halhub {
 
-namespace {
-
-// Bounds what QSerialPort holds for us between two readyRead handlers.
-constexpr qint64 kReadBufferBytes = 64 * 1024;
-
-} // namespace
-
 SerialLine::SerialLine(const SerialSettings &settings, QObject *parent)
     : LinePort(parent)
     , m_settings(settings)
@@ -24,7 +17,7 @@ SerialLine::SerialLine(const SerialSettings &settings, QObject *parent)
     connect(&m_presenceTimer, &QTimer::timeout, this, &SerialLine::checkPresence);
     m_probeTimer.setSingleShot(true);
     connect(&m_probeTimer, &QTimer::timeout, this, [this]() { endProbe(QByteArray()); });
-    m_port.setReadBufferSize(kReadBufferBytes);
+    m_port.setReadBufferSize(ReadBufferBytes);
     connect(&m_port, &QSerialPort::readyRead, this, &SerialLine::onReadyRead);
     connect(&m_port, &QSerialPort::errorOccurred, this, &SerialLine::onError);
     // A port named in the config is this device's from the start, opened or not.

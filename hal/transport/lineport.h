@@ -19,6 +19,8 @@ class LinePort : public QObject
     Q_OBJECT
 public:
     static constexpr qsizetype MaxLineBytes = 4096;
+    // Bounds what the transport holds for us between two readyRead handlers.
+    static constexpr qint64 ReadBufferBytes = 64 * 1024;
 
     ~LinePort() override;
 

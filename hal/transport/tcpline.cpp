@@ -4,13 +4,6 @@
 
 namespace halhub {
 
-namespace {
-
-// Bounds what QTcpSocket holds for us between two readyRead handlers.
-constexpr qint64 kReadBufferBytes = 64 * 1024;
-
-} // namespace
-
 TcpLine::TcpLine(const TcpEndpoint &endpoint, QObject *parent)
     : LinePort(parent)
     , m_endpoint(endpoint)
@@ -19,7 +12,7 @@ TcpLine::TcpLine(const TcpEndpoint &endpoint, QObject *parent)
     connect(&m_connectTimer, &QTimer::timeout, this, [this]() {
         failAttempt(QStringLiteral("no connection within %1 ms").arg(TcpConnectTimeoutMs));
     });
-    m_socket.setReadBufferSize(kReadBufferBytes);
+    m_socket.setReadBufferSize(ReadBufferBytes);
     connect(&m_socket, &QTcpSocket::connected, this, &TcpLine::onConnected);
     connect(&m_socket, &QTcpSocket::errorOccurred, this, &TcpLine::onError);
     connect(&m_socket, &QTcpSocket::disconnected, this, &TcpLine::onDisconnected);
