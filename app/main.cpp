@@ -7,6 +7,8 @@
 #include "bus/compositebus.h"
 #include "config/config.h"
 #include "halmanager.h"
+#include "transport/idnprobe.h"
+#include "transport/portregistry.h"
 #include "server/server.h"
 #include "unixsignals.h"
 
@@ -17,6 +19,7 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <algorithm>
 #include <memory>
 
 #ifdef HALHUB_WITH_GUI
@@ -56,10 +59,38 @@ bool hasNoDisplay(int argc, char *argv[])
     return true;
 }
 
-void listPorts(QTextStream &out)
+// With --probe: each port's reply to *IDN? at 9600 and 115200 baud
+// (docs/protocol.md section 16); a port that cannot be opened (another program has
+// it) is left alone and says why.
+void probePort(QTextStream &out, const QString &path)
+{
+    for (const qint32 baud : {9600, 115200}) {
+        QString error;
+        const QByteArray reply = probeIdnNow(path, baud, 1000, &error);
+        out << "    *IDN? at " << baud << ": ";
+        if (!error.isEmpty()) {
+            out << QCoreApplication::translate("main", "cannot be opened (%1)").arg(error) << Qt::endl;
+            return;
+        }
+        out << (reply.isEmpty() ? QCoreApplication::translate("main", "no reply")
+                                : QStringLiteral("\"%1\"").arg(QString::fromUtf8(reply)))
+            << Qt::endl;
+    }
+}
+
+void listPorts(QTextStream &out, bool probe)
 {
     const QList<QSerialPortInfo> ports = QSerialPortInfo::availablePorts();
-    if (ports.isEmpty()) {
+    // Ports named in HALHUB_SERIAL_PORTS that the system does not list.
+    QStringList extra;
+    for (const PortDescription &port : PortRegistry::ports()) {
+        const bool listed = std::any_of(ports.cbegin(), ports.cend(), [&port](const auto &p) {
+            return p.systemLocation() == port.path;
+        });
+        if (!listed)
+            extra << port.path;
+    }
+    if (ports.isEmpty() && extra.isEmpty()) {
         out << QCoreApplication::translate("main", "No serial ports found.") << Qt::endl;
         return;
     }
@@ -72,6 +103,13 @@ void listPorts(QTextStream &out)
             << " serial=" << (p.serialNumber().isEmpty() ? QStringLiteral("-") : p.serialNumber())
             << " manufacturer=\"" << p.manufacturer() << "\" description=\"" << p.description()
             << "\"" << Qt::endl;
+        if (probe)
+            probePort(out, p.systemLocation());
+    }
+    for (const QString &path : std::as_const(extra)) {
+        out << path << "  vid=- pid=- serial=- (HALHUB_SERIAL_PORTS)" << Qt::endl;
+        if (probe)
+            probePort(out, path);
     }
 }
 
@@ -126,12 +164,15 @@ int main(int argc, char *argv[])
         QCoreApplication::translate("main", "Allow a non-loopback address without authentication."));
     const QCommandLineOption listPortsOption(
         QStringLiteral("list-ports"), QCoreApplication::translate("main", "List serial ports and exit."));
+    const QCommandLineOption probeOption(
+        QStringLiteral("probe"),
+        QCoreApplication::translate("main", "With --list-ports: ask each free port *IDN? at 9600 and 115200 baud."));
     const QCommandLineOption langOption(
         QStringLiteral("lang"),
         QCoreApplication::translate("main", "Show the window in <language> (e.g. de); default: the system's."),
         QStringLiteral("language"));
     parser.addOptions({configOption, hostOption, portOption, headlessOption, simulateOption,
-                       insecureOption, listPortsOption, langOption});
+                       insecureOption, listPortsOption, probeOption, langOption});
     parser.process(*app);
 #ifdef HALHUB_WITH_GUI
     if (!headless)
@@ -146,7 +187,7 @@ int main(int argc, char *argv[])
             << Qt::endl;
 #endif
     if (parser.isSet(listPortsOption)) {
-        listPorts(out);
+        listPorts(out, parser.isSet(probeOption));
         return 0;
     }
 

@@ -1,5 +1,6 @@
-// halhub-devsim: opens a pseudo-terminal and plays a SCPI power supply or a
-// linestream board on it. Point a halhub device's `port` at the printed path.
+// halhub-devsim: opens a pseudo-terminal (or, with --tcp, listens on a TCP
+// port) and plays a SCPI power supply or a linestream board on it. Point a
+// halhub device's `port` (or `tcp`) at what it prints.
 
 #include "../unixsignals.h"
 
@@ -7,6 +8,8 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QSocketNotifier>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTextStream>
 #include <QTimer>
 
@@ -119,6 +122,65 @@ private:
     bool m_on = true;
 };
 
+// What one line from halhub makes the board answer.
+QByteArray boardAnswer(const QByteArray &line, bool *led)
+{
+    const QList<QByteArray> words = line.split(' ');
+    if (words.first() == "led" && words.size() == 2) {
+        *led = words.at(1) == "1";
+        return "OK";
+    }
+    if (words.first() == "status")
+        return QByteArray("OK led=") + (*led ? "1" : "0");
+    return "ERR unknown command " + words.first();
+}
+
+// The TCP side: every connected client gets the board's lines and its own
+// answers; lines are cut at '\n' with a trailing '\r' dropped.
+class TcpSide
+{
+public:
+    bool listen(quint16 port) { return m_server.listen(QHostAddress::LocalHost, port); }
+    quint16 port() const { return m_server.serverPort(); }
+    QString error() const { return m_server.errorString(); }
+
+    template<typename Handler>
+    void onLine(QObject *context, Handler handler)
+    {
+        QObject::connect(&m_server, &QTcpServer::newConnection, context, [this, context, handler]() {
+            while (QTcpSocket *client = m_server.nextPendingConnection()) {
+                m_clients << client;
+                QObject::connect(client, &QTcpSocket::disconnected, context, [this, client]() {
+                    m_clients.removeAll(client);
+                    client->deleteLater();
+                });
+                QObject::connect(client, &QTcpSocket::readyRead, context, [client, handler]() {
+                    while (client->canReadLine()) {
+                        const QByteArray line = client->readLine().trimmed();
+                        if (line.isEmpty())
+                            continue;
+                        const QByteArray reply = handler(line);
+                        if (!reply.isEmpty())
+                            client->write(reply + "\r\n");
+                    }
+                    if (client->bytesAvailable() > 4096)
+                        client->readAll();
+                });
+            }
+        });
+    }
+
+    void broadcast(const QByteArray &line)
+    {
+        for (QTcpSocket *client : std::as_const(m_clients))
+            client->write(line + "\r\n");
+    }
+
+private:
+    QTcpServer m_server;
+    QList<QTcpSocket *> m_clients;
+};
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -127,7 +189,8 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("halhub-devsim"));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-            "Plays a serial instrument on a pseudo-terminal and prints its path."));
+            "Plays a serial instrument on a pseudo-terminal and prints its path, or with --tcp\n"
+            "on a TCP port of this machine (127.0.0.1)."));
     parser.addHelpOption();
     const QCommandLineOption scpiOption(QStringLiteral("scpi"),
                                         QStringLiteral("A SCPI power supply (the default)."));
@@ -139,7 +202,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption linkOption(QStringLiteral("link"),
                                         QStringLiteral("Also make a symlink at this path."),
                                         QStringLiteral("path"));
-    parser.addOptions({scpiOption, lineOption, rateOption, linkOption});
+    const QCommandLineOption tcpOption(QStringLiteral("tcp"),
+                                       QStringLiteral("Listen on 127.0.0.1:<port> instead of a "
+                                                      "pseudo-terminal (0: any free port, printed)."),
+                                       QStringLiteral("port"));
+    parser.addOptions({scpiOption, lineOption, rateOption, linkOption, tcpOption});
     parser.process(app);
 
     QTextStream out(stdout);
@@ -150,6 +217,50 @@ int main(int argc, char *argv[])
         err << "halhub-devsim: --rate expects a number from 0.1 to 1000" << Qt::endl;
         return 2;
     }
+    const bool board = parser.isSet(lineOption);
+    PowerSupply psu;
+    double temp = 21.5;
+    int hum = 40;
+    bool led = false;
+    auto answer = [&](const QByteArray &line) {
+        return board ? boardAnswer(line, &led) : psu.handle(line);
+    };
+    auto boardLine = [&]() {
+        static int tick = 0;
+        ++tick;
+        temp = 21.5 + 0.5 * std::sin(tick * 0.05);
+        hum = 40 + (tick / 20) % 5;
+        return "temp=" + QByteArray::number(temp, 'f', 2) + ",hum=" + QByteArray::number(hum)
+                + ",led=" + (led ? "1" : "0");
+    };
+    QTimer push;
+    if (board)
+        push.setInterval(int(1000.0 / rateHz));
+
+    if (parser.isSet(tcpOption)) {
+        bool portOk = false;
+        const uint port = parser.value(tcpOption).toUInt(&portOk);
+        if (!portOk || port > 65535) {
+            err << "halhub-devsim: --tcp expects a port from 0 to 65535" << Qt::endl;
+            return 2;
+        }
+        TcpSide tcp;
+        if (!tcp.listen(quint16(port))) {
+            err << "halhub-devsim: cannot listen on port " << port << ": " << tcp.error()
+                << Qt::endl;
+            return 1;
+        }
+        tcp.onLine(&app, answer);
+        out << (board ? "linestream board" : "SCPI power supply") << " on tcp 127.0.0.1:"
+            << tcp.port() << Qt::endl;
+        out << "port: " << tcp.port() << Qt::endl;
+        if (board) {
+            QObject::connect(&push, &QTimer::timeout, &app, [&]() { tcp.broadcast(boardLine()); });
+            push.start();
+        }
+        return app.exec();
+    }
+
     Pty pty;
     if (!pty.open()) {
         err << "halhub-devsim: cannot open a pseudo-terminal: " << strerror(errno) << Qt::endl;
@@ -165,48 +276,22 @@ int main(int argc, char *argv[])
         }
         shown = link;
     }
-    const bool board = parser.isSet(lineOption);
     out << (board ? "linestream board" : "SCPI power supply") << " on " << shown << Qt::endl;
     out << "pty: " << pty.path() << Qt::endl;
 
-    PowerSupply psu;
-    double temp = 21.5;
-    int hum = 40;
-    bool led = false;
     QSocketNotifier readable(pty.master(), QSocketNotifier::Read);
     QObject::connect(&readable, &QSocketNotifier::activated, &app, [&]() {
         for (const QByteArray &line : pty.readLines()) {
             if (line.isEmpty())
                 continue;
-            if (!board) {
-                const QByteArray reply = psu.handle(line);
-                if (!reply.isEmpty())
-                    pty.writeLine(reply);
-                continue;
-            }
-            const QList<QByteArray> words = line.split(' ');
-            if (words.first() == "led" && words.size() == 2) {
-                led = words.at(1) == "1";
-                pty.writeLine("OK");
-            } else if (words.first() == "status") {
-                pty.writeLine(QByteArray("OK led=") + (led ? "1" : "0"));
-            } else {
-                pty.writeLine("ERR unknown command " + words.first());
-            }
+            const QByteArray reply = answer(line);
+            if (!reply.isEmpty())
+                pty.writeLine(reply);
         }
     });
 
-    QTimer push;
     if (board) {
-        push.setInterval(int(1000.0 / rateHz));
-        QObject::connect(&push, &QTimer::timeout, &app, [&]() {
-            static int tick = 0;
-            ++tick;
-            temp = 21.5 + 0.5 * std::sin(tick * 0.05);
-            hum = 40 + (tick / 20) % 5;
-            pty.writeLine("temp=" + QByteArray::number(temp, 'f', 2) + ",hum="
-                          + QByteArray::number(hum) + ",led=" + (led ? "1" : "0"));
-        });
+        QObject::connect(&push, &QTimer::timeout, &app, [&]() { pty.writeLine(boardLine()); });
         push.start();
     }
     // SIGTERM and Ctrl-C end the event loop, so the link is removed below

@@ -1,38 +1,35 @@
 #include "serialline.h"
 
 #include "hallogging.h"
+#include "transport/portregistry.h"
 
 #include <QFileInfo>
-#include <QPointer>
 
 namespace halhub {
 
-namespace {
-
-// Bounds what QSerialPort holds for us between two readyRead handlers.
-constexpr qint64 kReadBufferBytes = 64 * 1024;
-
-} // namespace
-
 SerialLine::SerialLine(const SerialSettings &settings, QObject *parent)
-    : QObject(parent)
+    : LinePort(parent)
     , m_settings(settings)
-    , m_lister(&SerialSettings::availablePorts)
+    , m_idn(settings.matchIdn)
+    , m_lister(&PortRegistry::ports)
 {
-    m_retryTimer.setSingleShot(true);
-    connect(&m_retryTimer, &QTimer::timeout, this, &SerialLine::attempt);
     m_presenceTimer.setInterval(PresenceCheckMs);
     connect(&m_presenceTimer, &QTimer::timeout, this, &SerialLine::checkPresence);
-    m_port.setReadBufferSize(kReadBufferBytes);
+    m_probeTimer.setSingleShot(true);
+    connect(&m_probeTimer, &QTimer::timeout, this, [this]() { endProbe(QByteArray()); });
+    m_port.setReadBufferSize(ReadBufferBytes);
     connect(&m_port, &QSerialPort::readyRead, this, &SerialLine::onReadyRead);
     connect(&m_port, &QSerialPort::errorOccurred, this, &SerialLine::onError);
+    // A port named in the config is this device's from the start, opened or not.
+    if (!m_settings.port.isEmpty())
+        PortRegistry::claim(m_settings.port, this);
 }
 
 SerialLine::~SerialLine()
 {
-    m_wanted = false;
     disconnect(&m_port, nullptr, this, nullptr);
     m_port.close();
+    PortRegistry::release(this);
 }
 
 void SerialLine::setPortLister(std::function<QList<PortDescription>()> lister)
@@ -40,28 +37,9 @@ void SerialLine::setPortLister(std::function<QList<PortDescription>()> lister)
     m_lister = std::move(lister);
 }
 
-void SerialLine::open()
-{
-    if (m_wanted)
-        return;
-    m_wanted = true;
-    m_backoff.reset();
-    attempt();
-}
-
-void SerialLine::close()
-{
-    m_wanted = false;
-    m_retryTimer.stop();
-    m_presenceTimer.stop();
-    if (m_port.isOpen())
-        m_port.close();
-    m_splitter.clear();
-}
-
 bool SerialLine::isOpen() const
 {
-    return m_port.isOpen();
+    return m_port.isOpen() && m_probing.isEmpty();
 }
 
 QString SerialLine::portPath() const
@@ -73,32 +51,33 @@ QString SerialLine::portPath() const
 
 bool SerialLine::write(const QByteArray &bytes)
 {
-    if (!m_port.isOpen())
+    if (!isOpen())
         return false;
     return m_port.write(bytes) == bytes.size();
 }
 
-void SerialLine::attempt()
+void SerialLine::closeTransport()
 {
-    if (!m_wanted || m_port.isOpen())
-        return;
-    ++m_attempts;
-    const QString path = m_settings.port.isEmpty() ? m_settings.resolve(m_lister())
-                                                   : m_settings.port;
-    if (path.isEmpty()) {
-        qCDebug(lcSerial).noquote() << "no port for" << m_settings.describe();
-        scheduleRetry();
-        Q_EMIT openFailed(m_settings.notFoundReason());
-        return;
-    }
+    m_presenceTimer.stop();
+    m_probeTimer.stop();
+    m_candidates.clear();
+    m_probing.clear();
+    if (m_port.isOpen())
+        m_port.close();
+    m_port.clearError();
+    // A port named in the config stays this device's while it is wanted.
+    if (m_settings.port.isEmpty() || !wanted())
+        PortRegistry::release(this);
+}
+
+bool SerialLine::openPort(const QString &path)
+{
     m_port.setPortName(path);
     if (!m_port.open(QIODevice::ReadWrite)) {
-        const QString reason = SerialSettings::openFailureReason(path, m_port.errorString());
-        qCDebug(lcSerial).noquote() << reason;
+        m_openError = SerialSettings::openFailureReason(path, m_port.errorString());
+        qCDebug(lcSerial).noquote() << m_openError;
         m_port.clearError();
-        scheduleRetry();
-        Q_EMIT openFailed(reason);
-        return;
+        return false;
     }
     const bool applied = m_port.setBaudRate(m_settings.baud)
             && m_port.setDataBits(m_settings.dataBits) && m_port.setParity(m_settings.parity)
@@ -110,48 +89,107 @@ void SerialLine::attempt()
                                       << m_port.errorString();
         m_port.clearError();
     }
-    m_openedPath = path;
-    const QString canonical = QFileInfo(path).canonicalFilePath();
-    m_ttyPath = canonical.isEmpty() ? path : canonical;
-    m_splitter.clear();
-    m_backoff.reset();
-    m_presenceTimer.start();
-    qCInfo(lcSerial).noquote() << "opened" << m_ttyPath << "for" << m_settings.describe();
-    Q_EMIT opened(m_ttyPath);
+    return true;
 }
 
-void SerialLine::scheduleRetry()
+void SerialLine::attemptOpen()
 {
-    if (!m_wanted)
+    if (!m_settings.matchIdn.isEmpty()) {
+        // Every port that fits the other match keys, that no other device holds.
+        m_candidates.clear();
+        const QList<PortDescription> ports = m_lister();
+        for (const PortDescription &port : ports) {
+            if (m_settings.matches(port) && !PortRegistry::heldByOther(port.path, this))
+                m_candidates << port.path;
+        }
+        probeNext();
         return;
-    m_lastRetryMs = m_backoff.next();
-    m_retryTimer.start(m_lastRetryMs);
+    }
+    const QString path = m_settings.port.isEmpty() ? m_settings.resolve(m_lister())
+                                                   : m_settings.port;
+    if (path.isEmpty()) {
+        qCDebug(lcSerial).noquote() << "no port for" << m_settings.describe();
+        retryLater();
+        Q_EMIT openFailed(m_settings.notFoundReason());
+        return;
+    }
+    PortRegistry::claim(path, this);
+    if (!openPort(path)) {
+        if (m_settings.port.isEmpty())
+            PortRegistry::release(this);
+        retryLater();
+        Q_EMIT openFailed(m_openError);
+        return;
+    }
+    finishOpen(path);
+}
+
+void SerialLine::finishOpen(const QString &path)
+{
+    m_openedPath = path;
+    m_ttyPath = PortRegistry::canonical(path);
+    m_presenceTimer.start();
+    qCInfo(lcSerial).noquote() << "opened" << m_ttyPath << "for" << m_settings.describe();
+    markOpened(m_ttyPath);
+}
+
+void SerialLine::probeNext()
+{
+    while (!m_candidates.isEmpty()) {
+        const QString path = m_candidates.takeFirst();
+        // Held since the list was made, or unopenable: the next one.
+        if (!PortRegistry::claim(path, this))
+            continue;
+        if (!openPort(path)) {
+            PortRegistry::release(this, path);
+            continue;
+        }
+        m_probing = path;
+        m_probeReply.clear();
+        m_port.clear();
+        m_port.write("*IDN?\n");
+        m_probeTimer.start(ProbeTimeoutMs);
+        return;
+    }
+    qCDebug(lcSerial).noquote() << "no instrument answered *IDN? like" << m_settings.matchIdn;
+    retryLater();
+    Q_EMIT openFailed(QStringLiteral("no free port answers *IDN? like %1").arg(m_settings.matchIdn));
+}
+
+void SerialLine::endProbe(const QByteArray &reply)
+{
+    if (m_probing.isEmpty())
+        return;
+    const QString path = std::exchange(m_probing, QString());
+    m_probeTimer.stop();
+    Q_EMIT probed(path, reply);
+    if (!reply.isEmpty() && m_idn.match(QString::fromUtf8(reply)).hasMatch()) {
+        m_candidates.clear();
+        qCInfo(lcSerial).noquote() << path << "answers *IDN? with" << reply;
+        finishOpen(path);
+        return;
+    }
+    qCDebug(lcSerial).noquote() << "probed" << path << ":" << (reply.isEmpty() ? "no reply" : reply);
+    m_port.close();
+    m_port.clearError();
+    PortRegistry::release(this, path);
+    probeNext();
 }
 
 void SerialLine::onReadyRead()
 {
-    // A handler below may close the line (or delete it); re-entering while
-    // lines are handed out would reorder them.
-    if (m_reading)
+    if (!m_probing.isEmpty()) {
+        m_probeReply += m_port.readAll();
+        const qsizetype newline = m_probeReply.indexOf('\n');
+        if (newline >= 0)
+            endProbe(m_probeReply.left(newline).trimmed());
+        else if (m_probeReply.size() > MaxLineBytes)
+            endProbe(QByteArray());
         return;
-    QPointer<SerialLine> guard(this);
-    m_reading = true;
-    const QByteArray data = m_port.readAll();
-    const QList<QByteArray> lines = m_splitter.feed(data);
-    const int overflows = m_splitter.takeOverflows();
-    for (const QByteArray &line : lines) {
-        Q_EMIT lineReceived(line);
-        if (!guard)
-            return;
-        if (!m_port.isOpen())
-            break;
     }
-    m_reading = false;
-    if (overflows > 0) {
-        Q_EMIT dataError(QStringLiteral("%1 line(s) longer than %2 bytes dropped")
-                                 .arg(overflows)
-                                 .arg(MaxLineBytes));
-    }
+    if (delivering())
+        return;
+    deliver(m_port.readAll());
 }
 
 void SerialLine::onError(QSerialPort::SerialPortError error)
@@ -159,31 +197,27 @@ void SerialLine::onError(QSerialPort::SerialPortError error)
     if (error == QSerialPort::NoError || error == QSerialPort::TimeoutError)
         return;
     if (!m_port.isOpen()) {
-        // Failures of an open attempt are handled by attempt().
+        // Failures of an open attempt are handled by attemptOpen().
+        return;
+    }
+    if (!m_probing.isEmpty()) {
+        endProbe(QByteArray());
         return;
     }
     // A pty whose far side closed reports ReadError over and over until the
     // port is closed, a pulled USB adapter ResourceError: both mean gone.
-    handleLoss(m_port.errorString());
+    const QString reason = m_port.errorString();
+    qCInfo(lcSerial).noquote() << "lost" << m_ttyPath << ":" << reason;
+    markLost(reason);
 }
 
 void SerialLine::checkPresence()
 {
-    if (m_port.isOpen() && !QFileInfo::exists(m_openedPath))
-        handleLoss(QStringLiteral("%1 vanished").arg(m_openedPath));
-}
-
-void SerialLine::handleLoss(const QString &reason)
-{
-    if (!m_port.isOpen())
-        return;
-    m_port.close();
-    m_port.clearError();
-    m_presenceTimer.stop();
-    m_splitter.clear();
-    qCInfo(lcSerial).noquote() << "lost" << m_ttyPath << ":" << reason;
-    scheduleRetry();
-    Q_EMIT lost(reason);
+    if (isOpen() && !QFileInfo::exists(m_openedPath)) {
+        const QString reason = QStringLiteral("%1 vanished").arg(m_openedPath);
+        qCInfo(lcSerial).noquote() << "lost" << m_ttyPath << ":" << reason;
+        markLost(reason);
+    }
 }
 
 } // namespace halhub

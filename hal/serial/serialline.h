@@ -1,81 +1,72 @@
 #pragma once
 
-#include "linesplitter.h"
 #include "serialsettings.h"
+#include "transport/lineport.h"
 
-#include <QObject>
+#include <QRegularExpression>
 #include <QSerialPort>
+#include <QStringList>
 #include <QTimer>
 
 #include <functional>
 
 namespace halhub {
 
-// One serial line to one instrument, found by path or by USB ids, that
-// keeps itself open: when the port fails or vanishes it is closed, `lost`
-// is emitted once, and it is reopened with ReconnectBackoff until `opened`.
-// Each failed attempt emits `openFailed` with the reason (the device decides
-// what of it to report: Device::reportOpenFailure). What arrives is cut into lines with a
-// bounded buffer (LineSplitter); overlong lines come out as dataError.
-class SerialLine : public QObject
+// One serial line to one instrument, found by path, by USB ids, or by the
+// reply to *IDN? (`match.idn`, docs/protocol.md section 16), that keeps
+// itself open (LinePort). The port it has open, or is configured for, is
+// held in the PortRegistry, so that probing for an instrument never opens
+// a port another device has.
+class SerialLine final : public LinePort
 {
     Q_OBJECT
 public:
-    static constexpr qsizetype MaxLineBytes = 4096;
+    static constexpr qsizetype MaxLineBytes = LinePort::MaxLineBytes;
     // How often an open port's path is checked for having vanished.
     static constexpr int PresenceCheckMs = 1000;
+    // How long a probed port has to answer *IDN?.
+    static constexpr int ProbeTimeoutMs = 1000;
 
     explicit SerialLine(const SerialSettings &settings, QObject *parent = nullptr);
     ~SerialLine() override;
 
-    // Tries at once, then keeps trying until open.
-    void open();
-    // Closes and stops trying; nothing more is emitted.
-    void close();
-    bool isOpen() const;
+    bool isOpen() const override;
     // The tty opened last (symlinks resolved); the configured port until then.
-    QString portPath() const;
+    QString portPath() const override;
+    bool write(const QByteArray &bytes) override;
     const SerialSettings &settings() const { return m_settings; }
-
-    // Writes bytes as they are; false when the line is not open.
-    bool write(const QByteArray &bytes);
 
     // Where match-named ports are looked for (tests replace the system list).
     void setPortLister(std::function<QList<PortDescription>()> lister);
-    // The delay before the next reopen attempt, for tests and logs.
-    int pendingRetryMs() const { return m_retryTimer.isActive() ? m_lastRetryMs : -1; }
-    int openAttempts() const { return m_attempts; }
 
 Q_SIGNALS:
-    void opened(const QString &path);
-    void lost(const QString &reason);
-    // An attempt found no port or could not open it: "cannot open
-    // /dev/ttyUSB0: Permission denied", "no port matching vid 2341".
-    void openFailed(const QString &reason);
-    void lineReceived(const QByteArray &line);
-    void dataError(const QString &message);
+    // The *IDN? reply of each probed port (for logs and tests).
+    void probed(const QString &path, const QByteArray &reply);
 
 private:
-    void attempt();
-    void scheduleRetry();
+    void attemptOpen() override;
+    void closeTransport() override;
+    bool openPort(const QString &path);
+    void finishOpen(const QString &path);
+    void probeNext();
+    void endProbe(const QByteArray &reply);
     void onReadyRead();
     void onError(QSerialPort::SerialPortError error);
     void checkPresence();
-    void handleLoss(const QString &reason);
 
     SerialSettings m_settings;
+    QRegularExpression m_idn;
     QSerialPort m_port;
-    LineSplitter m_splitter{MaxLineBytes};
-    ReconnectBackoff m_backoff;
-    QTimer m_retryTimer;
     QTimer m_presenceTimer;
+    QTimer m_probeTimer;
     std::function<QList<PortDescription>()> m_lister;
     QString m_openedPath;               // as opened (may be a symlink)
     QString m_ttyPath;                  // what it resolved to
-    int m_lastRetryMs = 0;
-    int m_attempts = 0;
-    bool m_wanted = false;
-    bool m_reading = false;
+    // Probing: the ports still to try this round, the one being asked.
+    QStringList m_candidates;
+    QString m_openError;                // why the last openPort failed
+    QString m_probing;
+    QByteArray m_probeReply;
 };
 
 } // namespace halhub

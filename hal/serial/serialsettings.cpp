@@ -75,8 +75,18 @@ QString SerialSettings::check(const QVariantMap &config)
             } else if (key == QLatin1String("serial")) {
                 if (it->typeId() != QMetaType::QString || it->toString().isEmpty())
                     return QStringLiteral("match.serial: expected a non-empty string");
+            } else if (key == QLatin1String("idn")) {
+                if (it->typeId() != QMetaType::QString || it->toString().isEmpty())
+                    return QStringLiteral("match.idn: expected a regular expression such as "
+                                          "\"^ACME,PSU-3005\"");
+                const QRegularExpression re(it->toString());
+                if (!re.isValid())
+                    return QStringLiteral("match.idn: not a valid regular expression: %1 "
+                                          "(at offset %2)")
+                            .arg(re.errorString())
+                            .arg(re.patternErrorOffset());
             } else {
-                return QStringLiteral("match.%1: unknown key (expected vid, pid or serial)")
+                return QStringLiteral("match.%1: unknown key (expected vid, pid, serial or idn)")
                         .arg(key);
             }
         }
@@ -119,6 +129,7 @@ SerialSettings SerialSettings::fromConfig(const QVariantMap &config)
     s.matchVid = match.value(QStringLiteral("vid")).toString().toLower();
     s.matchPid = match.value(QStringLiteral("pid")).toString().toLower();
     s.matchSerial = match.value(QStringLiteral("serial")).toString();
+    s.matchIdn = match.value(QStringLiteral("idn")).toString();
     if (config.contains(QStringLiteral("baud")))
         s.baud = qint32(config.value(QStringLiteral("baud")).toLongLong());
     if (config.contains(QStringLiteral("databits")))
@@ -157,6 +168,8 @@ QString SerialSettings::describe() const
         parts << QStringLiteral("pid %1").arg(matchPid);
     if (!matchSerial.isEmpty())
         parts << QStringLiteral("serial %1").arg(matchSerial);
+    if (!matchIdn.isEmpty())
+        parts << QStringLiteral("*IDN? like /%1/").arg(matchIdn);
     return QStringLiteral("port matching ") + parts.join(QStringLiteral(", "));
 }
 

@@ -18,7 +18,7 @@ struct PortDescription
 };
 
 // The serial keys of a device entry (docs/protocol.md sections 10 and 11):
-// `port` or `match` ({vid, pid, serial}), `baud`, `databits`, `parity`,
+// `port` or `match` ({vid, pid, serial, idn}), `baud`, `databits`, `parity`,
 // `stopbits`, `flow`.
 struct SerialSettings
 {
@@ -26,6 +26,7 @@ struct SerialSettings
     QString matchVid;                   // lower case; empty: any
     QString matchPid;
     QString matchSerial;
+    QString matchIdn;                   // a regex the *IDN? reply must match; empty: none
     qint32 baud = 9600;
     QSerialPort::DataBits dataBits = QSerialPort::Data8;
     QSerialPort::Parity parity = QSerialPort::NoParity;
@@ -44,6 +45,7 @@ struct SerialSettings
     // `port` or "vid:pid serial" for messages.
     QString describe() const;
 
+    // By path or by vid/pid/serial; `idn` is checked by probing (SerialLine).
     bool matches(const PortDescription &port) const;
     // The path to open: `port` itself, or the first listed port that
     // matches; empty when none does.

@@ -87,6 +87,8 @@ class tst_ModbusDevice : public QObject
 private Q_SLOTS:
     void grouping_data();
     void grouping();
+    void groupingWithMaxGap_data();
+    void groupingWithMaxGap();
     void checkConfig_data();
     void checkConfig();
     void readsEveryType();
@@ -138,6 +140,34 @@ void tst_ModbusDevice::grouping()
         }
     }
     QCOMPARE(covered, list.size());
+}
+
+void tst_ModbusDevice::groupingWithMaxGap_data()
+{
+    QTest::addColumn<int>("maxGap");
+    QTest::addColumn<QList<int>>("starts");
+
+    // Registers 0, 1 (a 32-bit value at 1..2), 5 and 40: holes of 2 and 34.
+    QTest::addRow("unlimited: one read") << -1 << QList<int>{0};
+    QTest::addRow("0: only adjacent registers") << 0 << QList<int>{0, 5, 40};
+    QTest::addRow("2: the small hole is read") << 2 << QList<int>{0, 40};
+    QTest::addRow("34: both holes") << 34 << QList<int>{0};
+}
+
+void tst_ModbusDevice::groupingWithMaxGap()
+{
+    QFETCH(int, maxGap);
+    QFETCH(QList<int>, starts);
+    const QVariantMap channels{{u"a"_s, channel(u"holding"_s, 0)},
+                               {u"b"_s, channel(u"holding"_s, 1, u"uint32"_s)},
+                               {u"c"_s, channel(u"holding"_s, 5)},
+                               {u"d"_s, channel(u"holding"_s, 40)}};
+    const QList<ModbusRead> reads = groupReads(modbusChannels(channels), maxGap);
+    QList<int> got;
+    for (const ModbusRead &read : reads)
+        got << read.start;
+    QCOMPARE(got, starts);
+    QCOMPARE(reads.last().start + reads.last().count, 41);
 }
 
 void tst_ModbusDevice::checkConfig_data()

@@ -2,7 +2,8 @@
 
 #include "bus/clock.h"
 #include "serial/linevalues.h"
-#include "serial/serialline.h"
+#include "transport/lineport.h"
+#include "transport/transport.h"
 
 #include <QStringDecoder>
 
@@ -32,23 +33,23 @@ ChannelType typeOf(const QVariant &value)
 
 LinestreamDevice::LinestreamDevice(const QVariantMap &config, QObject *parent)
     : Device(config, parent)
-    , m_line(new SerialLine(SerialSettings::fromConfig(config), this))
+    , m_line(transport::makeLinePort(config, this))
 {
     for (const QVariant &command : config.value(QStringLiteral("commands")).toList())
         m_allowedCommands << command.toString();
     const QVariantMap units = config.value(QStringLiteral("units")).toMap();
     for (auto it = units.constBegin(); it != units.constEnd(); ++it)
         m_units.insert(it.key(), it->toString());
-    connect(m_line, &SerialLine::opened, this, [this]() { setState(DeviceState::Connected); });
-    connect(m_line, &SerialLine::openFailed, this, &LinestreamDevice::reportOpenFailure);
-    connect(m_line, &SerialLine::lost, this, [this](const QString &reason) {
+    connect(m_line, &LinePort::opened, this, [this]() { setState(DeviceState::Connected); });
+    connect(m_line, &LinePort::openFailed, this, &LinestreamDevice::reportOpenFailure);
+    connect(m_line, &LinePort::lost, this, [this](const QString &reason) {
         noteLost(reason);
         if (m_waiting)
             finish(unavailable());
         setState(DeviceState::Disconnected);
     });
-    connect(m_line, &SerialLine::lineReceived, this, &LinestreamDevice::onLine);
-    connect(m_line, &SerialLine::dataError, this, &Device::errorOccurred);
+    connect(m_line, &LinePort::lineReceived, this, &LinestreamDevice::onLine);
+    connect(m_line, &LinePort::dataError, this, &Device::errorOccurred);
 }
 
 LinestreamDevice::~LinestreamDevice() = default;

@@ -9,7 +9,7 @@
 
 namespace halhub {
 
-class SerialLine;
+class LinePort;
 
 // A board that pushes `name=value[,name=value...]` lines (docs/protocol.md section 11,
 // `linestream`). Channels appear as they are first seen; a command is one
@@ -41,7 +41,7 @@ private:
     void finish(const CommandOutcome &outcome);
 
     QStringList m_allowedCommands;      // empty: any plain name
-    SerialLine *m_line = nullptr;
+    LinePort *m_line = nullptr;          // serial or tcp
     QList<ChannelInfo> m_channels;
     QHash<QString, ChannelType> m_channelTypes;
     QHash<QString, QString> m_units;    // config `units`: name -> unit

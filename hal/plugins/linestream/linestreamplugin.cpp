@@ -2,13 +2,13 @@
 
 #include "linestreamdevice.h"
 #include "serial/linevalues.h"
-#include "serial/serialsettings.h"
+#include "transport/transport.h"
 
 namespace halhub {
 
 QString LinestreamPlugin::checkConfig(const QVariantMap &config) const
 {
-    const QString serial = SerialSettings::check(config);
+    const QString serial = transport::check(config);
     if (!serial.isEmpty())
         return serial;
     const auto commands = config.constFind(QStringLiteral("commands"));

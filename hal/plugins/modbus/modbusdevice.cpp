@@ -2,10 +2,13 @@
 
 #include "bus/clock.h"
 #include "hallogging.h"
+#include "transport/portregistry.h"
 
 #include <QFileInfo>
 #include <QModbusReply>
 #include <QModbusRtuSerialClient>
+#include <QModbusTcpClient>
+#include <QTcpSocket>
 
 #include <cmath>
 
@@ -41,12 +44,27 @@ ModbusDevice::ModbusDevice(const QVariantMap &config, QObject *parent)
         m_unit = config.value(QStringLiteral("unit")).toInt();
     if (config.contains(QStringLiteral("poll_hz")))
         m_pollHz = config.value(QStringLiteral("poll_hz")).toDouble();
-    m_reads = groupReads(m_channels);
+    if (transport::isTcp(config))
+        m_tcp = transport::tcpEndpoint(config);
+    const QVariant maxGap = config.value(QStringLiteral("max_gap"));
+    m_reads = groupReads(m_channels, maxGap.isNull() ? -1 : maxGap.toInt());
+    // A port named in the config is this device's: never probed by another.
+    if (!m_tcp && !m_settings.port.isEmpty())
+        PortRegistry::claim(m_settings.port, this);
 
     m_retryTimer.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &ModbusDevice::attemptOpen);
     m_presenceTimer.setInterval(1000);
     connect(&m_presenceTimer, &QTimer::timeout, this, &ModbusDevice::checkPresence);
+    m_connectTimer.setSingleShot(true);
+    connect(&m_connectTimer, &QTimer::timeout, this, [this]() {
+        qCDebug(lcSerial) << id() << "no connection within" << TcpConnectTimeoutMs << "ms";
+        if (m_client) {
+            disconnect(m_client, nullptr, this, nullptr);
+            m_client->disconnectDevice();
+        }
+        m_retryTimer.start(m_backoff.next());
+    });
     m_pollTimer.setTimerType(Qt::PreciseTimer);
     m_pollTimer.setInterval(std::max(1, int(std::lround(1000.0 / m_pollHz))));
     connect(&m_pollTimer, &QTimer::timeout, this, &ModbusDevice::onPollTick);
@@ -59,12 +77,13 @@ ModbusDevice::~ModbusDevice()
         disconnect(m_client, nullptr, this, nullptr);
         m_client->disconnectDevice();
     }
+    PortRegistry::release(this);
 }
 
 DeviceInfo ModbusDevice::info() const
 {
     DeviceInfo info = baseInfo(QStringLiteral("modbus"));
-    info.port = m_path.isEmpty() ? m_settings.port : m_path;
+    info.port = m_tcp ? m_tcp->describe() : m_path.isEmpty() ? m_settings.port : m_path;
     info.rateHz = m_pollHz;
     for (const ModbusChannel &c : m_channels)
         info.channels << ChannelInfo{c.name, c.unit, c.channelType()};
@@ -96,7 +115,9 @@ void ModbusDevice::close()
     m_wanted = false;
     m_retryTimer.stop();
     m_presenceTimer.stop();
+    m_connectTimer.stop();
     m_pollTimer.stop();
+    PortRegistry::release(this);
     m_queued.clear();
     m_inFlightTicket.reset();
     m_inFlight = nullptr;
@@ -110,48 +131,91 @@ void ModbusDevice::close()
     setState(DeviceState::Disconnected);
 }
 
+QModbusClient *ModbusDevice::makeClient(QString *where)
+{
+    if (m_tcp) {
+        auto *client = new QModbusTcpClient(this);
+        client->setConnectionParameter(QModbusDevice::NetworkAddressParameter, m_tcp->host);
+        client->setConnectionParameter(QModbusDevice::NetworkPortParameter, m_tcp->port);
+        *where = m_tcp->describe();
+        return client;
+    }
+    const QString path = m_settings.port.isEmpty()
+            ? m_settings.resolve(PortRegistry::ports())
+            : m_settings.port;
+    auto *client = new QModbusRtuSerialClient(this);
+    client->setConnectionParameter(QModbusDevice::SerialPortNameParameter, path);
+    client->setConnectionParameter(QModbusDevice::SerialBaudRateParameter, m_settings.baud);
+    client->setConnectionParameter(QModbusDevice::SerialDataBitsParameter, m_settings.dataBits);
+    client->setConnectionParameter(QModbusDevice::SerialParityParameter, m_settings.parity);
+    client->setConnectionParameter(QModbusDevice::SerialStopBitsParameter, m_settings.stopBits);
+    *where = path;
+    return client;
+}
+
 void ModbusDevice::attemptOpen()
 {
     if (!m_wanted)
         return;
-    const QString path = m_settings.port.isEmpty()
-            ? m_settings.resolve(SerialSettings::availablePorts())
-            : m_settings.port;
-    // A fresh client each time: nothing of a lost line's requests survives.
+    // A fresh client each time: nothing of a lost link's requests survives.
     if (m_client) {
         disconnect(m_client, nullptr, this, nullptr);
+        m_client->disconnectDevice();
         m_client->deleteLater();
     }
-    m_client = new QModbusRtuSerialClient(this);
+    QString where;
+    m_client = makeClient(&where);
     m_client->setTimeout(ReplyTimeoutMs);
     m_client->setNumberOfRetries(0);
-    m_client->setConnectionParameter(QModbusDevice::SerialPortNameParameter, path);
-    m_client->setConnectionParameter(QModbusDevice::SerialBaudRateParameter, m_settings.baud);
-    m_client->setConnectionParameter(QModbusDevice::SerialDataBitsParameter, m_settings.dataBits);
-    m_client->setConnectionParameter(QModbusDevice::SerialParityParameter, m_settings.parity);
-    m_client->setConnectionParameter(QModbusDevice::SerialStopBitsParameter, m_settings.stopBits);
-    if (path.isEmpty() || !m_client->connectDevice()
-        || m_client->state() != QModbusDevice::ConnectedState) {
-        const QString reason = path.isEmpty()
+    if (!m_tcp && !where.isEmpty())
+        PortRegistry::claim(where, this);
+    if (where.isEmpty() || !m_client->connectDevice()
+        || m_client->state() == QModbusDevice::UnconnectedState) {
+        const QString reason = where.isEmpty()
                 ? m_settings.notFoundReason()
-                : SerialSettings::openFailureReason(path, m_client->errorString());
+                : SerialSettings::openFailureReason(where, m_client->errorString());
         qCDebug(lcSerial).noquote() << id() << reason;
         m_client->disconnectDevice();
+        if (m_settings.port.isEmpty())
+            PortRegistry::release(this);
         m_retryTimer.start(m_backoff.next());
         reportOpenFailure(reason);
         return;
     }
     connect(m_client, &QModbusDevice::errorOccurred, this, &ModbusDevice::onClientError);
-    connect(m_client, &QModbusDevice::stateChanged, this, [this](QModbusDevice::State state) {
-        if (state == QModbusDevice::UnconnectedState)
-            lose(QStringLiteral("port closed"));
+    connect(m_client, &QModbusDevice::stateChanged, this, [this, where](QModbusDevice::State state) {
+        if (state == QModbusDevice::ConnectedState && m_connectTimer.isActive()) {
+            m_connectTimer.stop();
+            onConnected(where);
+        } else if (state == QModbusDevice::UnconnectedState) {
+            if (m_connectTimer.isActive()) {
+                // A tcp connect that failed (refused, unreachable).
+                m_connectTimer.stop();
+                m_retryTimer.start(m_backoff.next());
+                return;
+            }
+            lose(m_tcp ? QStringLiteral("connection closed") : QStringLiteral("port closed"));
+        }
     });
-    m_path = QFileInfo(path).canonicalFilePath();
-    if (m_path.isEmpty())
-        m_path = path;
-    m_openedPath = path;
+    if (m_client->state() == QModbusDevice::ConnectedState)
+        onConnected(where);
+    else
+        m_connectTimer.start(TcpConnectTimeoutMs);   // tcp connects in the background
+}
+
+void ModbusDevice::onConnected(const QString &where)
+{
+    if (m_tcp) {
+        m_path = where;
+        transport::applyKeepAlive(m_client->findChild<QTcpSocket *>());
+    } else {
+        m_path = QFileInfo(where).canonicalFilePath();
+        if (m_path.isEmpty())
+            m_path = where;
+        m_openedPath = where;
+        m_presenceTimer.start();
+    }
     m_backoff.reset();
-    m_presenceTimer.start();
     qCInfo(lcSerial).noquote() << "opened" << m_path << "for" << id();
     setState(DeviceState::Connected);
     if (!m_reads.isEmpty())
@@ -188,7 +252,7 @@ void ModbusDevice::lose(const QString &reason)
         return;
     qCInfo(lcSerial).noquote() << "lost" << m_path << ":" << reason;
     noteLost(reason);
-    QModbusRtuSerialClient *client = std::exchange(m_client, nullptr);
+    QModbusClient *client = std::exchange(m_client, nullptr);
     disconnect(client, nullptr, this, nullptr);
     client->disconnectDevice();
     client->deleteLater();

@@ -4,6 +4,7 @@
 #include "modbusmap.h"
 #include "serial/linesplitter.h"
 #include "serial/serialsettings.h"
+#include "transport/transport.h"
 
 #include <QModbusDataUnit>
 #include <QTimer>
@@ -11,11 +12,12 @@
 #include <optional>
 
 class QModbusReply;
-class QModbusRtuSerialClient;
+class QModbusClient;
 
 namespace halhub {
 
-// A Modbus RTU slave (docs/protocol.md section 11, `modbus`) through Qt SerialBus. One
+// A Modbus RTU slave (docs/protocol.md section 11, `modbus`), or a Modbus TCP server
+// with `tcp` (section 16), through Qt SerialBus. One
 // request on the line at a time: a poll cycle runs the grouped reads in
 // turn and makes one sample; a command goes between two reads. A poll tick
 // that finds the cycle unfinished is skipped.
@@ -49,6 +51,8 @@ private:
     };
 
     void attemptOpen();
+    QModbusClient *makeClient(QString *where);
+    void onConnected(const QString &where);
     void onClientError();
     void checkPresence();
     void lose(const QString &reason);
@@ -60,17 +64,19 @@ private:
     CommandOutcome failure(QModbusReply *reply) const;
 
     SerialSettings m_settings;
+    std::optional<TcpEndpoint> m_tcp;
     int m_unit = 1;
     double m_pollHz = DefaultPollHz;
     QList<ModbusChannel> m_channels;
     QList<ModbusRead> m_reads;
 
-    QModbusRtuSerialClient *m_client = nullptr;
+    QModbusClient *m_client = nullptr;
     QString m_path;                     // the tty, symlinks resolved
     QString m_openedPath;               // as opened
     ReconnectBackoff m_backoff;
     QTimer m_retryTimer;
     QTimer m_presenceTimer;
+    QTimer m_connectTimer;              // tcp: the connect in progress
     QTimer m_pollTimer;
     bool m_wanted = false;
 

@@ -158,7 +158,7 @@ QList<ModbusChannel> modbusChannels(const QVariantMap &channels)
     return list;
 }
 
-QList<ModbusRead> groupReads(const QList<ModbusChannel> &channels)
+QList<ModbusRead> groupReads(const QList<ModbusChannel> &channels, int maxGap)
 {
     QList<int> order(channels.size());
     for (int i = 0; i < channels.size(); ++i)
@@ -173,8 +173,10 @@ QList<ModbusRead> groupReads(const QList<ModbusChannel> &channels)
         const ModbusChannel &c = channels.at(index);
         const int limit = isBitTable(c.table) ? kMaxBitsPerRead : kMaxRegistersPerRead;
         const int end = c.address + c.width();
+        const bool spans = !reads.isEmpty() && maxGap >= 0
+                && c.address - (reads.last().start + reads.last().count) > maxGap;
         if (!reads.isEmpty() && reads.last().table == c.table
-            && end - reads.last().start <= limit) {
+            && end - reads.last().start <= limit && !spans) {
             ModbusRead &read = reads.last();
             read.count = std::max(read.count, end - read.start);
             read.channels << index;

@@ -41,6 +41,8 @@ struct ModbusRead
 // Empty when fine, else what is wrong with `channels`, naming the key.
 QString checkModbusChannels(const QVariant &channels);
 QList<ModbusChannel> modbusChannels(const QVariantMap &channels);
-QList<ModbusRead> groupReads(const QList<ModbusChannel> &channels);
+// maxGap: the most unmapped registers (or bits) one read may span between
+// two channels; 0 never reads a hole, -1 (the default) any number.
+QList<ModbusRead> groupReads(const QList<ModbusChannel> &channels, int maxGap = -1);
 
 } // namespace halhub

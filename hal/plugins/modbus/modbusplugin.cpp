@@ -2,7 +2,7 @@
 
 #include "modbusdevice.h"
 #include "modbusmap.h"
-#include "serial/serialsettings.h"
+#include "transport/transport.h"
 
 #include <cmath>
 
@@ -10,7 +10,7 @@ namespace halhub {
 
 QString ModbusPlugin::checkConfig(const QVariantMap &config) const
 {
-    const QString serial = SerialSettings::check(config);
+    const QString serial = transport::check(config);
     if (!serial.isEmpty())
         return serial;
     const QVariant unit = config.value(QStringLiteral("unit"));
@@ -27,6 +27,13 @@ QString ModbusPlugin::checkConfig(const QVariantMap &config) const
             || !std::isfinite(hz) || hz <= 0 || hz > ModbusDevice::MaxPollHz)
             return QStringLiteral("poll_hz: expected a number above 0 and at most %1")
                     .arg(ModbusDevice::MaxPollHz);
+    }
+    const QVariant maxGap = config.value(QStringLiteral("max_gap"));
+    if (!maxGap.isNull()) {
+        const double gap = maxGap.toDouble();
+        if (maxGap.typeId() == QMetaType::QString || !maxGap.canConvert<double>()
+            || gap != std::floor(gap) || gap < 0 || gap > 2000)
+            return QStringLiteral("max_gap: expected a number of registers from 0 to 2000");
     }
     return checkModbusChannels(config.value(QStringLiteral("channels")));
 }

@@ -3,7 +3,8 @@
 #include "bus/clock.h"
 #include "serial/linevalues.h"
 #include "hallogging.h"
-#include "serial/serialline.h"
+#include "transport/lineport.h"
+#include "transport/transport.h"
 
 #include <QRegularExpression>
 #include <QStringDecoder>
@@ -37,7 +38,7 @@ QVariant replyValue(const QByteArray &line)
 
 ScpiDevice::ScpiDevice(const QVariantMap &config, QObject *parent)
     : Device(config, parent)
-    , m_line(new SerialLine(SerialSettings::fromConfig(config), this))
+    , m_line(transport::makeLinePort(config, this))
 {
     if (config.contains(QStringLiteral("poll_hz")))
         m_pollHz = config.value(QStringLiteral("poll_hz")).toDouble();
@@ -54,11 +55,11 @@ ScpiDevice::ScpiDevice(const QVariantMap &config, QObject *parent)
     m_replyTimer.setSingleShot(true);
     connect(&m_replyTimer, &QTimer::timeout, this, &ScpiDevice::onReplyTimeout);
 
-    connect(m_line, &SerialLine::opened, this, &ScpiDevice::onOpened);
-    connect(m_line, &SerialLine::lost, this, &ScpiDevice::onLost);
-    connect(m_line, &SerialLine::openFailed, this, &ScpiDevice::reportOpenFailure);
-    connect(m_line, &SerialLine::lineReceived, this, &ScpiDevice::onLine);
-    connect(m_line, &SerialLine::dataError, this, &Device::errorOccurred);
+    connect(m_line, &LinePort::opened, this, &ScpiDevice::onOpened);
+    connect(m_line, &LinePort::lost, this, &ScpiDevice::onLost);
+    connect(m_line, &LinePort::openFailed, this, &ScpiDevice::reportOpenFailure);
+    connect(m_line, &LinePort::lineReceived, this, &ScpiDevice::onLine);
+    connect(m_line, &LinePort::dataError, this, &Device::errorOccurred);
 }
 
 ScpiDevice::~ScpiDevice() = default;

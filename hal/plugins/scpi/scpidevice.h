@@ -11,7 +11,7 @@
 
 namespace halhub {
 
-class SerialLine;
+class LinePort;
 
 // A SCPI instrument (docs/protocol.md section 11, `scpi`). The line carries one query at
 // a time: a poll cycle asks each channel in turn and makes one sample; a
@@ -64,7 +64,7 @@ private:
     int m_replyTimeoutMs = DefaultReplyTimeoutMs;
     QList<ScpiChannel> m_channels;      // in name order
     QMap<QString, ScpiCommand> m_commands;
-    SerialLine *m_line = nullptr;
+    LinePort *m_line = nullptr;          // serial or tcp
 
     QTimer m_pollTimer;
     QTimer m_replyTimer;

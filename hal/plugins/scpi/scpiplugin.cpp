@@ -4,12 +4,14 @@
 #include "scpidevice.h"
 #include "bus/value.h"
 #include "serial/serialsettings.h"
+#include "serial/linevalues.h"
+#include "transport/transport.h"
 
 namespace halhub {
 
 QString ScpiPlugin::checkConfig(const QVariantMap &config) const
 {
-    const QString serial = SerialSettings::check(config);
+    const QString serial = transport::check(config, transport::Idn::Allowed);
     if (!serial.isEmpty())
         return serial;
     const QVariant poll = config.value(QStringLiteral("poll_hz"));
