@@ -49,6 +49,8 @@ QVariantMap MetricsView::reply() const
     m.insert(QStringLiteral("streams"), qlonglong(snap.streams));
     m.insert(QStringLiteral("devices"), qlonglong(snap.devices));
     m.insert(QStringLiteral("uptime_s"), qlonglong(snap.uptimeSeconds));
+    if (m_cluster)
+        m.insert(QStringLiteral("cluster"), m_cluster());
     return m;
 }
 

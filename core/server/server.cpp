@@ -284,4 +284,9 @@ AuditLog *Server::auditLog() const
     return m_hub->auditLog();
 }
 
+void Server::setClusterStatus(std::function<QVariantMap()> status)
+{
+    m_metrics->setClusterStatus(std::move(status));
+}
+
 } // namespace halhub
