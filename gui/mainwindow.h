@@ -18,6 +18,8 @@ class QToolButton;
 namespace halhub {
 
 class ClientTableModel;
+class ClusterNode;
+class ClusterView;
 class CommandPanel;
 class CommandRouter;
 class DeviceTableModel;
@@ -52,6 +54,8 @@ public:
     LivePlot *plot() const { return m_plot; }
     CommandPanel *commandPanel() const { return m_commandPanel; }
     QString plotDevice() const;
+    // In a cluster: adds the Cluster dock (nodes, their devices, the Redis link).
+    ClusterView *addClusterView(ClusterNode *node);
 
 public Q_SLOTS:
     // Polls the server now (the timer does it every refreshIntervalMs()).

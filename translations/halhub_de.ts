@@ -80,6 +80,49 @@
     </message>
 </context>
 <context>
+    <name>halhub::ClusterView</name>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>Redis: disconnected</source>
+        <translation>Redis: getrennt</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>Redis: connected</source>
+        <translation>Redis: verbunden</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>Redis: connected, round trip %1 ms</source>
+        <translation>Redis: verbunden, Umlaufzeit %1 ms</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>%1 (this node)</source>
+        <translation>%1 (dieser Knoten)</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>alive</source>
+        <translation>aktiv</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>gone</source>
+        <translation>weg</translation>
+    </message>
+</context>
+<context>
     <name>halhub::CommandPanel</name>
     <message>
         <location filename="../gui/commandpanel.cpp" line="60"/>
@@ -291,6 +334,11 @@
         <location filename="../gui/devicetablemodel.cpp" line="153"/>
         <source>Last error</source>
         <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <location filename="../gui/devicetablemodel.cpp"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
     </message>
 </context>
 <context>
@@ -833,6 +881,11 @@
         <location filename="../gui/mainwindow.cpp" line="834"/>
         <source>CSV (*.csv);;JSON lines (*.jsonl)</source>
         <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../gui/mainwindow.cpp"/>
+        <source>Cluster</source>
+        <translation>Cluster</translation>
     </message>
 </context>
 <context>
