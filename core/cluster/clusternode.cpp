@@ -169,12 +169,10 @@ ClusterNode::ClusterNode(const ClusterConfig &config, DeviceBus *local, QObject 
     connect(m_local, &DeviceBus::deviceInfoChanged, this, directoryChanged);
     connect(m_local, &DeviceBus::deviceStateChanged, this, directoryChanged);
     connect(m_local, &DeviceBus::deviceError, this,
-            [this](const QString &device, const QString &message) {
-                QVariantMap m;
-                m.insert(QStringLiteral("t"), QStringLiteral("err"));
-                m.insert(QStringLiteral("n"), m_config.node);
+            [this](const QString &device, const QString &text) {
+                QVariantMap m = message(QStringLiteral("err"));
                 m.insert(QStringLiteral("d"), device);
-                m.insert(QStringLiteral("m"), message);
+                m.insert(QStringLiteral("m"), text);
                 publish(channel(QStringLiteral("bus")), m);
             });
 
@@ -185,6 +183,25 @@ ClusterNode::ClusterNode(const ClusterConfig &config, DeviceBus *local, QObject 
 }
 
 ClusterNode::~ClusterNode() = default;
+
+QVariantMap ClusterNode::message(const QString &type) const
+{
+    QVariantMap m;
+    m.insert(QStringLiteral("t"), type);
+    m.insert(QStringLiteral("n"), m_config.node);
+    return m;
+}
+
+QVariantMap ClusterNode::announcement(const QString &type) const
+{
+    // Who this node is: its instance (a restart is a new one), when it
+    // started (duplicate ids go to the earliest) and its directory version.
+    QVariantMap m = message(type);
+    m.insert(QStringLiteral("i"), m_instance);
+    m.insert(QStringLiteral("st"), m_startedUs);
+    m.insert(QStringLiteral("v"), m_directoryVersion);
+    return m;
+}
 
 QByteArray ClusterNode::channel(const QString &kind, const QString &name) const
 {
@@ -207,9 +224,7 @@ void ClusterNode::stop()
 {
     if (m_stopped)
         return;
-    QVariantMap m;
-    m.insert(QStringLiteral("t"), QStringLiteral("bye"));
-    m.insert(QStringLiteral("n"), m_config.node);
+    QVariantMap m = message(QStringLiteral("bye"));
     m.insert(QStringLiteral("i"), m_instance);
     publish(channel(QStringLiteral("bus")), m);
     m_commands->flush();
@@ -249,12 +264,7 @@ void ClusterNode::publishDirectory()
     const QList<DeviceInfo> local = m_local->devices();
     for (const DeviceInfo &info : local)
         devices.append(deviceToWire(info));
-    QVariantMap m;
-    m.insert(QStringLiteral("t"), QStringLiteral("dir"));
-    m.insert(QStringLiteral("n"), m_config.node);
-    m.insert(QStringLiteral("i"), m_instance);
-    m.insert(QStringLiteral("st"), m_startedUs);
-    m.insert(QStringLiteral("v"), m_directoryVersion);
+    QVariantMap m = announcement(QStringLiteral("dir"));
     m.insert(QStringLiteral("d"), devices);
     publish(channel(QStringLiteral("bus")), m);
 }
@@ -262,12 +272,7 @@ void ClusterNode::publishDirectory()
 void ClusterNode::publishHeartbeat()
 {
     const qint64 k = ++m_heartbeatCount;
-    QVariantMap m;
-    m.insert(QStringLiteral("t"), QStringLiteral("hb"));
-    m.insert(QStringLiteral("n"), m_config.node);
-    m.insert(QStringLiteral("i"), m_instance);
-    m.insert(QStringLiteral("st"), m_startedUs);
-    m.insert(QStringLiteral("v"), m_directoryVersion);
+    QVariantMap m = announcement(QStringLiteral("hb"));
     m.insert(QStringLiteral("k"), k);
     QVariantList watching;
     const QSet<QString> watched = m_remote->watched();
@@ -283,9 +288,7 @@ void ClusterNode::publishHeartbeat()
 
 void ClusterNode::askDirectory(const QString &node)
 {
-    QVariantMap m;
-    m.insert(QStringLiteral("t"), QStringLiteral("want"));
-    m.insert(QStringLiteral("n"), m_config.node);
+    QVariantMap m = message(QStringLiteral("want"));
     m.insert(QStringLiteral("to"), node);
     publish(channel(QStringLiteral("bus")), m);
 }
@@ -539,9 +542,7 @@ void ClusterNode::watchChanged(const QString &device, bool watched)
         m_subscriber->subscribe(ch);
     else
         m_subscriber->unsubscribe(ch);
-    QVariantMap m;
-    m.insert(QStringLiteral("t"), QStringLiteral("w"));
-    m.insert(QStringLiteral("n"), m_config.node);
+    QVariantMap m = message(QStringLiteral("w"));
     m.insert(QStringLiteral("d"), device);
     m.insert(QStringLiteral("on"), watched);
     publish(channel(QStringLiteral("bus")), m);
@@ -583,9 +584,7 @@ bool ClusterNode::sendAttempt(const QString &node, const QString &device, quint6
 {
     if (!m_peers.value(node).alive)
         return false;
-    QVariantMap m;
-    m.insert(QStringLiteral("t"), QStringLiteral("run"));
-    m.insert(QStringLiteral("n"), m_config.node);
+    QVariantMap m = message(QStringLiteral("run"));
     m.insert(QStringLiteral("k"), qlonglong(ticket));
     m.insert(QStringLiteral("d"), device);
     m.insert(QStringLiteral("c"), command);
@@ -595,9 +594,7 @@ bool ClusterNode::sendAttempt(const QString &node, const QString &device, quint6
 
 void ClusterNode::sendAbort(const QString &node, quint64 ticket)
 {
-    QVariantMap m;
-    m.insert(QStringLiteral("t"), QStringLiteral("abort"));
-    m.insert(QStringLiteral("n"), m_config.node);
+    QVariantMap m = message(QStringLiteral("abort"));
     m.insert(QStringLiteral("k"), qlonglong(ticket));
     publish(channel(QStringLiteral("to"), node), m);
 }

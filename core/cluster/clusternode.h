@@ -92,6 +92,10 @@ private:
     };
 
     QByteArray channel(const QString &kind, const QString &name = {}) const;
+    // A message of this node: {t: type, n: node}; an announcement adds its
+    // instance, start time and directory version.
+    QVariantMap message(const QString &type) const;
+    QVariantMap announcement(const QString &type) const;
     bool publish(const QByteArray &channel, const QVariantMap &message);
     void publishDirectory();
     void publishHeartbeat();

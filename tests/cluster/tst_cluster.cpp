@@ -86,6 +86,18 @@ QList<QVariantMap> framesOf(const TestClient &client, const QString &stream, qsi
     return out;
 }
 
+// A local stream carries on untouched: every seq, no gap.
+bool noGapNorMissingSeq(const QList<QVariantMap> &frames)
+{
+    for (qsizetype i = 1; i < frames.size(); ++i) {
+        if (frames[i].value(QStringLiteral("gap")).toBool()
+            || frames[i].value(QStringLiteral("seq")).toLongLong()
+                    != frames[i - 1].value(QStringLiteral("seq")).toLongLong() + 1)
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 class tst_Cluster : public QObject
@@ -114,6 +126,8 @@ private:
     bool restartNode(Node *node);
     QString subscribe(TestClient &client, const QString &device);
     std::unique_ptr<TestClient> connectTo(const Node *node);
+    // Nodes A (a0) and B (b0), a client on B streaming both.
+    void streamLocalAndRemote(std::unique_ptr<TestClient> *client, QString *local, QString *remote);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<QProcess> m_redis;
@@ -242,6 +256,20 @@ std::unique_ptr<TestClient> tst_Cluster::connectTo(const Node *node)
     if (!client->open(node->url))
         return nullptr;
     return client;
+}
+
+void tst_Cluster::streamLocalAndRemote(std::unique_ptr<TestClient> *client, QString *local,
+                                       QString *remote)
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startNode(QStringLiteral("B"), {simDevice(QStringLiteral("b0"))});
+    QVERIFY(a && b);
+    *client = connectTo(b);
+    QVERIFY(*client);
+    QVERIFY(waitDevice(**client, QStringLiteral("a0"), QStringLiteral("connected")));
+    *local = subscribe(**client, QStringLiteral("b0"));
+    *remote = subscribe(**client, QStringLiteral("a0"));
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(**client, *remote).size() >= 5, 10000);
 }
 
 QString tst_Cluster::subscribe(TestClient &client, const QString &device)
@@ -525,15 +553,12 @@ void tst_Cluster::cleanStopAndComeBack()
 
 void tst_Cluster::redisRestartLeavesLocalStreamsAlone()
 {
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
-    Node *b = startNode(QStringLiteral("B"), {simDevice(QStringLiteral("b0"))});
-    QVERIFY(a && b);
-    auto client = connectTo(b);
-    QVERIFY(client);
-    QVERIFY(waitDevice(*client, QStringLiteral("a0"), QStringLiteral("connected")));
-    const QString local = subscribe(*client, QStringLiteral("b0"));
-    const QString remote = subscribe(*client, QStringLiteral("a0"));
-    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*client, remote).size() >= 5, 10000);
+    std::unique_ptr<TestClient> client;
+    QString local;
+    QString remote;
+    streamLocalAndRemote(&client, &local, &remote);
+    if (QTest::currentTestFailed())
+        return;
 
     const qsizetype from = client->received().size();
     m_redis->kill();
@@ -551,11 +576,7 @@ void tst_Cluster::redisRestartLeavesLocalStreamsAlone()
     // The local stream ran on without a gap or a missing seq.
     const QList<QVariantMap> frames = framesOf(*client, local, from);
     QVERIFY(frames.size() > 50);
-    for (qsizetype i = 1; i < frames.size(); ++i) {
-        QVERIFY(!frames[i].value(QStringLiteral("gap")).toBool());
-        QCOMPARE(frames[i].value(QStringLiteral("seq")).toLongLong(),
-                 frames[i - 1].value(QStringLiteral("seq")).toLongLong() + 1);
-    }
+    QVERIFY(noGapNorMissingSeq(frames));
     const QVariantMap metrics = client->request(msg(QStringLiteral("get_metrics")));
     QCOMPARE(metrics.value(QStringLiteral("cluster")).toMap().value(QStringLiteral("redis")).toString(),
              QStringLiteral("connected"));
@@ -563,15 +584,12 @@ void tst_Cluster::redisRestartLeavesLocalStreamsAlone()
 
 void tst_Cluster::pausedRedisLeavesLocalStreamsAlone()
 {
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
-    Node *b = startNode(QStringLiteral("B"), {simDevice(QStringLiteral("b0"))});
-    QVERIFY(a && b);
-    auto client = connectTo(b);
-    QVERIFY(client);
-    QVERIFY(waitDevice(*client, QStringLiteral("a0"), QStringLiteral("connected")));
-    const QString local = subscribe(*client, QStringLiteral("b0"));
-    const QString remote = subscribe(*client, QStringLiteral("a0"));
-    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*client, remote).size() >= 5, 10000);
+    std::unique_ptr<TestClient> client;
+    QString local;
+    QString remote;
+    streamLocalAndRemote(&client, &local, &remote);
+    if (QTest::currentTestFailed())
+        return;
 
     const qsizetype from = client->received().size();
     QCOMPARE(redisCli({QStringLiteral("CLIENT"), QStringLiteral("PAUSE"), QStringLiteral("2500")}).trimmed(),
@@ -585,11 +603,7 @@ void tst_Cluster::pausedRedisLeavesLocalStreamsAlone()
 
     const QList<QVariantMap> frames = framesOf(*client, local, from);
     QVERIFY(frames.size() > 100);
-    for (qsizetype i = 1; i < frames.size(); ++i) {
-        QVERIFY(!frames[i].value(QStringLiteral("gap")).toBool());
-        QCOMPARE(frames[i].value(QStringLiteral("seq")).toLongLong(),
-                 frames[i - 1].value(QStringLiteral("seq")).toLongLong() + 1);
-    }
+    QVERIFY(noGapNorMissingSeq(frames));
 }
 
 void tst_Cluster::duplicateDeviceIdIsRefused()
