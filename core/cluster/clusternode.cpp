@@ -240,7 +240,8 @@ bool ClusterNode::redisConnected() const
 
 bool ClusterNode::publish(const QByteArray &channel, const QVariantMap &message)
 {
-    if (m_stopped)
+    // Not even encoded while Redis is away: local devices pay nothing for it.
+    if (m_stopped || !m_commands->isConnected())
         return false;
     return m_commands->publish(channel, halhub::msgpack::write(message));
 }
