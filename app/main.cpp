@@ -5,6 +5,8 @@
 // the monitor window) otherwise.
 
 #include "bus/compositebus.h"
+#include "cluster/clusternode.h"
+#include "cluster/remotebus.h"
 #include "config/config.h"
 #include "halmanager.h"
 #include "transport/idnprobe.h"
@@ -171,8 +173,17 @@ int main(int argc, char *argv[])
         QStringLiteral("lang"),
         QCoreApplication::translate("main", "Show the window in <language> (e.g. de); default: the system's."),
         QStringLiteral("language"));
+    const QCommandLineOption nodeOption(
+        QStringLiteral("node"),
+        QCoreApplication::translate("main", "Join a cluster as node <name> (overrides cluster.node)."),
+        QStringLiteral("name"));
+    const QCommandLineOption redisOption(
+        QStringLiteral("redis"),
+        QCoreApplication::translate("main", "The cluster's Redis at <url> (overrides cluster.redis)."),
+        QStringLiteral("url"));
     parser.addOptions({configOption, hostOption, portOption, headlessOption, simulateOption,
-                       insecureOption, listPortsOption, probeOption, langOption});
+                       insecureOption, listPortsOption, probeOption, langOption, nodeOption,
+                       redisOption});
     parser.process(*app);
 #ifdef HALHUB_WITH_GUI
     if (!headless)
@@ -227,6 +238,24 @@ int main(int argc, char *argv[])
         }
         config.server.port = quint16(port);
     }
+    if (parser.isSet(nodeOption) || parser.isSet(redisOption)) {
+        if (!config.cluster)
+            config.cluster = ClusterConfig{};
+        if (parser.isSet(nodeOption))
+            config.cluster->node = parser.value(nodeOption);
+        if (parser.isSet(redisOption))
+            config.cluster->redis = parser.value(redisOption);
+        if (!isValidNodeName(config.cluster->node)) {
+            err << "halhub: --node expects a name of 1 to 64 of A-Z a-z 0-9 _ . - "
+                   "(a cluster needs one)"
+                << Qt::endl;
+            return kExitConfigError;
+        }
+        if (!parseRedisUrl(config.cluster->redis)) {
+            err << "halhub: --redis expects redis://HOST:PORT or unix:///PATH" << Qt::endl;
+            return kExitConfigError;
+        }
+    }
     if (!config.auth.required && !isLoopbackHost(config.server.host)) {
         if (!parser.isSet(insecureOption)) {
             err << "halhub: refusing to listen on " << config.server.host
@@ -252,7 +281,17 @@ int main(int argc, char *argv[])
     // other buses beside it.
     CompositeBus bus;
     bus.addBus(&hal);
+    // In a cluster (docs/protocol.md section 12) the other nodes' devices
+    // stand beside the local ones.
+    std::unique_ptr<ClusterNode> cluster;
+    if (config.cluster) {
+        cluster = std::make_unique<ClusterNode>(*config.cluster, &hal);
+        bus.setLocalNode(config.cluster->node);
+        bus.addBus(cluster->remoteBus());
+    }
     Server server(config, &bus);
+    if (cluster)
+        server.setClusterStatus([&cluster] { return cluster->status(); });
     if (!server.prepare(&problem)) {
         err << "halhub: bad configuration: "
             << (configFile.isEmpty() ? problem : configFile + QStringLiteral(": ") + problem)
@@ -264,9 +303,16 @@ int main(int argc, char *argv[])
         return 1;
     }
     out << "halhub " << HALHUB_VERSION << " listening on " << server.url().toString() << Qt::endl;
+    if (cluster)
+        cluster->start();
 
+    // A clean stop tells the other nodes at once, while shutdown runs.
+    if (cluster)
+        QObject::connect(&unixSignals, &UnixSignals::terminate, cluster.get(), &ClusterNode::stop);
     QObject::connect(&unixSignals, &UnixSignals::terminate, &server, &Server::shutdown);
-    QObject::connect(&server, &Server::shutdownComplete, app.get(), [&hal] {
+    QObject::connect(&server, &Server::shutdownComplete, app.get(), [&hal, &bus, &cluster] {
+        if (cluster)
+            bus.removeBus(cluster->remoteBus());
         hal.shutdown();
         QCoreApplication::exit(0);
     });
@@ -290,6 +336,8 @@ int main(int argc, char *argv[])
     std::unique_ptr<MainWindow> window;
     if (!headless && !parser.isSet(headlessOption)) {
         window = std::make_unique<MainWindow>(&server, &bus);
+        if (cluster)
+            window->addClusterView(cluster.get());
         window->show();
     }
 #endif

@@ -135,6 +135,8 @@ QVariant DeviceTableModel::data(const QModelIndex &index, int role) const
         return d.rateHz ? tr("%1 Hz").arg(QLocale().toString(*d.rateHz, 'g', 6)) : tr("push");
     case ErrorColumn:
         return row.lastError;
+    case NodeColumn:
+        return d.node;
     }
     return {};
 }
@@ -158,6 +160,8 @@ QVariant DeviceTableModel::headerData(int section, Qt::Orientation orientation, 
         return tr("Native rate");
     case ErrorColumn:
         return tr("Last error");
+    case NodeColumn:
+        return tr("Node");
     }
     return {};
 }

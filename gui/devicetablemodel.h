@@ -24,6 +24,7 @@ public:
         StateColumn,
         RateColumn,
         ErrorColumn,
+        NodeColumn,         // the cluster node that owns it (empty outside a cluster)
         ColumnCount
     };
     enum Role { DeviceIdRole = Qt::UserRole + 1, StateRole };

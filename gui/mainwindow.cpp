@@ -2,6 +2,7 @@
 
 #include "channeltablemodel.h"
 #include "clienttablemodel.h"
+#include "clusterview.h"
 #include "commandpanel.h"
 #include "devicetablemodel.h"
 #include "eventlogmodel.h"
@@ -274,6 +275,18 @@ QTableView *MainWindow::makeTable(QAbstractItemModel *model, int stretchColumn)
     view->horizontalHeader()->setSectionResizeMode(stretchColumn, QHeaderView::Stretch);
     view->horizontalHeader()->setHighlightSections(false);
     view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    return view;
+}
+
+ClusterView *MainWindow::addClusterView(ClusterNode *node)
+{
+    auto *view = new ClusterView(node, this);
+    view->setObjectName(QStringLiteral("clusterView"));
+    QDockWidget *dock = addDock(QStringLiteral("clusterDock"), tr("Cluster"),
+                                themeIcon(QStringLiteral("devices"), QStyle::SP_DriveNetIcon),
+                                view, Qt::LeftDockWidgetArea);
+    if (!m_docks.isEmpty() && m_docks.first() != dock)
+        tabifyDockWidget(m_docks.first(), dock);
     return view;
 }
 

@@ -19,6 +19,8 @@ namespace halhub {
 
 class ChannelTableModel;
 class ClientTableModel;
+class ClusterNode;
+class ClusterView;
 class CommandPanel;
 class CommandRouter;
 class DeviceTableModel;
@@ -56,6 +58,8 @@ public:
     CommandPanel *commandPanel() const { return m_commandPanel; }
     RecordingsDock *recordingsDock() const { return m_recordings; }
     QString plotDevice() const;
+    // In a cluster: adds the Cluster dock (nodes, their devices, the Redis link).
+    ClusterView *addClusterView(ClusterNode *node);
 
 public Q_SLOTS:
     // Polls the server now (the timer does it every refreshIntervalMs()).

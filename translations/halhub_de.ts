@@ -103,6 +103,49 @@
     </message>
 </context>
 <context>
+    <name>halhub::ClusterView</name>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>Redis: disconnected</source>
+        <translation>Redis: getrennt</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>Redis: connected</source>
+        <translation>Redis: verbunden</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>Redis: connected, round trip %1 ms</source>
+        <translation>Redis: verbunden, Umlaufzeit %1 ms</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>%1 (this node)</source>
+        <translation>%1 (dieser Knoten)</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>alive</source>
+        <translation>aktiv</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
+        <source>gone</source>
+        <translation>weg</translation>
+    </message>
+</context>
+<context>
     <name>halhub::CommandPanel</name>
     <message>
         <location filename="../gui/commandpanel.cpp" line="60"/>
@@ -318,6 +361,11 @@
     <message>
         <source>Name</source>
         <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../gui/devicetablemodel.cpp"/>
+        <source>Node</source>
+        <translation>Knoten</translation>
     </message>
 </context>
 <context>
@@ -869,6 +917,11 @@
         <location filename="../gui/mainwindow.cpp" line="834"/>
         <source>CSV (*.csv);;JSON lines (*.jsonl)</source>
         <translation>CSV (*.csv);;JSON Lines (*.jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../gui/mainwindow.cpp"/>
+        <source>Cluster</source>
+        <translation>Cluster</translation>
     </message>
 </context>
 <context>

@@ -27,7 +27,7 @@ void CompositeBus::addBus(DeviceBus *bus)
             });
     connect(bus, &DeviceBus::deviceInfoChanged, this, [this, bus](const DeviceInfo &info) {
         if (owns(bus, info.id))
-            Q_EMIT deviceInfoChanged(info);
+            Q_EMIT deviceInfoChanged(stamped(info));
     });
     connect(bus, &DeviceBus::deviceError, this,
             [this, bus](const QString &device, const QString &message) {
@@ -87,7 +87,31 @@ bool CompositeBus::owns(const DeviceBus *bus, const QString &device) const
 void CompositeBus::claim(DeviceBus *bus, const DeviceInfo &info)
 {
     m_owners.insert(info.id, bus);
-    Q_EMIT deviceAdded(info);
+    if (m_watched.contains(info.id))
+        bus->setWatched(info.id, true);
+    Q_EMIT deviceAdded(stamped(info));
+}
+
+void CompositeBus::setLocalNode(const QString &node)
+{
+    m_localNode = node;
+}
+
+DeviceInfo CompositeBus::stamped(DeviceInfo info) const
+{
+    if (info.node.isEmpty())
+        info.node = m_localNode;
+    return info;
+}
+
+void CompositeBus::setWatched(const QString &device, bool watched)
+{
+    if (watched)
+        m_watched.insert(device);
+    else
+        m_watched.remove(device);
+    if (DeviceBus *bus = m_owners.value(device))
+        bus->setWatched(device, watched);
 }
 
 void CompositeBus::onDeviceAdded(DeviceBus *bus, const DeviceInfo &info)
@@ -99,7 +123,7 @@ void CompositeBus::onDeviceAdded(DeviceBus *bus, const DeviceInfo &info)
     }
     if (current == bus) {
         // Announced again by its own bus (a reload): pass it on as it is.
-        Q_EMIT deviceAdded(info);
+        Q_EMIT deviceAdded(stamped(info));
         return;
     }
     const QString why = QStringLiteral("device id '%1' is already served by another bus; "
@@ -114,6 +138,8 @@ void CompositeBus::release(DeviceBus *bus, const QString &device)
     if (!owns(bus, device))
         return;
     m_owners.remove(device);
+    if (m_watched.contains(device))
+        bus->setWatched(device, false);
     for (auto it = m_running.begin(); it != m_running.end();)
         it = it->device == device ? m_running.erase(it) : std::next(it);
     Q_EMIT deviceRemoved(device);
@@ -135,7 +161,7 @@ QList<DeviceInfo> CompositeBus::devices() const
         const QList<DeviceInfo> devices = bus->devices();
         for (const DeviceInfo &info : devices) {
             if (owns(bus, info.id))
-                list.append(info);
+                list.append(stamped(info));
         }
     }
     return list;
@@ -144,7 +170,12 @@ QList<DeviceInfo> CompositeBus::devices() const
 std::optional<DeviceInfo> CompositeBus::device(const QString &id) const
 {
     const DeviceBus *bus = m_owners.value(id);
-    return bus ? bus->device(id) : std::nullopt;
+    if (!bus)
+        return std::nullopt;
+    std::optional<DeviceInfo> info = bus->device(id);
+    if (info)
+        info = stamped(*info);
+    return info;
 }
 
 void CompositeBus::startCommand(const QString &device, quint64 ticket, const QString &command,

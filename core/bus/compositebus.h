@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QList>
 #include <QPointer>
+#include <QSet>
 
 namespace halhub {
 
@@ -35,6 +36,9 @@ public:
     QList<DeviceBus *> buses() const;
     // The bus that owns a device; null when none does.
     DeviceBus *owner(const QString &device) const;
+    // In a cluster: the node named in the description of every device whose
+    // bus names none (the local ones).
+    void setLocalNode(const QString &node);
 
     // DeviceBus
     QList<DeviceInfo> devices() const override;
@@ -42,8 +46,10 @@ public:
     void startCommand(const QString &device, quint64 ticket, const QString &command,
                       const QVariantMap &params) override;
     void abortCommand(const QString &device, quint64 ticket) override;
+    void setWatched(const QString &device, bool watched) override;
 
 private:
+    DeviceInfo stamped(DeviceInfo info) const;
     bool owns(const DeviceBus *bus, const QString &device) const;
     void claim(DeviceBus *bus, const DeviceInfo &info);
     void release(DeviceBus *bus, const QString &device);
@@ -59,6 +65,9 @@ private:
         QString device;
     };
     QHash<quint64, Attempt> m_running;
+    QString m_localNode;
+    // Devices watched from above, so that a bus taking a device over learns it.
+    QSet<QString> m_watched;
 };
 
 } // namespace halhub

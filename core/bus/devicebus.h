@@ -65,6 +65,15 @@ public:
                               const QString &command, const QVariantMap &params) = 0;
     // Abandons a running attempt (timeout): a device that can stop it does.
     virtual void abortCommand(const QString &device, quint64 ticket) = 0;
+    // Whether someone above streams the device: called with true when its
+    // first stream opens and false when its last closes. A bus whose
+    // samples cost something to fetch (a remote node's) only fetches them
+    // while watched; a local one ignores it.
+    virtual void setWatched(const QString &device, bool watched)
+    {
+        Q_UNUSED(device);
+        Q_UNUSED(watched);
+    }
 
 Q_SIGNALS:
     // Each as described in the contract above.

@@ -66,6 +66,9 @@ struct DeviceInfo
     // command name through; fixed devices reject unknown names.
     bool dynamicChannels = false;
     bool anyCommand = false;
+    // The cluster node that owns the device (docs/protocol.md section 12);
+    // empty outside a cluster.
+    QString node;
 
     const ChannelInfo *channel(const QString &name) const;
     const CommandSpec *command(const QString &name) const;
@@ -84,6 +87,10 @@ struct Sample
     QString device;
     qint64 timestampUs = 0;
     QList<ChannelValue> values;
+    // Samples of the device were lost just before this one (a message lost
+    // between cluster nodes, a remote owner that was unreachable): streams
+    // make their next frame a key frame with gap: true.
+    bool gapBefore = false;
 };
 
 // How one attempt at a command ended, as a device reports it.

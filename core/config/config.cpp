@@ -5,6 +5,7 @@
 #include "config/config.h"
 
 #include <QHostAddress>
+#include <QUrl>
 
 #include "net/handshake.h"
 
@@ -418,6 +419,46 @@ public:
         }
     }
 
+    bool cluster(const QJsonObject &root, std::optional<ClusterConfig> *out)
+    {
+        const QString prefix = QStringLiteral("cluster");
+        QJsonObject object;
+        bool present = false;
+        if (!section(root, QString(), prefix,
+                     {QStringLiteral("redis"), QStringLiteral("node"),
+                      QStringLiteral("key_prefix"), QStringLiteral("heartbeat_ms"),
+                      QStringLiteral("node_timeout_ms")},
+                     &object, &present))
+            return false;
+        if (!present)
+            return true;
+        ClusterConfig c;
+        if (!string(object, prefix, QStringLiteral("redis"), true, &c.redis)
+            || !string(object, prefix, QStringLiteral("node"), true, &c.node)
+            || !string(object, prefix, QStringLiteral("key_prefix"), true, &c.keyPrefix)
+            || !integerInto(object, prefix, QStringLiteral("heartbeat_ms"), 50, 60000,
+                            &c.heartbeatMs)
+            || !integerInto(object, prefix, QStringLiteral("node_timeout_ms"), 100, 600000,
+                            &c.nodeTimeoutMs))
+            return false;
+        if (!parseRedisUrl(c.redis))
+            return failExpected(join(prefix, QStringLiteral("redis")),
+                                QStringLiteral("redis://HOST:PORT or unix:///PATH"),
+                                object.value(QStringLiteral("redis")));
+        if (isAbsent(object.value(QStringLiteral("node"))))
+            return fail(join(prefix, QStringLiteral("node")),
+                        QStringLiteral("required: this node's name"));
+        if (!isValidNodeName(c.node))
+            return failExpected(join(prefix, QStringLiteral("node")),
+                                QStringLiteral("1 to 64 of A-Z a-z 0-9 _ . -"),
+                                object.value(QStringLiteral("node")));
+        if (c.nodeTimeoutMs <= c.heartbeatMs)
+            return fail(join(prefix, QStringLiteral("node_timeout_ms")),
+                        QStringLiteral("must be longer than cluster.heartbeat_ms"));
+        *out = c;
+        return true;
+    }
+
     // An entry's keys are those its plugin lists; their values are the
     // plugin's to check (HalManager::checkDevice).
     bool devices(const QJsonObject &root, const PluginKeys &plugins, QList<DeviceConfig> *out)
@@ -639,14 +680,54 @@ std::optional<Config> parseConfig(const QByteArray &json, const QString &file,
     if (!checker.checkKeys(root, QString(),
                            {QStringLiteral("server"), QStringLiteral("limits"),
                             QStringLiteral("auth"), QStringLiteral("metrics"),
-                            QStringLiteral("recording"), QStringLiteral("devices")})
+                            QStringLiteral("recording"), QStringLiteral("devices"),
+                            QStringLiteral("cluster")})
         || !checker.server(root, &config.server) || !checker.limits(root, &config.limits)
         || !checker.auth(root, &config.auth) || !checker.metrics(root, &config.metrics)
         || !checker.recording(root, &config.recording)
-        || !checker.devices(root, plugins, &config.devices))
+        || !checker.devices(root, plugins, &config.devices)
+        || !checker.cluster(root, &config.cluster))
         return std::nullopt;
     checker.resolveReplayFiles(config.recording, &config.devices);
     return config;
+}
+
+std::optional<RedisEndpoint> parseRedisUrl(const QString &url)
+{
+    RedisEndpoint endpoint;
+    const QString unixScheme = QStringLiteral("unix://");
+    if (url.startsWith(unixScheme)) {
+        endpoint.socketPath = url.mid(unixScheme.size());
+        if (!endpoint.socketPath.startsWith(QLatin1Char('/')))
+            return std::nullopt;
+        return endpoint;
+    }
+    const QUrl parsed(url, QUrl::StrictMode);
+    if (!parsed.isValid() || parsed.scheme() != QLatin1String("redis") || parsed.host().isEmpty()
+        || !parsed.userInfo().isEmpty() || (!parsed.path().isEmpty() && parsed.path() != QLatin1String("/"))
+        || parsed.hasQuery() || parsed.hasFragment())
+        return std::nullopt;
+    const int port = parsed.port(6379);
+    if (port <= 0 || port > 65535)
+        return std::nullopt;
+    endpoint.host = parsed.host();
+    endpoint.port = quint16(port);
+    return endpoint;
+}
+
+bool isValidNodeName(const QString &node)
+{
+    if (node.isEmpty() || node.size() > 64)
+        return false;
+    for (const QChar c : node) {
+        const bool ok = (c >= QLatin1Char('a') && c <= QLatin1Char('z'))
+                || (c >= QLatin1Char('A') && c <= QLatin1Char('Z'))
+                || (c >= QLatin1Char('0') && c <= QLatin1Char('9')) || c == QLatin1Char('_')
+                || c == QLatin1Char('.') || c == QLatin1Char('-');
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
 bool isLoopbackHost(const QString &host)

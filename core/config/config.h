@@ -76,6 +76,28 @@ struct RecordingConfig
     QString dir = QStringLiteral("recordings");
 };
 
+// docs/protocol.md section 12: several nodes, one device namespace, through
+// Redis. Absent: a node of its own.
+struct ClusterConfig
+{
+    QString redis = QStringLiteral("redis://127.0.0.1:6379");
+    QString node;                   // required, 1..64 of [A-Za-z0-9_.-]
+    QString keyPrefix = QStringLiteral("halhub");
+    int heartbeatMs = 1000;
+    int nodeTimeoutMs = 2500;
+};
+
+// Where a `cluster.redis` URL points: redis://HOST:PORT (port 6379 when
+// left out) or unix:///path/to/redis.sock.
+struct RedisEndpoint
+{
+    QString host;
+    quint16 port = 6379;
+    QString socketPath;             // set: a unix socket, host unused
+};
+std::optional<RedisEndpoint> parseRedisUrl(const QString &url);
+bool isValidNodeName(const QString &node);
+
 struct Config
 {
     ServerConfig server;
@@ -83,6 +105,7 @@ struct Config
     AuthConfig auth;
     MetricsConfig metrics;
     RecordingConfig recording;
+    std::optional<ClusterConfig> cluster;
     QList<DeviceConfig> devices;
 
     // No config file: sim0 and sim1 at 100 Hz.

@@ -79,6 +79,8 @@ QVariantMap welcome(const Welcome &welcome, const LimitsConfig &limits)
     m.insert(QStringLiteral("limits"), l);
     if (welcome.resumed)
         m.insert(QStringLiteral("streams"), welcome.streams);
+    if (!welcome.node.isEmpty())
+        m.insert(QStringLiteral("node"), welcome.node);
     return m;
 }
 
@@ -141,6 +143,8 @@ QVariantMap device(const DeviceInfo &info)
     m.insert(QStringLiteral("rate_hz"), info.rateHz ? QVariant(*info.rateHz) : value::null());
     m.insert(QStringLiteral("channels"), channels);
     m.insert(QStringLiteral("commands"), commands);
+    if (!info.node.isEmpty())
+        m.insert(QStringLiteral("node"), info.node);
     return m;
 }
 

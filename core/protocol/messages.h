@@ -48,6 +48,7 @@ struct Welcome
     bool compression = false;
     int heartbeatMs = 10000;
     QVariantList streams;           // resumed only: each as in `subscribed`
+    QString node;                   // in a cluster: this node's name
 };
 QVariantMap welcome(const Welcome &welcome, const LimitsConfig &limits);
 QVariantMap pong(const QVariant &t);

@@ -65,6 +65,8 @@ QVariantMap MetricsView::reply() const
         recording.insert(QStringLiteral("lost"), qlonglong(r.lost));
         m.insert(QStringLiteral("recording"), recording);
     }
+    if (m_cluster)
+        m.insert(QStringLiteral("cluster"), m_cluster());
     return m;
 }
 

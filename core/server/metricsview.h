@@ -33,12 +33,15 @@ public:
     QByteArray prometheus() const;
     // 200 or 503, and the JSON body of /healthz.
     std::pair<bool, QByteArray> health(bool shuttingDown) const;
+    // In a cluster: what `metrics` says of it ({node, nodes, redis}).
+    void setClusterStatus(std::function<QVariantMap()> status) { m_cluster = std::move(status); }
 
 private:
     const Hub *m_hub = nullptr;
     const ConnectionRegistry *m_connections = nullptr;
     std::function<int()> m_streams;
     const Recorder *m_recorder = nullptr;
+    std::function<QVariantMap()> m_cluster;
 };
 
 } // namespace halhub

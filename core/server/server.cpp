@@ -299,4 +299,9 @@ AuditLog *Server::auditLog() const
     return m_hub->auditLog();
 }
 
+void Server::setClusterStatus(std::function<QVariantMap()> status)
+{
+    m_metrics->setClusterStatus(std::move(status));
+}
+
 } // namespace halhub

@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QUrl>
 
+#include <functional>
 #include <memory>
 
 class QWebSocket;
@@ -104,6 +105,8 @@ public:
     // server owns it). Front ends added later are asked first whether they
     // serve an upgrade; the halhub protocol serves every other.
     void addFrontend(Frontend *frontend);
+    // In a cluster: the `cluster` figures of `metrics` (docs/protocol.md section 12).
+    void setClusterStatus(std::function<QVariantMap()> status);
 
     Hub *hub() const { return m_hub; }
     DeviceBus *bus() const;

@@ -37,6 +37,7 @@ struct TelemetryHub::FanOut
 
 TelemetryHub::TelemetryHub(DeviceBus *bus, QObject *parent)
     : QObject(parent)
+    , m_bus(bus)
 {
     connect(bus, &DeviceBus::sampleReady, this, &TelemetryHub::onSample);
     connect(bus, &DeviceBus::deviceInfoChanged, this, &TelemetryHub::onInfoChanged);
@@ -81,6 +82,20 @@ void TelemetryHub::addMember(StreamMember *member, const StreamSpec &spec,
     group->members.push_back(member);
     ++group->liveMembers;
     m_groupOf.insert(member, group);
+    countMember(device.id, +1);
+}
+
+void TelemetryHub::countMember(const QString &device, int delta)
+{
+    int &n = m_membersOf[device];
+    n += delta;
+    if (n == 1 && delta > 0 && m_bus)
+        m_bus->setWatched(device, true);
+    if (n == 0) {
+        m_membersOf.remove(device);
+        if (m_bus)
+            m_bus->setWatched(device, false);
+    }
 }
 
 void TelemetryHub::removeMember(StreamMember *member)
@@ -92,6 +107,7 @@ void TelemetryHub::removeMember(StreamMember *member)
     const auto it = std::find(group->members.begin(), group->members.end(), member);
     Q_ASSERT(it != group->members.end());
     --group->liveMembers;
+    countMember(group->device, -1);
     if (m_fanOutDepth > 0) {
         // The fan-out walks this list by index.
         *it = nullptr;
@@ -183,6 +199,16 @@ void TelemetryHub::onSample(const Sample &sample)
 {
     ++m_samplesIn;
     forEachLiveGroup(sample.device, [&](Group &group) {
+        if (sample.gapBefore) {
+            // Samples were lost upstream: every member's next frame is a key
+            // frame with gap, as after drops.
+            for (StreamMember *member : group.members) {
+                if (member)
+                    member->m_forceKey = true;
+            }
+            if (!group.shared)
+                group.stream.forceKeyFrame();
+        }
         const std::optional<Frame> frame = group.stream.addSample(sample);
         if (!frame)
             return;

@@ -104,6 +104,8 @@ private:
     void onInfoChanged(const DeviceInfo &info);
     Group *shareableGroup(const DeviceGroups &groups, const StreamSpec &spec) const;
     void purgeRemoved();
+    // Members per device: the bus hears of the first and the last.
+    void countMember(const QString &device, int delta);
 
     // unordered_map: its elements stay in place when other devices are
     // added during a fan-out.
@@ -115,6 +117,8 @@ private:
     int m_fanOutDepth = 0;
     bool m_purgeDue = false;
     FanOut *m_fanOut = nullptr;
+    DeviceBus *m_bus = nullptr;
+    QHash<QString, int> m_membersOf;
 };
 
 } // namespace halhub

@@ -306,6 +306,8 @@ void HalhubFrontend::hello(Client &client, const QVariantMap &message, const QVa
     welcome.encoding = connection->encoding();
     welcome.compression = connection->compression();
     welcome.heartbeatMs = m_config.server.heartbeatMs;
+    if (m_config.cluster)
+        welcome.node = m_config.cluster->node;
     if (resumed)
         welcome.streams = session->describeStreams();
     reply(client, messages::welcome(welcome, m_config.limits), id);

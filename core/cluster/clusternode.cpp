@@ -1,0 +1,729 @@
+#include "cluster/clusternode.h"
+
+#include "bus/clock.h"
+#include "bus/devicebus.h"
+#include "cluster/clusterlogging.h"
+#include "cluster/redisconnection.h"
+#include "cluster/remotebus.h"
+#include "commands/commandrouter.h"
+#include "protocol/msgpack.h"
+
+#include <QRandomGenerator>
+
+#include <algorithm>
+
+namespace halhub {
+
+namespace {
+
+constexpr int kLivenessCheckMs = 100;
+// Tickets of the attempts this node runs for others, far from the command
+// router's own on the same local bus.
+constexpr quint64 kOwnedTicketBase = quint64(1) << 62;
+
+QString str(const QVariantMap &m, const char *key)
+{
+    return m.value(QLatin1String(key)).toString();
+}
+
+qint64 integer(const QVariantMap &m, const char *key)
+{
+    return m.value(QLatin1String(key)).toLongLong();
+}
+
+// A device description on the wire: every field of DeviceInfo.
+QVariantMap deviceToWire(const DeviceInfo &info)
+{
+    QVariantList channels;
+    for (const ChannelInfo &c : info.channels)
+        channels.append(QVariant(QVariantList{c.name, c.unit, int(c.type)}));
+    QVariantList commands;
+    for (const CommandSpec &c : info.commands) {
+        QVariantList params;
+        for (const ParamSpec &p : c.params) {
+            QVariantMap pm;
+            pm.insert(QStringLiteral("n"), p.name);
+            pm.insert(QStringLiteral("t"), int(p.type));
+            pm.insert(QStringLiteral("r"), p.required);
+            if (p.minimum)
+                pm.insert(QStringLiteral("min"), *p.minimum);
+            if (p.maximum)
+                pm.insert(QStringLiteral("max"), *p.maximum);
+            if (!p.allowed.isEmpty())
+                pm.insert(QStringLiteral("a"), p.allowed);
+            params.append(pm);
+        }
+        commands.append(QVariant(QVariantList{c.name, c.description, params}));
+    }
+    QVariantMap m;
+    m.insert(QStringLiteral("id"), info.id);
+    m.insert(QStringLiteral("plugin"), info.plugin);
+    m.insert(QStringLiteral("name"), info.name);
+    m.insert(QStringLiteral("port"), info.port);
+    m.insert(QStringLiteral("state"), int(info.state));
+    if (info.rateHz)
+        m.insert(QStringLiteral("rate"), *info.rateHz);
+    m.insert(QStringLiteral("ch"), channels);
+    m.insert(QStringLiteral("cmd"), commands);
+    m.insert(QStringLiteral("dyn"), info.dynamicChannels);
+    m.insert(QStringLiteral("any"), info.anyCommand);
+    return m;
+}
+
+template <typename E>
+E enumOf(const QVariant &v, E last)
+{
+    const int i = v.toInt();
+    return i >= 0 && i <= int(last) ? E(i) : E(0);
+}
+
+std::optional<DeviceInfo> deviceFromWire(const QVariant &value, const QString &node)
+{
+    const QVariantMap m = value.toMap();
+    DeviceInfo info;
+    info.id = str(m, "id");
+    if (info.id.isEmpty())
+        return std::nullopt;
+    info.plugin = str(m, "plugin");
+    info.name = str(m, "name");
+    info.port = str(m, "port");
+    info.state = enumOf(m.value(QStringLiteral("state")), DeviceState::Error);
+    if (m.contains(QStringLiteral("rate")))
+        info.rateHz = m.value(QStringLiteral("rate")).toDouble();
+    const QVariantList channels = m.value(QStringLiteral("ch")).toList();
+    for (const QVariant &c : channels) {
+        const QVariantList l = c.toList();
+        if (l.size() != 3)
+            return std::nullopt;
+        info.channels.append({l[0].toString(), l[1].toString(), enumOf(l[2], ChannelType::String)});
+    }
+    const QVariantList commands = m.value(QStringLiteral("cmd")).toList();
+    for (const QVariant &c : commands) {
+        const QVariantList l = c.toList();
+        if (l.size() != 3)
+            return std::nullopt;
+        CommandSpec spec;
+        spec.name = l[0].toString();
+        spec.description = l[1].toString();
+        const QVariantList params = l[2].toList();
+        for (const QVariant &p : params) {
+            const QVariantMap pm = p.toMap();
+            ParamSpec ps;
+            ps.name = str(pm, "n");
+            ps.type = enumOf(pm.value(QStringLiteral("t")), ParamType::Any);
+            ps.required = pm.value(QStringLiteral("r")).toBool();
+            if (pm.contains(QStringLiteral("min")))
+                ps.minimum = pm.value(QStringLiteral("min")).toDouble();
+            if (pm.contains(QStringLiteral("max")))
+                ps.maximum = pm.value(QStringLiteral("max")).toDouble();
+            ps.allowed = pm.value(QStringLiteral("a")).toStringList();
+            spec.params.append(ps);
+        }
+        info.commands.append(spec);
+    }
+    info.dynamicChannels = m.value(QStringLiteral("dyn")).toBool();
+    info.anyCommand = m.value(QStringLiteral("any")).toBool();
+    info.node = node;
+    return info;
+}
+
+QVariant wireValue(const QVariant &v)
+{
+    return v.isValid() ? v : QVariant::fromValue(nullptr);
+}
+
+} // namespace
+
+ClusterNode::ClusterNode(const ClusterConfig &config, DeviceBus *local, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_local(local)
+    , m_remote(new RemoteBus(this, this))
+    , m_instance(QString::number(QRandomGenerator::system()->generate64(), 16))
+    , m_startedUs(wallClockUs())
+{
+    m_clock.start();
+    const RedisEndpoint endpoint = parseRedisUrl(config.redis).value_or(RedisEndpoint{});
+    m_commands = new RedisConnection(endpoint, RedisConnection::Role::Commands, this);
+    m_subscriber = new RedisConnection(endpoint, RedisConnection::Role::Subscriber, this);
+    m_subscriber->subscribe(channel(QStringLiteral("bus")));
+    m_subscriber->subscribe(channel(QStringLiteral("to"), m_config.node));
+    connect(m_subscriber, &RedisConnection::messageReceived, this, &ClusterNode::onMessage);
+    for (RedisConnection *c : {m_commands, m_subscriber}) {
+        connect(c, &RedisConnection::connected, this, &ClusterNode::onLinkUp);
+        connect(c, &RedisConnection::disconnected, this, [this] {
+            // Whatever was published meanwhile is lost: a gap.
+            m_remote->markGaps();
+            Q_EMIT changed();
+        });
+    }
+
+    connect(m_local, &DeviceBus::sampleReady, this, &ClusterNode::onLocalSample);
+    connect(m_local, &DeviceBus::commandFinished, this, &ClusterNode::onLocalFinished);
+    const auto directoryChanged = [this] {
+        publishDirectory();
+        refresh();
+    };
+    connect(m_local, &DeviceBus::deviceAdded, this, directoryChanged);
+    connect(m_local, &DeviceBus::deviceRemoved, this, directoryChanged);
+    connect(m_local, &DeviceBus::deviceInfoChanged, this, directoryChanged);
+    connect(m_local, &DeviceBus::deviceStateChanged, this, directoryChanged);
+    connect(m_local, &DeviceBus::deviceError, this,
+            [this](const QString &device, const QString &text) {
+                QVariantMap m = message(QStringLiteral("err"));
+                m.insert(QStringLiteral("d"), device);
+                m.insert(QStringLiteral("m"), text);
+                publish(channel(QStringLiteral("bus")), m);
+            });
+
+    m_heartbeat.setInterval(m_config.heartbeatMs);
+    connect(&m_heartbeat, &QTimer::timeout, this, &ClusterNode::publishHeartbeat);
+    m_liveness.setInterval(kLivenessCheckMs);
+    connect(&m_liveness, &QTimer::timeout, this, &ClusterNode::checkLiveness);
+}
+
+ClusterNode::~ClusterNode() = default;
+
+QVariantMap ClusterNode::message(const QString &type) const
+{
+    QVariantMap m;
+    m.insert(QStringLiteral("t"), type);
+    m.insert(QStringLiteral("n"), m_config.node);
+    return m;
+}
+
+QVariantMap ClusterNode::announcement(const QString &type) const
+{
+    // Who this node is: its instance (a restart is a new one), when it
+    // started (duplicate ids go to the earliest) and its directory version.
+    QVariantMap m = message(type);
+    m.insert(QStringLiteral("i"), m_instance);
+    m.insert(QStringLiteral("st"), m_startedUs);
+    m.insert(QStringLiteral("v"), m_directoryVersion);
+    return m;
+}
+
+QByteArray ClusterNode::channel(const QString &kind, const QString &name) const
+{
+    QString c = m_config.keyPrefix + QLatin1Char(':') + kind;
+    if (!name.isEmpty())
+        c += QLatin1Char(':') + name;
+    return c.toUtf8();
+}
+
+void ClusterNode::start()
+{
+    m_stopped = false;
+    m_commands->start();
+    m_subscriber->start();
+    m_heartbeat.start();
+    m_liveness.start();
+}
+
+void ClusterNode::stop()
+{
+    if (m_stopped)
+        return;
+    QVariantMap m = message(QStringLiteral("bye"));
+    m.insert(QStringLiteral("i"), m_instance);
+    publish(channel(QStringLiteral("bus")), m);
+    m_commands->flush();
+    m_stopped = true;
+    m_heartbeat.stop();
+    m_published.clear();
+}
+
+bool ClusterNode::redisConnected() const
+{
+    return m_commands->isConnected() && m_subscriber->isConnected();
+}
+
+bool ClusterNode::publish(const QByteArray &channel, const QVariantMap &message)
+{
+    // Not even encoded while Redis is away: local devices pay nothing for it.
+    if (m_stopped || !m_commands->isConnected())
+        return false;
+    return m_commands->publish(channel, halhub::msgpack::write(message));
+}
+
+void ClusterNode::onLinkUp()
+{
+    if (!redisConnected())
+        return;
+    m_lastEchoMs = m_clock.elapsed();
+    m_remote->markGaps();
+    publishDirectory();
+    publishHeartbeat();
+    askDirectory(QString());
+    Q_EMIT changed();
+}
+
+void ClusterNode::publishDirectory()
+{
+    ++m_directoryVersion;
+    QVariantList devices;
+    const QList<DeviceInfo> local = m_local->devices();
+    for (const DeviceInfo &info : local)
+        devices.append(deviceToWire(info));
+    QVariantMap m = announcement(QStringLiteral("dir"));
+    m.insert(QStringLiteral("d"), devices);
+    publish(channel(QStringLiteral("bus")), m);
+}
+
+void ClusterNode::publishHeartbeat()
+{
+    const qint64 k = ++m_heartbeatCount;
+    QVariantMap m = announcement(QStringLiteral("hb"));
+    m.insert(QStringLiteral("k"), k);
+    QVariantList watching;
+    const QSet<QString> watched = m_remote->watched();
+    for (const QString &d : watched)
+        watching.append(d);
+    m.insert(QStringLiteral("w"), watching);
+    if (publish(channel(QStringLiteral("bus")), m)) {
+        m_heartbeatSentMs.insert(k, m_clock.elapsed());
+        // Unanswered ones of a stalled link are forgotten.
+        m_heartbeatSentMs.remove(k - 64);
+    }
+}
+
+void ClusterNode::askDirectory(const QString &node)
+{
+    QVariantMap m = message(QStringLiteral("want"));
+    m.insert(QStringLiteral("to"), node);
+    publish(channel(QStringLiteral("bus")), m);
+}
+
+void ClusterNode::onMessage(const QByteArray &channelName, const QByteArray &payload)
+{
+    QVariant decoded;
+    QString error;
+    if (!halhub::msgpack::parse(payload.constData(), payload.size(), &decoded, &error)
+        || decoded.typeId() != QMetaType::QVariantMap) {
+        qCWarning(lcCluster) << "undecodable cluster message on" << channelName << error;
+        return;
+    }
+    const QVariantMap m = decoded.toMap();
+    const QByteArray samplePrefix = channel(QStringLiteral("tm")) + ':';
+    if (channelName.startsWith(samplePrefix))
+        onSampleMessage(QString::fromUtf8(channelName.mid(samplePrefix.size())), m);
+    else if (channelName == channel(QStringLiteral("bus")))
+        onBusMessage(m);
+    else
+        onDirectMessage(m);
+}
+
+ClusterNode::Peer &ClusterNode::peerFor(const QString &node, const QVariantMap &m)
+{
+    const QString instance = str(m, "i");
+    Peer &peer = m_peers[node];
+    if (peer.instance != instance) {
+        if (peer.alive)
+            peerGone(node, QStringLiteral("restarted"));
+        Peer fresh;
+        fresh.instance = instance;
+        fresh.startedUs = integer(m, "st");
+        fresh.devices = peer.devices;   // listed as disconnected until its directory comes
+        peer = fresh;
+    }
+    return peer;
+}
+
+void ClusterNode::onBusMessage(const QVariantMap &m)
+{
+    const QString type = str(m, "t");
+    const QString node = str(m, "n");
+    if (node.isEmpty())
+        return;
+    if (node == m_config.node) {
+        if (type == QLatin1String("hb") && str(m, "i") == m_instance) {
+            m_lastEchoMs = m_clock.elapsed();
+            const auto sent = m_heartbeatSentMs.constFind(integer(m, "k"));
+            if (sent != m_heartbeatSentMs.cend()) {
+                m_rttMs = double(m_lastEchoMs - *sent);
+                m_heartbeatSentMs.erase(sent);
+            }
+        } else if ((type == QLatin1String("hb") || type == QLatin1String("dir"))
+                   && str(m, "i") != m_instance) {
+            if (!m_reportedDuplicates.contains(QStringLiteral("node:") + str(m, "i"))) {
+                m_reportedDuplicates.insert(QStringLiteral("node:") + str(m, "i"));
+                qCWarning(lcCluster).noquote()
+                        << "another process announces itself as node" << node;
+            }
+        }
+        return;
+    }
+    if (type == QLatin1String("hb")) {
+        Peer &peer = peerFor(node, m);
+        peer.lastSeenMs = m_clock.elapsed();
+        QSet<QString> watching;
+        const QVariantList w = m.value(QStringLiteral("w")).toList();
+        for (const QVariant &d : w)
+            watching.insert(d.toString());
+        const bool watchChanged = watching != peer.watching;
+        peer.watching = watching;
+        const qint64 version = integer(m, "v");
+        if (!peer.haveDirectory || peer.directoryVersion != version) {
+            if (peer.lastSeenMs - peer.lastAskedMs >= m_config.heartbeatMs / 2) {
+                peer.lastAskedMs = peer.lastSeenMs;
+                askDirectory(node);
+            }
+        } else if (!peer.alive) {
+            peer.alive = true;
+            refresh();
+            return;
+        }
+        if (watchChanged && peer.alive)
+            recomputeInterest();
+    } else if (type == QLatin1String("dir")) {
+        Peer &peer = peerFor(node, m);
+        QList<DeviceInfo> devices;
+        const QVariantList list = m.value(QStringLiteral("d")).toList();
+        for (const QVariant &d : list) {
+            if (const std::optional<DeviceInfo> info = deviceFromWire(d, node))
+                devices.append(*info);
+        }
+        peer.devices = devices;
+        peer.directoryVersion = integer(m, "v");
+        peer.haveDirectory = true;
+        peer.alive = true;
+        peer.lastSeenMs = m_clock.elapsed();
+        refresh();
+    } else if (type == QLatin1String("want")) {
+        const QString to = str(m, "to");
+        if (to.isEmpty() || to == m_config.node)
+            publishDirectory();
+    } else if (type == QLatin1String("err")) {
+        const QString device = str(m, "d");
+        if (winner(device) == node)
+            m_remote->deliverError(device, str(m, "m"));
+    } else if (type == QLatin1String("w")) {
+        const auto it = m_peers.find(node);
+        if (it == m_peers.end())
+            return;
+        if (m.value(QStringLiteral("on")).toBool())
+            it->watching.insert(str(m, "d"));
+        else
+            it->watching.remove(str(m, "d"));
+        recomputeInterest();
+    } else if (type == QLatin1String("bye")) {
+        const auto it = m_peers.constFind(node);
+        if (it != m_peers.cend() && it->instance == str(m, "i") && it->alive)
+            peerGone(node, QStringLiteral("stopped"));
+    }
+}
+
+void ClusterNode::peerGone(const QString &node, const QString &why)
+{
+    auto it = m_peers.find(node);
+    if (it == m_peers.end() || !it->alive)
+        return;
+    qCInfo(lcCluster).noquote() << "node" << node << why;
+    it->alive = false;
+    it->watching.clear();
+    // Its attempts here have no one to answer to: the device takes the next.
+    for (auto a = m_owned.begin(); a != m_owned.end();) {
+        if (a->from == node) {
+            m_local->abortCommand(a->device, a.key());
+            a = m_owned.erase(a);
+        } else {
+            ++a;
+        }
+    }
+    refresh();
+}
+
+void ClusterNode::checkLiveness()
+{
+    const qint64 now = m_clock.elapsed();
+    QStringList gone;
+    for (auto it = m_peers.cbegin(); it != m_peers.cend(); ++it) {
+        if (it->alive && now - it->lastSeenMs > m_config.nodeTimeoutMs)
+            gone.append(it.key());
+    }
+    for (const QString &node : gone)
+        peerGone(node, QStringLiteral("timed out"));
+    // A link that takes our own heartbeats and returns none (a paused or
+    // stalled server) is started afresh.
+    if (!m_stopped && redisConnected() && now - m_lastEchoMs > m_config.nodeTimeoutMs) {
+        qCWarning(lcCluster) << "redis returns no heartbeats: reconnecting";
+        m_lastEchoMs = now;
+        m_commands->reset();
+        m_subscriber->reset();
+    }
+}
+
+QString ClusterNode::winner(const QString &device) const
+{
+    // The earliest started live node that lists the id owns it (ties: the
+    // smaller name); every node computes the same. Without a live one, the
+    // dead node that listed it keeps it (disconnected).
+    QString best;
+    qint64 bestStarted = 0;
+    bool bestAlive = false;
+    const auto consider = [&](const QString &node, qint64 started, bool alive) {
+        const bool better = best.isEmpty() || (alive && !bestAlive)
+                || (alive == bestAlive
+                    && (started < bestStarted || (started == bestStarted && node < best)));
+        if (better) {
+            best = node;
+            bestStarted = started;
+            bestAlive = alive;
+        }
+    };
+    if (m_local->device(device))
+        consider(m_config.node, m_startedUs, true);
+    for (auto it = m_peers.cbegin(); it != m_peers.cend(); ++it) {
+        const bool lists = std::any_of(it->devices.cbegin(), it->devices.cend(),
+                                       [&](const DeviceInfo &i) { return i.id == device; });
+        if (lists)
+            consider(it.key(), it->startedUs, it->alive);
+    }
+    return best;
+}
+
+void ClusterNode::refresh()
+{
+    QHash<QString, DeviceInfo> wanted;
+    for (auto it = m_peers.cbegin(); it != m_peers.cend(); ++it) {
+        for (DeviceInfo info : it->devices) {
+            const QString owner = winner(info.id);
+            if (owner == m_config.node && m_local->device(info.id)) {
+                // Ours wins; it stays ours, the other one is that node's to refuse.
+                continue;
+            }
+            if (owner != it.key())
+                continue;
+            if (!it->alive || !it->haveDirectory)
+                info.state = DeviceState::Disconnected;
+            wanted.insert(info.id, info);
+        }
+    }
+    // A local device that loses to another live node's is not announced to
+    // the cluster (every node takes the winner's). Here the CompositeBus
+    // keeps the local one, added first, and refuses the winner's with a
+    // device_error; the line below says why.
+    const QList<DeviceInfo> local = m_local->devices();
+    for (const DeviceInfo &info : local) {
+        const QString owner = winner(info.id);
+        if (owner != m_config.node && m_peers.value(owner).alive) {
+            const QString key = info.id + QLatin1Char('@') + owner;
+            if (!m_reportedDuplicates.contains(key)) {
+                m_reportedDuplicates.insert(key);
+                qCWarning(lcCluster).noquote()
+                        << QStringLiteral("device id '%1' is already announced by node %2; "
+                                          "this node's device of that id is not announced")
+                               .arg(info.id, owner);
+            }
+        }
+    }
+    m_remote->reconcile(wanted);
+    recomputeInterest();
+    Q_EMIT changed();
+}
+
+void ClusterNode::recomputeInterest()
+{
+    QSet<QString> published;
+    for (auto it = m_peers.cbegin(); it != m_peers.cend(); ++it) {
+        if (!it->alive)
+            continue;
+        for (const QString &device : it->watching) {
+            if (winner(device) == m_config.node)
+                published.insert(device);
+        }
+    }
+    m_published = published;
+}
+
+void ClusterNode::watchChanged(const QString &device, bool watched)
+{
+    const QByteArray ch = channel(QStringLiteral("tm"), device);
+    if (watched)
+        m_subscriber->subscribe(ch);
+    else
+        m_subscriber->unsubscribe(ch);
+    QVariantMap m = message(QStringLiteral("w"));
+    m.insert(QStringLiteral("d"), device);
+    m.insert(QStringLiteral("on"), watched);
+    publish(channel(QStringLiteral("bus")), m);
+}
+
+void ClusterNode::onLocalSample(const Sample &sample)
+{
+    if (!m_published.contains(sample.device))
+        return;
+    // Numbered whether or not Redis takes it: a dropped one is a gap there.
+    const quint64 seq = ++m_seq[sample.device];
+    QVariantList values;
+    values.reserve(sample.values.size() * 2);
+    for (const ChannelValue &v : sample.values) {
+        values.append(v.channel);
+        values.append(v.value);
+    }
+    QVariantMap m;
+    m.insert(QStringLiteral("q"), qlonglong(seq));
+    m.insert(QStringLiteral("ts"), sample.timestampUs);
+    m.insert(QStringLiteral("v"), values);
+    if (publish(channel(QStringLiteral("tm"), sample.device), m))
+        ++m_samplesPublished;
+}
+
+void ClusterNode::onSampleMessage(const QString &device, const QVariantMap &m)
+{
+    Sample sample;
+    sample.device = device;
+    sample.timestampUs = integer(m, "ts");
+    const QVariantList values = m.value(QStringLiteral("v")).toList();
+    for (qsizetype i = 0; i + 1 < values.size(); i += 2)
+        sample.values.append({values[i].toString(), values[i + 1]});
+    m_remote->deliverSample(std::move(sample), quint64(integer(m, "q")));
+}
+
+bool ClusterNode::sendAttempt(const QString &node, const QString &device, quint64 ticket,
+                              const QString &command, const QVariantMap &params)
+{
+    if (!m_peers.value(node).alive)
+        return false;
+    QVariantMap m = message(QStringLiteral("run"));
+    m.insert(QStringLiteral("k"), qlonglong(ticket));
+    m.insert(QStringLiteral("d"), device);
+    m.insert(QStringLiteral("c"), command);
+    m.insert(QStringLiteral("p"), params);
+    return publish(channel(QStringLiteral("to"), node), m);
+}
+
+void ClusterNode::sendAbort(const QString &node, quint64 ticket)
+{
+    QVariantMap m = message(QStringLiteral("abort"));
+    m.insert(QStringLiteral("k"), qlonglong(ticket));
+    publish(channel(QStringLiteral("to"), node), m);
+}
+
+void ClusterNode::onDirectMessage(const QVariantMap &m)
+{
+    const QString type = str(m, "t");
+    if (type == QLatin1String("run")) {
+        runAttempt(m);
+    } else if (type == QLatin1String("abort")) {
+        const QString from = str(m, "n");
+        const quint64 ticket = quint64(integer(m, "k"));
+        for (auto it = m_owned.begin(); it != m_owned.end(); ++it) {
+            if (it->from == from && it->ticket == ticket) {
+                m_local->abortCommand(it->device, it.key());
+                m_owned.erase(it);
+                break;
+            }
+        }
+    } else if (type == QLatin1String("rep")) {
+        CommandOutcome outcome;
+        if (m.value(QStringLiteral("ok")).toBool()) {
+            outcome = CommandOutcome::ok(m.value(QStringLiteral("r")));
+        } else {
+            outcome = CommandOutcome::error(str(m, "ec"), str(m, "em"));
+        }
+        m_remote->deliverOutcome(quint64(integer(m, "k")), outcome);
+    }
+}
+
+void ClusterNode::runAttempt(const QVariantMap &m)
+{
+    const QString from = str(m, "n");
+    const quint64 theirs = quint64(integer(m, "k"));
+    const QString device = str(m, "d");
+    const QString command = str(m, "c");
+    const QVariantMap params = m.value(QStringLiteral("p")).toMap();
+    const auto refuse = [&](const QString &code, const QString &message) {
+        QVariantMap r;
+        r.insert(QStringLiteral("t"), QStringLiteral("rep"));
+        r.insert(QStringLiteral("k"), qlonglong(theirs));
+        r.insert(QStringLiteral("ok"), false);
+        r.insert(QStringLiteral("ec"), code);
+        r.insert(QStringLiteral("em"), message);
+        publish(channel(QStringLiteral("to"), from), r);
+    };
+    const std::optional<DeviceInfo> info = m_local->device(device);
+    if (!info || info->state != DeviceState::Connected || winner(device) != m_config.node)
+        return refuse(QStringLiteral("device_unavailable"),
+                      QStringLiteral("device %1 is not connected on node %2")
+                          .arg(device, m_config.node));
+    // The sender checked them against our description; a peer is checked
+    // all the same before anything reaches a device.
+    if (const CommandSpec *spec = info->command(command)) {
+        if (const std::optional<QString> problem = checkCommandParams(*spec, params))
+            return refuse(QStringLiteral("device_error"), *problem);
+    } else if (!info->anyCommand) {
+        return refuse(QStringLiteral("device_error"),
+                      QStringLiteral("unknown command %1").arg(command));
+    }
+    const quint64 ticket = kOwnedTicketBase + ++m_nextTicket;
+    m_owned.insert(ticket, {from, theirs, device});
+    m_local->startCommand(device, ticket, command, params);
+}
+
+void ClusterNode::onLocalFinished(quint64 ticket, const CommandOutcome &outcome)
+{
+    const auto it = m_owned.constFind(ticket);
+    if (it == m_owned.cend())
+        return;
+    const OwnedAttempt attempt = *it;
+    m_owned.erase(it);
+    QVariantMap r;
+    r.insert(QStringLiteral("t"), QStringLiteral("rep"));
+    r.insert(QStringLiteral("k"), qlonglong(attempt.ticket));
+    r.insert(QStringLiteral("ok"), outcome.status == CommandOutcome::Status::Ok);
+    if (outcome.status == CommandOutcome::Status::Ok) {
+        r.insert(QStringLiteral("r"), wireValue(outcome.result));
+    } else {
+        r.insert(QStringLiteral("ec"), outcome.errorCode);
+        r.insert(QStringLiteral("em"), outcome.errorMessage);
+    }
+    publish(channel(QStringLiteral("to"), attempt.from), r);
+}
+
+QStringList ClusterNode::liveNodes() const
+{
+    QStringList names{m_config.node};
+    for (auto it = m_peers.cbegin(); it != m_peers.cend(); ++it) {
+        if (it->alive)
+            names.append(it.key());
+    }
+    names.sort();
+    return names;
+}
+
+QList<ClusterNode::NodeView> ClusterNode::nodes() const
+{
+    QList<NodeView> list;
+    NodeView self;
+    self.name = m_config.node;
+    self.alive = true;
+    self.self = true;
+    const QList<DeviceInfo> local = m_local->devices();
+    for (const DeviceInfo &info : local)
+        self.devices.append(info.id);
+    list.append(self);
+    for (auto it = m_peers.cbegin(); it != m_peers.cend(); ++it) {
+        NodeView v;
+        v.name = it.key();
+        v.alive = it->alive;
+        for (const DeviceInfo &info : it->devices)
+            v.devices.append(info.id);
+        list.append(v);
+    }
+    std::sort(list.begin() + 1, list.end(),
+              [](const NodeView &a, const NodeView &b) { return a.name < b.name; });
+    return list;
+}
+
+QVariantMap ClusterNode::status() const
+{
+    QVariantMap m;
+    m.insert(QStringLiteral("node"), m_config.node);
+    m.insert(QStringLiteral("nodes"), liveNodes());
+    m.insert(QStringLiteral("redis"), redisConnected() ? QStringLiteral("connected")
+                                                       : QStringLiteral("disconnected"));
+    return m;
+}
+
+} // namespace halhub

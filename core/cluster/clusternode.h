@@ -1,0 +1,145 @@
+#pragma once
+
+#include "bus/deviceinfo.h"
+#include "config/config.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+namespace halhub {
+
+class DeviceBus;
+class RedisConnection;
+class RemoteBus;
+
+// This node's side of a cluster (docs/protocol.md section 12; the design is
+// in docs/architecture.md, "Cluster"). Over two Redis connections (commands
+// and publishes; subscriptions) it
+//   - announces this node (heartbeat every heartbeat_ms, with the devices
+//     it watches) and its local devices (the directory, on every change),
+//   - follows the other nodes: alive while their heartbeats come, dead
+//     after node_timeout_ms without one or at once on their `bye`,
+//   - shows their devices through remoteBus(), which the CompositeBus
+//     takes beside the local HAL,
+//   - publishes a local device's samples while another node watches it,
+//   - runs the command attempts other nodes send for local devices on the
+//     local bus, and answers them.
+class ClusterNode final : public QObject
+{
+    Q_OBJECT
+public:
+    // local: the bus of this node's own devices (the HAL), not owned.
+    ClusterNode(const ClusterConfig &config, DeviceBus *local, QObject *parent = nullptr);
+    ~ClusterNode() override;
+
+    RemoteBus *remoteBus() const { return m_remote; }
+    QString nodeName() const { return m_config.node; }
+
+    void start();
+    // A clean stop: the other nodes hear at once that this one is gone.
+    void stop();
+
+    // Observation (metrics, GUI).
+    bool redisConnected() const;
+    // Round trip of the last heartbeat through Redis, in ms; -1: none yet.
+    double redisRoundTripMs() const { return m_rttMs; }
+    // Live nodes, this one included, sorted.
+    QStringList liveNodes() const;
+    struct NodeView
+    {
+        QString name;
+        bool alive = false;
+        bool self = false;
+        QStringList devices;
+    };
+    QList<NodeView> nodes() const;
+    // `metrics`' cluster: {node, nodes, redis}.
+    QVariantMap status() const;
+    // Sample messages published since start (for tests and the bench).
+    qint64 samplesPublished() const { return m_samplesPublished; }
+
+    // For the RemoteBus.
+    bool sendAttempt(const QString &node, const QString &device, quint64 ticket,
+                     const QString &command, const QVariantMap &params);
+    void sendAbort(const QString &node, quint64 ticket);
+    void watchChanged(const QString &device, bool watched);
+
+Q_SIGNALS:
+    // Nodes, their devices or the Redis link changed.
+    void changed();
+
+private:
+    struct Peer
+    {
+        QString instance;
+        qint64 startedUs = 0;
+        bool alive = false;
+        bool haveDirectory = false;
+        qint64 directoryVersion = -1;
+        qint64 lastSeenMs = 0;
+        qint64 lastAskedMs = -1000000;
+        QList<DeviceInfo> devices;
+        QSet<QString> watching;
+    };
+    struct OwnedAttempt
+    {
+        QString from;
+        quint64 ticket = 0;
+        QString device;
+    };
+
+    QByteArray channel(const QString &kind, const QString &name = {}) const;
+    // A message of this node: {t: type, n: node}; an announcement adds its
+    // instance, start time and directory version.
+    QVariantMap message(const QString &type) const;
+    QVariantMap announcement(const QString &type) const;
+    bool publish(const QByteArray &channel, const QVariantMap &message);
+    void publishDirectory();
+    void publishHeartbeat();
+    void askDirectory(const QString &node);
+    void onLinkUp();
+    void onMessage(const QByteArray &channel, const QByteArray &payload);
+    void onBusMessage(const QVariantMap &m);
+    void onDirectMessage(const QVariantMap &m);
+    void onSampleMessage(const QString &device, const QVariantMap &m);
+    Peer &peerFor(const QString &node, const QVariantMap &m);
+    void peerGone(const QString &node, const QString &why);
+    void checkLiveness();
+    void refresh();
+    void recomputeInterest();
+    void runAttempt(const QVariantMap &m);
+    void onLocalSample(const Sample &sample);
+    void onLocalFinished(quint64 ticket, const CommandOutcome &outcome);
+    QString winner(const QString &device) const;
+
+    ClusterConfig m_config;
+    DeviceBus *m_local = nullptr;
+    RemoteBus *m_remote = nullptr;
+    RedisConnection *m_commands = nullptr;
+    RedisConnection *m_subscriber = nullptr;
+    QString m_instance;
+    qint64 m_startedUs = 0;
+    qint64 m_directoryVersion = 0;
+    QElapsedTimer m_clock;
+    QTimer m_heartbeat;
+    QTimer m_liveness;
+    bool m_stopped = false;
+    QHash<QString, Peer> m_peers;
+    // Local devices some live node watches: their samples are published.
+    QSet<QString> m_published;
+    QHash<QString, quint64> m_seq;
+    QHash<quint64, OwnedAttempt> m_owned;
+    quint64 m_nextTicket = 0;
+    qint64 m_samplesPublished = 0;
+    // Heartbeats this node sent, to time their way back.
+    qint64 m_heartbeatCount = 0;
+    QHash<qint64, qint64> m_heartbeatSentMs;
+    qint64 m_lastEchoMs = 0;
+    double m_rttMs = -1;
+    QSet<QString> m_reportedDuplicates;
+};
+
+} // namespace halhub

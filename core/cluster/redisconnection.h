@@ -1,0 +1,96 @@
+#pragma once
+
+#include "config/config.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+#include <functional>
+
+struct redisAsyncContext;
+class QSocketNotifier;
+
+namespace halhub {
+
+// One connection to Redis on the Qt event loop (hiredis' async API driven
+// by socket notifiers: never a blocking call). It connects by itself and
+// reconnects after a loss with backoff (0.1 s doubling to 5 s); hiredis 0.14
+// has no connect timeout, so a connect that hangs is given up after 2 s.
+//
+// Commands sent while it is not connected are dropped (false), never queued,
+// and so are commands beyond kMaxInFlight unanswered ones (a paused or
+// stalled server): memory stays bounded whatever Redis does.
+//
+// A subscriber connection (Role::Subscriber) only SUBSCRIBEs and
+// UNSUBSCRIBEs; its messages arrive through messageReceived, and its
+// subscriptions are renewed on every reconnect.
+class RedisConnection final : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Role { Commands, Subscriber };
+    static constexpr int kMaxInFlight = 10000;
+    static constexpr int kMaxBackoffMs = 5000;
+
+    RedisConnection(const RedisEndpoint &endpoint, Role role, QObject *parent = nullptr);
+    ~RedisConnection() override;
+
+    void start();
+    bool isConnected() const { return m_connected; }
+
+    // Commands role. The reply callback gets the reply (null when the
+    // connection went away first) and is called at most once.
+    using ReplyFn = std::function<void(const void *reply)>;
+    bool command(const QList<QByteArray> &args, ReplyFn onReply = {});
+    bool publish(const QByteArray &channel, const QByteArray &message);
+    int inFlight() const { return m_inFlight; }
+    qint64 dropped() const { return m_dropped; }
+
+    // Subscriber role.
+    void subscribe(const QByteArray &channel);
+    void unsubscribe(const QByteArray &channel);
+
+    // Hands what is waiting to the socket now, without waiting for the
+    // event loop (a process about to exit); never blocks.
+    void flush();
+
+    // Drops the connection now (a link that stopped answering) and
+    // reconnects with the backoff.
+    void reset();
+
+Q_SIGNALS:
+    void connected();
+    void disconnected();
+    void messageReceived(const QByteArray &channel, const QByteArray &message);
+
+private:
+    friend struct RedisHooks;
+    void connectNow();
+    void onConnect(int status);
+    void onDisconnect();
+    void scheduleReconnect();
+    void teardown();
+    void sendSubscription(const char *verb, const QByteArray &channel);
+    void onSubscriberReply(const void *reply);
+    void setReading(bool on);
+    void setWriting(bool on);
+
+    RedisEndpoint m_endpoint;
+    Role m_role = Role::Commands;
+    redisAsyncContext *m_ctx = nullptr;
+    QSocketNotifier *m_read = nullptr;
+    QSocketNotifier *m_write = nullptr;
+    bool m_connected = false;
+    bool m_started = false;
+    int m_inFlight = 0;
+    qint64 m_dropped = 0;
+    int m_backoffMs = 100;
+    QTimer m_reconnect;
+    QTimer m_connectTimeout;
+    QList<QByteArray> m_channels;   // subscriber: what to renew
+};
+
+} // namespace halhub

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "bus/devicebus.h"
+
+#include <QHash>
+#include <QSet>
+
+namespace halhub {
+
+class ClusterNode;
+
+// The devices of the other nodes of a cluster, as a DeviceBus beside the
+// local HAL in the CompositeBus (docs/protocol.md section 12). It keeps the
+// contract of bus/devicebus.h: the ClusterNode tells it what the cluster
+// announces (reconcile), hands it the samples that arrive, and carries its
+// command attempts and watch changes to the owners.
+class RemoteBus final : public DeviceBus
+{
+    Q_OBJECT
+public:
+    explicit RemoteBus(ClusterNode *node, QObject *parent = nullptr);
+    ~RemoteBus() override;
+
+    // DeviceBus
+    QList<DeviceInfo> devices() const override;
+    std::optional<DeviceInfo> device(const QString &id) const override;
+    void startCommand(const QString &device, quint64 ticket, const QString &command,
+                      const QVariantMap &params) override;
+    void abortCommand(const QString &device, quint64 ticket) override;
+    void setWatched(const QString &device, bool watched) override;
+
+    // The whole set of remote devices as the cluster has it now: emits
+    // deviceAdded, deviceRemoved, deviceInfoChanged and deviceStateChanged
+    // for what differs. A device that comes back to connected gets a gap
+    // on its next sample.
+    void reconcile(const QHash<QString, DeviceInfo> &wanted);
+    // A sample published by the owner, with its per-device sequence number.
+    void deliverSample(Sample sample, quint64 seq);
+    // The owner answered an attempt.
+    void deliverOutcome(quint64 ticket, const CommandOutcome &outcome);
+    // The owner announced a device error.
+    void deliverError(const QString &device, const QString &message);
+    // Samples may have been lost for every watched device (Redis link lost).
+    void markGaps();
+
+    bool isWatched(const QString &device) const { return m_watched.contains(device); }
+    QSet<QString> watched() const { return m_watched; }
+    int runningCount() const { return int(m_running.size()); }
+
+private:
+    ClusterNode *m_node = nullptr;
+    QHash<QString, DeviceInfo> m_devices;
+    QSet<QString> m_watched;
+    // Per device: the last sequence number seen; absent: none since the
+    // watch began or since a gap was marked.
+    QHash<QString, quint64> m_lastSeq;
+    QSet<QString> m_gapDue;
+    // Attempts sent to an owner and not answered yet: ticket -> device.
+    QHash<quint64, QString> m_running;
+};
+
+} // namespace halhub

@@ -1,0 +1,639 @@
+// docs/protocol.md section 12: halhub nodes (the real binary, as child
+// processes) sharing one device namespace through a redis-server that each
+// test starts on a unix socket in a temporary directory.
+
+#include "testclient.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <memory>
+
+namespace {
+
+constexpr int kHeartbeatMs = 200;
+constexpr int kNodeTimeoutMs = 1000;
+// The protocol's bound for noticing a dead owner.
+constexpr int kDeadBoundMs = kNodeTimeoutMs + 500;
+
+QVariantMap msg(const QString &type, const QVariantMap &fields = {})
+{
+    QVariantMap m = fields;
+    m.insert(QStringLiteral("type"), type);
+    return m;
+}
+
+QVariantMap simDevice(const QString &id, int rateHz = 100)
+{
+    return {{QStringLiteral("id"), id}, {QStringLiteral("plugin"), QStringLiteral("sim")},
+            {QStringLiteral("rate_hz"), rateHz}};
+}
+
+struct Node
+{
+    QString name;
+    QString config;
+    std::unique_ptr<QProcess> process;
+    QUrl url;
+    QByteArray stderrText;
+};
+
+QVariantMap deviceEntry(TestClient &client, const QString &id)
+{
+    const QVariantList devices = client.request(msg(QStringLiteral("list_devices")))
+                                         .value(QStringLiteral("devices"))
+                                         .toList();
+    for (const QVariant &d : devices) {
+        if (d.toMap().value(QStringLiteral("id")).toString() == id)
+            return d.toMap();
+    }
+    return {};
+}
+
+// Waits (polling list_devices) until the device is listed in `state`.
+bool waitDevice(TestClient &client, const QString &id, const QString &state, int timeoutMs = 10000)
+{
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < timeoutMs) {
+        if (deviceEntry(client, id).value(QStringLiteral("state")).toString() == state)
+            return true;
+        QTest::qWait(50);
+    }
+    return false;
+}
+
+bool isFrameOf(const QVariantMap &m, const QString &stream)
+{
+    return m.value(QStringLiteral("type")).toString() == QLatin1String("telemetry")
+            && m.value(QStringLiteral("stream")).toString() == stream;
+}
+
+QList<QVariantMap> framesOf(const TestClient &client, const QString &stream, qsizetype from = 0)
+{
+    QList<QVariantMap> out;
+    const auto &received = client.received();
+    for (qsizetype i = from; i < received.size(); ++i) {
+        if (isFrameOf(received[i].message, stream))
+            out.append(received[i].message);
+    }
+    return out;
+}
+
+// A local stream carries on untouched: every seq, no gap.
+bool noGapNorMissingSeq(const QList<QVariantMap> &frames)
+{
+    for (qsizetype i = 1; i < frames.size(); ++i) {
+        if (frames[i].value(QStringLiteral("gap")).toBool()
+            || frames[i].value(QStringLiteral("seq")).toLongLong()
+                    != frames[i - 1].value(QStringLiteral("seq")).toLongLong() + 1)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+class tst_Cluster : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void remoteDevicesListStreamAndCommand();
+    void cancelAndIdempotencyOnARemoteDevice();
+    void eventsReachOtherNodes();
+    void interestIsCountedPerNodeNotPerClient();
+    void killedOwnerEndsPendingCommands();
+    void cleanStopAndComeBack();
+    void redisOutageLeavesLocalStreamsAlone_data();
+    void redisOutageLeavesLocalStreamsAlone();
+    void duplicateDeviceIdIsRefused();
+
+private:
+    bool startRedis();
+    QByteArray redisCli(const QStringList &args);
+    qint64 publishCount();
+    Node *startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs = kNodeTimeoutMs);
+    bool restartNode(Node *node);
+    QString subscribe(TestClient &client, const QString &device);
+    std::unique_ptr<TestClient> connectTo(const Node *node);
+    // Nodes A (a0) and B (b0), a client on B streaming both.
+    void streamLocalAndRemote(std::unique_ptr<TestClient> *client, QString *local, QString *remote);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<QProcess> m_redis;
+    QString m_socket;
+    std::vector<std::unique_ptr<Node>> m_nodes;
+};
+
+void tst_Cluster::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_socket = m_dir->filePath(QStringLiteral("redis.sock"));
+    QVERIFY(startRedis());
+}
+
+void tst_Cluster::cleanup()
+{
+    for (auto &node : m_nodes) {
+        if (node->process->state() != QProcess::NotRunning) {
+            node->process->kill();
+            node->process->waitForFinished(5000);
+        }
+    }
+    m_nodes.clear();
+    if (m_redis && m_redis->state() != QProcess::NotRunning) {
+        m_redis->kill();
+        m_redis->waitForFinished(5000);
+    }
+    m_redis.reset();
+    m_dir.reset();
+}
+
+bool tst_Cluster::startRedis()
+{
+    m_redis = std::make_unique<QProcess>();
+    m_redis->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    m_redis->setWorkingDirectory(m_dir->path());
+    m_redis->start(QStringLiteral(REDIS_SERVER),
+                   {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--unixsocket"),
+                    m_socket, QStringLiteral("--save"), QString(), QStringLiteral("--appendonly"),
+                    QStringLiteral("no"), QStringLiteral("--dir"), m_dir->path()});
+    if (!m_redis->waitForStarted(5000))
+        return false;
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < 10000) {
+        if (redisCli({QStringLiteral("PING")}).trimmed() == "PONG")
+            return true;
+        QTest::qWait(20);
+    }
+    return false;
+}
+
+QByteArray tst_Cluster::redisCli(const QStringList &args)
+{
+    QProcess cli;
+    cli.start(QStringLiteral(REDIS_CLI), QStringList{QStringLiteral("-s"), m_socket} + args);
+    if (!cli.waitForFinished(5000))
+        return {};
+    return cli.readAllStandardOutput();
+}
+
+qint64 tst_Cluster::publishCount()
+{
+    const QByteArray info = redisCli({QStringLiteral("INFO"), QStringLiteral("commandstats")});
+    static const QRegularExpression re(QStringLiteral("cmdstat_publish:calls=(\\d+)"));
+    const QRegularExpressionMatch m = re.match(QString::fromUtf8(info));
+    return m.hasMatch() ? m.captured(1).toLongLong() : 0;
+}
+
+Node *tst_Cluster::startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs)
+{
+    auto node = std::make_unique<Node>();
+    node->name = name;
+    node->config = m_dir->filePath(name + QStringLiteral(".json"));
+    const QVariantMap config{
+        {QStringLiteral("server"), QVariantMap{{QStringLiteral("port"), 0}}},
+        {QStringLiteral("devices"), devices},
+        {QStringLiteral("cluster"),
+         QVariantMap{{QStringLiteral("redis"), QStringLiteral("unix://") + m_socket},
+                     {QStringLiteral("node"), name},
+                     {QStringLiteral("heartbeat_ms"), kHeartbeatMs},
+                     {QStringLiteral("node_timeout_ms"), nodeTimeoutMs}}}};
+    QFile f(node->config);
+    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument::fromVariant(config).toJson(QJsonDocument::Compact)) < 0)
+        return nullptr;
+    f.close();
+    node->process = std::make_unique<QProcess>();
+    m_nodes.push_back(std::move(node));
+    Node *n = m_nodes.back().get();
+    return restartNode(n) ? n : nullptr;
+}
+
+bool tst_Cluster::restartNode(Node *node)
+{
+    QProcess &p = *node->process;
+    p.setProcessChannelMode(QProcess::SeparateChannels);
+    QObject::disconnect(&p, nullptr, this, nullptr);
+    connect(&p, &QProcess::readyReadStandardError, this,
+            [node] { node->stderrText += node->process->readAllStandardError(); });
+    p.start(QStringLiteral(HALHUB_BIN_DIR "/halhub"),
+            {QStringLiteral("--headless"), QStringLiteral("--config"), node->config});
+    if (!p.waitForStarted(10000))
+        return false;
+    QByteArray out;
+    QElapsedTimer t;
+    t.start();
+    static const QRegularExpression re(QStringLiteral("listening on (ws://\\S+)"));
+    while (t.elapsed() < 15000) {
+        p.waitForReadyRead(50);
+        out += p.readAllStandardOutput();
+        const QRegularExpressionMatch m = re.match(QString::fromUtf8(out));
+        if (m.hasMatch()) {
+            node->url = QUrl(m.captured(1));
+            return true;
+        }
+        if (p.state() == QProcess::NotRunning)
+            return false;
+    }
+    return false;
+}
+
+std::unique_ptr<TestClient> tst_Cluster::connectTo(const Node *node)
+{
+    auto client = std::make_unique<TestClient>();
+    if (!client->open(node->url))
+        return nullptr;
+    return client;
+}
+
+void tst_Cluster::streamLocalAndRemote(std::unique_ptr<TestClient> *client, QString *local,
+                                       QString *remote)
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startNode(QStringLiteral("B"), {simDevice(QStringLiteral("b0"))});
+    QVERIFY(a && b);
+    *client = connectTo(b);
+    QVERIFY(*client);
+    QVERIFY(waitDevice(**client, QStringLiteral("a0"), QStringLiteral("connected")));
+    *local = subscribe(**client, QStringLiteral("b0"));
+    *remote = subscribe(**client, QStringLiteral("a0"));
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(**client, *remote).size() >= 5, 10000);
+}
+
+QString tst_Cluster::subscribe(TestClient &client, const QString &device)
+{
+    const QVariantMap reply = client.request(
+            msg(QStringLiteral("subscribe"), {{QStringLiteral("device"), device}}));
+    return reply.value(QStringLiteral("stream")).toString();
+}
+
+void tst_Cluster::remoteDevicesListStreamAndCommand()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startNode(QStringLiteral("B"), {simDevice(QStringLiteral("b0"))});
+    QVERIFY(a && b);
+    auto client = connectTo(b);
+    QVERIFY(client);
+    const QVariantMap welcome = client->request(msg(QStringLiteral("hello")));
+    QCOMPARE(welcome.value(QStringLiteral("type")).toString(), QStringLiteral("welcome"));
+    QCOMPARE(welcome.value(QStringLiteral("node")).toString(), QStringLiteral("B"));
+
+    QVERIFY(waitDevice(*client, QStringLiteral("a0"), QStringLiteral("connected")));
+    const QVariantMap a0 = deviceEntry(*client, QStringLiteral("a0"));
+    QCOMPARE(a0.value(QStringLiteral("node")).toString(), QStringLiteral("A"));
+    QCOMPARE(a0.value(QStringLiteral("plugin")).toString(), QStringLiteral("sim"));
+    QCOMPARE(a0.value(QStringLiteral("channels")).toList().size(), 4);
+    QCOMPARE(deviceEntry(*client, QStringLiteral("b0")).value(QStringLiteral("node")).toString(),
+             QStringLiteral("B"));
+
+    // Telemetry of the remote device, stamped with the owner's sample times.
+    const QString stream = subscribe(*client, QStringLiteral("a0"));
+    QVERIFY(!stream.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*client, stream).size() >= 20, 10000);
+    const QList<QVariantMap> frames = framesOf(*client, stream);
+    for (qsizetype i = 1; i < frames.size(); ++i) {
+        QCOMPARE(frames[i].value(QStringLiteral("seq")).toLongLong(),
+                 frames[i - 1].value(QStringLiteral("seq")).toLongLong() + 1);
+        QVERIFY(frames[i].value(QStringLiteral("ts")).toLongLong()
+                > frames[i - 1].value(QStringLiteral("ts")).toLongLong());
+    }
+    QVERIFY(frames.first().value(QStringLiteral("values")).toMap().contains(QStringLiteral("sine")));
+
+    // A command runs on the owner and answers here, its params typed as sent.
+    const qint64 id = client->nextId();
+    const QVariantMap params{{QStringLiteral("x"), 1.5}, {QStringLiteral("n"), 7},
+                             {QStringLiteral("s"), QStringLiteral("hi")}};
+    client->send(msg(QStringLiteral("command"),
+                     {{QStringLiteral("id"), id}, {QStringLiteral("device"), QStringLiteral("a0")},
+                      {QStringLiteral("command"), QStringLiteral("echo")},
+                      {QStringLiteral("params"), params}}));
+    const QVariantMap result = client->waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")).toString() == QLatin1String("result")
+                && m.value(QStringLiteral("id")).toLongLong() == id;
+    });
+    QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(result.value(QStringLiteral("result")).toMap(), params);
+    QCOMPARE(result.value(QStringLiteral("device")).toString(), QStringLiteral("a0"));
+
+    // A failing command's error comes back as the owner's device said it.
+    const QVariantMap fail = client->request(
+            msg(QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                            {QStringLiteral("command"), QStringLiteral("fail")}}));
+    const QVariantMap failResult = client->waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")).toString() == QLatin1String("result")
+                && m.value(QStringLiteral("command_id")) == fail.value(QStringLiteral("command_id"));
+    });
+    QCOMPARE(failResult.value(QStringLiteral("status")).toString(), QStringLiteral("error"));
+    QCOMPARE(failResult.value(QStringLiteral("error")).toMap().value(QStringLiteral("code")).toString(),
+             QStringLiteral("device_error"));
+
+    const QVariantMap metrics = client->request(msg(QStringLiteral("get_metrics")));
+    const QVariantMap cluster = metrics.value(QStringLiteral("cluster")).toMap();
+    QCOMPARE(cluster.value(QStringLiteral("node")).toString(), QStringLiteral("B"));
+    QCOMPARE(cluster.value(QStringLiteral("nodes")).toStringList(),
+             (QStringList{QStringLiteral("A"), QStringLiteral("B")}));
+    QCOMPARE(cluster.value(QStringLiteral("redis")).toString(), QStringLiteral("connected"));
+}
+
+void tst_Cluster::cancelAndIdempotencyOnARemoteDevice()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    auto client = connectTo(b);
+    QVERIFY(client);
+    QVERIFY(waitDevice(*client, QStringLiteral("a0"), QStringLiteral("connected")));
+
+    const auto command = [&](const QString &name, const QVariantMap &params, const QString &key = {}) {
+        QVariantMap m{{QStringLiteral("device"), QStringLiteral("a0")},
+                      {QStringLiteral("command"), name}, {QStringLiteral("params"), params},
+                      {QStringLiteral("timeout_ms"), 5000}};
+        if (!key.isEmpty())
+            m.insert(QStringLiteral("key"), key);
+        return client->request(msg(QStringLiteral("command"), m));
+    };
+    const auto resultOf = [&](const QVariant &commandId) {
+        return client->waitFor([&](const QVariantMap &m) {
+            return m.value(QStringLiteral("type")).toString() == QLatin1String("result")
+                    && m.value(QStringLiteral("command_id")) == commandId;
+        }, 10000);
+    };
+
+    const QVariantMap running = command(QStringLiteral("sleep"), {{QStringLiteral("ms"), 800}});
+    QCOMPARE(running.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap queued = command(QStringLiteral("echo"), {{QStringLiteral("q"), 1}});
+    QCOMPARE(queued.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap cancelled = client->request(msg(
+            QStringLiteral("cancel"), {{QStringLiteral("command_id"), queued.value(QStringLiteral("command_id"))}}));
+    QCOMPARE(cancelled.value(QStringLiteral("type")).toString(), QStringLiteral("cancelled"));
+    QCOMPARE(resultOf(queued.value(QStringLiteral("command_id"))).value(QStringLiteral("status")).toString(),
+             QStringLiteral("cancelled"));
+    const QVariantMap slept = resultOf(running.value(QStringLiteral("command_id")));
+    QCOMPARE(slept.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QVERIFY(slept.value(QStringLiteral("duration_ms")).toLongLong() >= 800);
+
+    // The same key again is the same command, run once.
+    const QVariantMap first = command(QStringLiteral("echo"), {{QStringLiteral("v"), 1}}, QStringLiteral("k1"));
+    const QVariantMap again = command(QStringLiteral("echo"), {{QStringLiteral("v"), 1}}, QStringLiteral("k1"));
+    QCOMPARE(again.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    QCOMPARE(again.value(QStringLiteral("command_id")), first.value(QStringLiteral("command_id")));
+    QCOMPARE(resultOf(first.value(QStringLiteral("command_id"))).value(QStringLiteral("status")).toString(),
+             QStringLiteral("ok"));
+
+    // A timeout abandons the remote attempt; the device takes the next one.
+    const QVariantMap late = client->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("sleep")},
+                                        {QStringLiteral("params"), QVariantMap{{QStringLiteral("ms"), 3000}}},
+                                        {QStringLiteral("timeout_ms"), 200}}));
+    QCOMPARE(resultOf(late.value(QStringLiteral("command_id"))).value(QStringLiteral("status")).toString(),
+             QStringLiteral("timeout"));
+    const QVariantMap next = command(QStringLiteral("echo"), {{QStringLiteral("after"), true}});
+    const QVariantMap nextResult = resultOf(next.value(QStringLiteral("command_id")));
+    QCOMPARE(nextResult.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QVERIFY(nextResult.value(QStringLiteral("duration_ms")).toLongLong() < 2000);
+}
+
+void tst_Cluster::eventsReachOtherNodes()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    auto onB = connectTo(b);
+    auto onA = connectTo(a);
+    QVERIFY(onA && onB);
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+    const qsizetype from = onB->received().size();
+    // Unplugged on its own node, by a client there.
+    const QVariantMap ack = onA->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("unplug")},
+                                        {QStringLiteral("params"), QVariantMap{{QStringLiteral("ms"), 300}}}}));
+    QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    QVERIFY(!onB->waitForEvent(QStringLiteral("device_disconnected"), 5000, from).isEmpty());
+    QVERIFY(!onB->waitForEvent(QStringLiteral("device_connected"), 5000, from).isEmpty());
+}
+
+void tst_Cluster::interestIsCountedPerNodeNotPerClient()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"), 100)});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    auto first = connectTo(b);
+    QVERIFY(first);
+    QVERIFY(waitDevice(*first, QStringLiteral("a0"), QStringLiteral("connected")));
+
+    // Publishes over a window, per second, counted by Redis itself.
+    const auto publishRate = [&](int windowMs) {
+        const qint64 before = publishCount();
+        QElapsedTimer t;
+        t.start();
+        QTest::qWait(windowMs);
+        return double(publishCount() - before) * 1000.0 / double(t.elapsed());
+    };
+    // Nobody elsewhere streams a0: only heartbeats.
+    const double idle = publishRate(1000);
+    QVERIFY2(idle < 30, QByteArray::number(idle));
+
+    const QString stream = subscribe(*first, QStringLiteral("a0"));
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*first, stream).size() >= 10, 10000);
+    const double one = publishRate(1500);
+
+    std::vector<std::unique_ptr<TestClient>> more;
+    QStringList streams;
+    QString last;
+    for (int i = 0; i < 5; ++i) {
+        more.push_back(connectTo(b));
+        QVERIFY(more.back());
+        last = subscribe(*more.back(), QStringLiteral("a0"));
+        QVERIFY(!last.isEmpty());
+        streams.append(last);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*more.back(), last).size() >= 5, 10000);
+    const double six = publishRate(1500);
+    QVERIFY2(one > 50, QByteArray::number(one));
+    QVERIFY2(six < one * 1.4 + 10, QByteArray::number(one) + " vs " + QByteArray::number(six));
+
+    // Every stream closed (a closed connection's session would keep its
+    // streams for the resume grace): the owner stops publishing.
+    first->request(msg(QStringLiteral("unsubscribe"), {{QStringLiteral("stream"), stream}}));
+    for (std::size_t i = 0; i < more.size(); ++i)
+        more[i]->request(msg(QStringLiteral("unsubscribe"), {{QStringLiteral("stream"), streams[int(i)]}}));
+    QTRY_VERIFY_WITH_TIMEOUT(publishRate(500) < 30, 10000);
+}
+
+void tst_Cluster::killedOwnerEndsPendingCommands()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    auto client = connectTo(b);
+    QVERIFY(client);
+    QVERIFY(waitDevice(*client, QStringLiteral("a0"), QStringLiteral("connected")));
+    const QVariantMap running = client->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("sleep")},
+                                        {QStringLiteral("params"), QVariantMap{{QStringLiteral("ms"), 20000}}},
+                                        {QStringLiteral("timeout_ms"), 30000}}));
+    const QVariantMap queued = client->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("echo")},
+                                        {QStringLiteral("timeout_ms"), 30000}}));
+    QCOMPARE(running.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    QCOMPARE(queued.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+
+    QElapsedTimer sinceKill;
+    ::kill(pid_t(a->process->processId()), SIGKILL);
+    sinceKill.start();
+    for (const QVariantMap &ack : {running, queued}) {
+        const QVariantMap result = client->waitFor([&](const QVariantMap &m) {
+            return m.value(QStringLiteral("type")).toString() == QLatin1String("result")
+                    && m.value(QStringLiteral("command_id")) == ack.value(QStringLiteral("command_id"));
+        }, 10000);
+        QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("error"));
+        QCOMPARE(result.value(QStringLiteral("error")).toMap().value(QStringLiteral("code")).toString(),
+                 QStringLiteral("device_unavailable"));
+    }
+    const qint64 elapsed = sinceKill.elapsed();
+    QVERIFY2(elapsed <= kDeadBoundMs, QByteArray::number(elapsed));
+    QVERIFY(!client->waitForEvent(QStringLiteral("device_disconnected"), 1000).isEmpty());
+    QCOMPARE(deviceEntry(*client, QStringLiteral("a0")).value(QStringLiteral("state")).toString(),
+             QStringLiteral("disconnected"));
+    // A command for it now is refused, not lost.
+    const QVariantMap refused = client->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("echo")}}));
+    QCOMPARE(refused.value(QStringLiteral("code")).toString(), QStringLiteral("device_unavailable"));
+}
+
+void tst_Cluster::cleanStopAndComeBack()
+{
+    // A long node timeout: only the clean stop's announcement can be quick.
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, 10000);
+    Node *b = startNode(QStringLiteral("B"), {}, 10000);
+    QVERIFY(a && b);
+    auto client = connectTo(b);
+    QVERIFY(client);
+    QVERIFY(waitDevice(*client, QStringLiteral("a0"), QStringLiteral("connected")));
+    const QString stream = subscribe(*client, QStringLiteral("a0"));
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*client, stream).size() >= 5, 10000);
+
+    const qsizetype from = client->received().size();
+    QElapsedTimer sinceStop;
+    a->process->terminate();
+    sinceStop.start();
+    QVERIFY(!client->waitForEvent(QStringLiteral("device_disconnected"), 5000, from).isEmpty());
+    QVERIFY2(sinceStop.elapsed() < 2000, QByteArray::number(sinceStop.elapsed()));
+    QVERIFY(a->process->state() == QProcess::NotRunning || a->process->waitForFinished(10000));
+    QCOMPARE(a->process->exitCode(), 0);
+
+    const qsizetype beforeRestart = client->received().size();
+    QVERIFY(restartNode(a));
+    QVERIFY(!client->waitForEvent(QStringLiteral("device_connected"), 10000, beforeRestart).isEmpty());
+    // The stream stayed open and resumes with a gap key frame.
+    qsizetype index = -1;
+    const QVariantMap resumed = client->waitFor(
+            [&](const QVariantMap &m) { return isFrameOf(m, stream); }, 10000, beforeRestart, &index);
+    QVERIFY(!resumed.isEmpty());
+    QCOMPARE(resumed.value(QStringLiteral("key")).toBool(), true);
+    QCOMPARE(resumed.value(QStringLiteral("gap")).toBool(), true);
+}
+
+void tst_Cluster::redisOutageLeavesLocalStreamsAlone_data()
+{
+    QTest::addColumn<bool>("killed");
+    QTest::addRow("redis killed and restarted") << true;
+    QTest::addRow("clients paused (CLIENT PAUSE)") << false;
+}
+
+void tst_Cluster::redisOutageLeavesLocalStreamsAlone()
+{
+    QFETCH(bool, killed);
+    std::unique_ptr<TestClient> client;
+    QString local;
+    QString remote;
+    streamLocalAndRemote(&client, &local, &remote);
+    if (QTest::currentTestFailed())
+        return;
+
+    const qsizetype from = client->received().size();
+    if (killed) {
+        m_redis->kill();
+        QVERIFY(m_redis->waitForFinished(5000));
+    } else {
+        QCOMPARE(redisCli({QStringLiteral("CLIENT"), QStringLiteral("PAUSE"), QStringLiteral("2500")})
+                         .trimmed(),
+                 QByteArray("OK"));
+    }
+    // Remote devices go after node_timeout_ms; local ones stay.
+    QVERIFY(!client->waitForEvent(QStringLiteral("device_disconnected"), kDeadBoundMs + 3000, from).isEmpty());
+    QCOMPARE(deviceEntry(*client, QStringLiteral("b0")).value(QStringLiteral("state")).toString(),
+             QStringLiteral("connected"));
+    const qsizetype down = client->received().size();
+    if (killed)
+        QVERIFY(startRedis());
+    QVERIFY(!client->waitForEvent(QStringLiteral("device_connected"), 15000, down).isEmpty());
+    const QVariantMap resumed = client->waitFor(
+            [&](const QVariantMap &m) { return isFrameOf(m, remote); }, 10000, down);
+    QCOMPARE(resumed.value(QStringLiteral("gap")).toBool(), true);
+    QCOMPARE(resumed.value(QStringLiteral("key")).toBool(), true);
+
+    // The local stream ran on without a gap or a missing seq.
+    const QList<QVariantMap> frames = framesOf(*client, local, from);
+    QVERIFY(frames.size() > 50);
+    QVERIFY(noGapNorMissingSeq(frames));
+    const QVariantMap metrics = client->request(msg(QStringLiteral("get_metrics")));
+    QCOMPARE(metrics.value(QStringLiteral("cluster")).toMap().value(QStringLiteral("redis")).toString(),
+             QStringLiteral("connected"));
+}
+
+void tst_Cluster::duplicateDeviceIdIsRefused()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("dup0"))});
+    QVERIFY(a);
+    auto onA = connectTo(a);
+    QVERIFY(onA);
+    Node *b = startNode(QStringLiteral("B"), {simDevice(QStringLiteral("b0"))});
+    QVERIFY(b);
+    auto onB = connectTo(b);
+    QVERIFY(onB);
+    QVERIFY(waitDevice(*onB, QStringLiteral("dup0"), QStringLiteral("connected")));
+    QCOMPARE(deviceEntry(*onB, QStringLiteral("dup0")).value(QStringLiteral("node")).toString(),
+             QStringLiteral("A"));
+
+    // B's config gains a device of the same id: refused, said and logged.
+    QFile f(b->config);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QByteArray config = f.readAll();
+    f.close();
+    config.replace("\"id\":\"b0\"", "\"id\":\"dup0\"");
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(config);
+    f.close();
+    const qsizetype from = onB->received().size();
+    ::kill(pid_t(b->process->processId()), SIGHUP);
+    const QVariantMap error = onB->waitForEvent(QStringLiteral("device_error"), 10000, from);
+    QCOMPARE(error.value(QStringLiteral("device")).toString(), QStringLiteral("dup0"));
+    QTRY_VERIFY_WITH_TIMEOUT(b->stderrText.contains("dup0"), 5000);
+    // Everywhere the first node's device is the one listed.
+    QCOMPARE(deviceEntry(*onA, QStringLiteral("dup0")).value(QStringLiteral("node")).toString(),
+             QStringLiteral("A"));
+    QCOMPARE(deviceEntry(*onB, QStringLiteral("dup0")).value(QStringLiteral("node")).toString(),
+             QStringLiteral("A"));
+    QVERIFY(deviceEntry(*onB, QStringLiteral("b0")).isEmpty());
+}
+
+QTEST_GUILESS_MAIN(tst_Cluster)
+#include "tst_cluster.moc"
