@@ -79,7 +79,7 @@ Recorder::Started Recorder::start(const std::optional<QStringList> &devices, con
         infos = m_bus->devices();
     }
     for (const DeviceInfo &info : std::as_const(infos))
-        recorded << RecordedDevice{info.id, info.plugin, info.name, QString(), info.rateHz, info.channels};
+        recorded << RecordedDevice{info.id, info.plugin, info.name, info.node, info.rateHz, info.channels};
 
     if (!QDir().mkpath(m_directory))
         return refuse(QStringLiteral("internal"),

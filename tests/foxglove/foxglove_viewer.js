@@ -57,6 +57,7 @@ h.main("foxglove_viewer", async () => {
     check("serverInfo has a sessionId", typeof info.sessionId === "string" && info.sessionId.length > 0);
     const again = await new Viewer(hub.url.href).ready();
     checkEq("the sessionId is the same for every connection", again.serverInfo.sessionId, info.sessionId);
+    checkEq("outside a cluster serverInfo metadata is empty", info.metadata, {});
     again.close();
 
     await waitFor("both channels", () => v.channelOf("fast") && v.channelOf("sim1"));
@@ -159,5 +160,19 @@ h.main("foxglove_viewer", async () => {
     w.close();
   } finally {
     await hub.stop();
+  }
+
+  // A node of a cluster names itself in serverInfo, whether or not its
+  // Redis is reachable (here it is not: local devices are served anyway).
+  const node = await h.startHalhub({
+    cluster: { redis: "unix:///nonexistent/halhub-test-redis.sock", node: "bench-a" },
+    devices: [{ id: "sim0", plugin: "sim", rate_hz: 10 }],
+  });
+  try {
+    const v = await new Viewer(node.url.href).ready();
+    checkEq("on a cluster node serverInfo metadata names the node", v.serverInfo.metadata, { node: "bench-a" });
+    v.close();
+  } finally {
+    await node.stop();
   }
 });

@@ -69,7 +69,10 @@ void TstRecorder::layoutTypesAndCounts()
     QTemporaryDir dir;
     FakeBus bus;
     bus.add(mixedDevice(QStringLiteral("dev0")));
-    bus.add(mixedDevice(QStringLiteral("dev1")));
+    // dev1 as a device of another cluster node: its group names the owner.
+    DeviceInfo remote = mixedDevice(QStringLiteral("dev1"));
+    remote.node = QStringLiteral("bench-b");
+    bus.add(remote);
     Recorder recorder(&bus, dir.path());
     const Recorder::Started started = recorder.start(std::nullopt, QStringLiteral("run1"));
     QVERIFY2(started.errorCode.isEmpty(), qPrintable(started.errorMessage));
@@ -101,6 +104,9 @@ void TstRecorder::layoutTypesAndCounts()
     const QJsonObject dev0 = dump.value(QStringLiteral("devices")).toObject().value(QStringLiteral("dev0")).toObject();
     QCOMPARE(dev0.value(QStringLiteral("attrs")).toObject().value(QStringLiteral("plugin")).toString(), QStringLiteral("test"));
     QCOMPARE(dev0.value(QStringLiteral("attrs")).toObject().value(QStringLiteral("name")).toString(), QStringLiteral("Mixed dev0"));
+    QVERIFY(!dev0.value(QStringLiteral("attrs")).toObject().contains(QStringLiteral("node")));
+    const QJsonObject dev1 = dump.value(QStringLiteral("devices")).toObject().value(QStringLiteral("dev1")).toObject();
+    QCOMPARE(dev1.value(QStringLiteral("attrs")).toObject().value(QStringLiteral("node")).toString(), QStringLiteral("bench-b"));
     const QJsonObject channels = dev0.value(QStringLiteral("channels")).toObject();
     QCOMPARE(channels.size(), 4);
     const struct { const char *name; const char *type; const char *unit; const char *dtype; } expected[] = {

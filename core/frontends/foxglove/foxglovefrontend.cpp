@@ -166,7 +166,11 @@ void FoxgloveFrontend::addConnection(Connection *connection)
     });
     connect(connection, &Connection::closed, this, [this, id] { removeConnection(id); });
 
-    connection->sendMessage(foxglove::serverInfo(m_sessionId, {}));
+    // In a cluster, which node the viewer is connected to (section 14).
+    QVariantMap metadata;
+    if (m_config.cluster)
+        metadata.insert(QStringLiteral("node"), m_config.cluster->node);
+    connection->sendMessage(foxglove::serverInfo(m_sessionId, metadata));
     if (!connection->scopes().canReadTelemetry()) {
         status(viewer, kWarning,
                QStringLiteral("this token has no scope telemetry:read: no devices are listed"));
