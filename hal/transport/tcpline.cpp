@@ -57,9 +57,11 @@ void TcpLine::failAttempt(const QString &reason)
         return;
     m_connecting = false;
     m_connectTimer.stop();
-    qCDebug(lcSerial).noquote() << "cannot connect to" << m_endpoint.describe() << ":" << reason;
+    const QString why = QStringLiteral("cannot connect to %1: %2").arg(m_endpoint.describe(), reason);
+    qCDebug(lcSerial).noquote() << why;
     m_socket.abort();
     retryLater();
+    Q_EMIT openFailed(why);
 }
 
 void TcpLine::onConnected()

@@ -276,11 +276,18 @@ void tst_NetInstruments::refusedConnectionRetries()
     QCOMPARE(rig.apply({psuEntry(u"127.0.0.1:%1"_s.arg(port))}), QString());
     QCOMPARE(rig.info(u"psu"_s).state, DeviceState::Connecting);
     QVERIFY(rig.states(u"psu"_s).isEmpty());
+    // The operator is told why, once, however many attempts fail the same way.
+    QTRY_VERIFY_WITH_TIMEOUT(!rig.errors(u"psu"_s).isEmpty(), kWaitMs);
+    const QString reason = rig.errors(u"psu"_s).first();
+    QVERIFY2(reason.startsWith(u"cannot connect to 127.0.0.1:%1"_s.arg(port)), qPrintable(reason));
+    QCOMPARE(rig.info(u"psu"_s).error, reason);
     TcpInstrument psu;
     psu.answer = psuAnswer;
     QVERIFY(psu.listen(port));
     QTRY_COMPARE_WITH_TIMEOUT(rig.info(u"psu"_s).state, DeviceState::Connected, 15000);
     QCOMPARE(rig.states(u"psu"_s), QList<DeviceState>{DeviceState::Connected});
+    QCOMPARE(rig.errors(u"psu"_s), QStringList{reason});
+    QVERIFY(rig.info(u"psu"_s).error.isEmpty());
 }
 
 void tst_NetInstruments::peerThatNeverAnswersIsReported()
