@@ -20,6 +20,7 @@
 #include <QSerialPortInfo>
 #include <QTextStream>
 #include <QTimer>
+#include <QUrl>
 
 #include <algorithm>
 #include <memory>
@@ -303,6 +304,11 @@ int main(int argc, char *argv[])
         return 1;
     }
     out << "halhub " << HALHUB_VERSION << " listening on " << server.url().toString() << Qt::endl;
+    // The web monitor (docs/protocol.md section 13) is on the same port.
+    QUrl page = server.url();
+    page.setScheme(config.server.tls ? QStringLiteral("https") : QStringLiteral("http"));
+    page.setPath(QStringLiteral("/"));
+    out << "web monitor at " << page.toString() << Qt::endl;
     if (cluster)
         cluster->start();
 

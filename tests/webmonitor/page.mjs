@@ -13,6 +13,8 @@ run('webmonitor page', async () => {
       { id: 'sim1', plugin: 'sim', rate_hz: 20 },
     ],
   });
+  check(halhub.monitorUrl === `http://127.0.0.1:${halhub.port}/`,
+    `halhub prints where its web monitor is (${halhub.monitorUrl})`);
   // The page is loaded through a relay so that its connection can be cut.
   const relay = await startRelay(halhub.port);
   const { context, errors } = await launchBrowser();

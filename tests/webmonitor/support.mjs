@@ -53,10 +53,12 @@ export function startHalhub(binary, config, { port = 0 } = {}) {
     proc.stderr.on('data', (chunk) => output.push(chunk.toString()));
     proc.stdout.on('data', (chunk) => {
       output.push(chunk.toString());
-      const m = /listening on (wss?):\/\/([^\s/]+):(\d+)(\/\S*)/.exec(output.join(''));
-      if (m) {
+      const text = output.join('');
+      const m = /listening on (wss?):\/\/([^\s/]+):(\d+)(\/\S*)/.exec(text);
+      const monitor = /web monitor at (\S+)/.exec(text);
+      if (m && monitor) {
         clearTimeout(timer);
-        resolve({ proc, port: Number(m[3]), path: m[4], output, pid: proc.pid });
+        resolve({ proc, port: Number(m[3]), path: m[4], monitorUrl: monitor[1], output, pid: proc.pid });
       }
     });
     proc.once('error', (error) => {
