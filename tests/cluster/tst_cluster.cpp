@@ -117,6 +117,7 @@ private Q_SLOTS:
     void redisOutageLeavesLocalStreamsAlone_data();
     void redisOutageLeavesLocalStreamsAlone();
     void duplicateDeviceIdIsRefused();
+    void sessionsStayOnTheirNode();
 
 private:
     bool startRedis();
@@ -633,6 +634,36 @@ void tst_Cluster::duplicateDeviceIdIsRefused()
     QCOMPARE(deviceEntry(*onB, QStringLiteral("dup0")).value(QStringLiteral("node")).toString(),
              QStringLiteral("A"));
     QVERIFY(deviceEntry(*onB, QStringLiteral("b0")).isEmpty());
+}
+
+// Section 12: a session lives on the node that made it. Its token resumes
+// it there and nowhere else: another node answers resumed: false.
+void tst_Cluster::sessionsStayOnTheirNode()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    auto first = connectTo(a);
+    QVERIFY(first);
+    const QVariantMap welcome = first->request(msg(QStringLiteral("hello")));
+    const QString session = welcome.value(QStringLiteral("session")).toString();
+    QVERIFY2(!session.isEmpty(), "welcome carries a session");
+    first->close();
+
+    auto elsewhere = connectTo(b);
+    QVERIFY(elsewhere);
+    const QVariantMap onB = elsewhere->request(
+            msg(QStringLiteral("hello"), {{QStringLiteral("resume"), session}}));
+    QCOMPARE(onB.value(QStringLiteral("type")).toString(), QStringLiteral("welcome"));
+    QCOMPARE(onB.value(QStringLiteral("resumed")).toBool(), false);
+    QVERIFY(onB.value(QStringLiteral("session")).toString() != session);
+
+    auto back = connectTo(a);
+    QVERIFY(back);
+    const QVariantMap onA = back->request(
+            msg(QStringLiteral("hello"), {{QStringLiteral("resume"), session}}));
+    QCOMPARE(onA.value(QStringLiteral("resumed")).toBool(), true);
+    QCOMPARE(onA.value(QStringLiteral("session")).toString(), session);
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
