@@ -27,6 +27,10 @@ using namespace halhub::bench;
 
 namespace {
 
+// --cross-node: the nodes' heartbeat, short so that node A knows node B's
+// devices soon after both started.
+constexpr int kCrossNodeHeartbeatMs = 200;
+
 struct Options
 {
     LoadPlan plan;
@@ -36,6 +40,7 @@ struct Options
     int serverIoThreads = -1;   // --spawn: server.io_threads (-1: the server's default)
     pid_t pid = -1;             // the server's pid (--url), for /proc figures
     double deviceRateHz = 0;    // --spawn: the sims' native rate
+    bool crossNode = false;     // --spawn: devices on node B, clients on node A
     double durationS = 5;
     double warmupS = 1;
 };
@@ -67,11 +72,14 @@ void raiseFileLimit(int connections)
     }
 }
 
-QByteArray serverConfig(const Options &o, uint16_t port)
+// The spawned server's config. With a node name it joins the cluster on
+// `redis` (docs/protocol.md section 12); without devices it owns none.
+QByteArray serverConfig(const Options &o, uint16_t port, const QString &node = {},
+                        const QString &redis = {}, bool withDevices = true)
 {
     const int connections = o.plan.clients + o.plan.idle;
     QJsonArray devices;
-    for (int i = 0; i < o.plan.devices; ++i) {
+    for (int i = 0; withDevices && i < o.plan.devices; ++i) {
         devices.append(QJsonObject{
                 {QStringLiteral("id"), QString::fromStdString(o.plan.devicePrefix) + QString::number(i)},
                 {QStringLiteral("plugin"), QStringLiteral("sim")},
@@ -82,7 +90,7 @@ QByteArray serverConfig(const Options &o, uint16_t port)
                        {QStringLiteral("max_clients"), std::max(connections + 16, 1000)}};
     if (o.serverIoThreads >= 0)
         server.insert(QStringLiteral("io_threads"), o.serverIoThreads);
-    const QJsonObject root{
+    QJsonObject root{
         {QStringLiteral("server"), server},
         // Thousands of connections from one address would trip the per-IP
         // bucket during set-up; it is not what is measured.
@@ -91,6 +99,13 @@ QByteArray serverConfig(const Options &o, uint16_t port)
                      {QStringLiteral("rate_limit_per_user_per_min"), 10000000}}},
         {QStringLiteral("devices"), devices},
     };
+    if (!node.isEmpty()) {
+        root.insert(QStringLiteral("cluster"),
+                    QJsonObject{{QStringLiteral("redis"), redis},
+                                {QStringLiteral("node"), node},
+                                {QStringLiteral("heartbeat_ms"), kCrossNodeHeartbeatMs},
+                                {QStringLiteral("node_timeout_ms"), 4 * kCrossNodeHeartbeatMs}});
+    }
     return QJsonDocument(root).toJson(QJsonDocument::Compact);
 }
 
@@ -172,8 +187,13 @@ bool parseOptions(QCoreApplication &app, Options *o)
             QStringLiteral("Load through the Foxglove protocol: each client subscribes to the "
                            "channels of its devices and gets every sample (--rate does not "
                            "apply; set --device-rate)."));
+    const QCommandLineOption crossNode(QStringLiteral("cross-node"),
+            QStringLiteral("With --spawn: the devices on a second halhub (node B), the clients "
+                           "on the first (node A), joined through a redis-server the bench "
+                           "starts on a private unix socket."));
     parser.addOptions({url, pid, spawn, server, serverCpus, serverIoThreads, clients, streams, devices, rate, deviceRate, mode,
-                       encoding, compression, duration, warmup, idle, threads, foxglove});
+                       encoding, compression, duration, warmup, idle, threads, foxglove,
+                       crossNode});
     parser.process(app);
 
     QTextStream err(stderr);
@@ -223,6 +243,11 @@ bool parseOptions(QCoreApplication &app, Options *o)
     plan.foxglove = parser.isSet(foxglove);
 
     o->spawn = parser.isSet(spawn);
+    o->crossNode = parser.isSet(crossNode);
+    if (o->crossNode && !o->spawn) {
+        err << "halhub-bench: --cross-node needs --spawn" << Qt::endl;
+        return false;
+    }
     if (o->spawn == parser.isSet(url)) {
         err << "halhub-bench: give exactly one of --url and --spawn" << Qt::endl;
         return false;
@@ -267,19 +292,41 @@ int main(int argc, char *argv[])
     const int connections = plan.clients + plan.idle;
     raiseFileLimit(connections);
 
+    RedisProcess redis;
+    ServerProcess owner;        // --cross-node: node B, with the devices
     ServerProcess process;
     pid_t serverPid = o.pid;
     if (o.spawn) {
-        plan.port = ServerProcess::freePort();
         std::string error;
-        if (!process.start(o.server.toStdString(), serverConfig(o, plan.port).toStdString(),
-                           plan.port, o.serverCpus.toStdString(), &error)) {
+        QString redisUrl;
+        if (o.crossNode) {
+            const uint16_t ownerPort = ServerProcess::freePort();
+            bool started = redis.start("redis-server", &error);
+            redisUrl = QString::fromStdString(redis.url());
+            started = started
+                    && owner.start(o.server.toStdString(),
+                                   serverConfig(o, ownerPort, QStringLiteral("B"), redisUrl)
+                                           .toStdString(),
+                                   ownerPort, o.serverCpus.toStdString(), &error);
+            if (!started) {
+                err << "halhub-bench: " << QString::fromStdString(error) << Qt::endl;
+                return 1;
+            }
+        }
+        plan.port = ServerProcess::freePort();
+        const QByteArray config = o.crossNode
+                ? serverConfig(o, plan.port, QStringLiteral("A"), redisUrl, false)
+                : serverConfig(o, plan.port);
+        if (!process.start(o.server.toStdString(), config.toStdString(), plan.port,
+                           o.serverCpus.toStdString(), &error)) {
             err << "halhub-bench: " << QString::fromStdString(error) << Qt::endl;
             return 1;
         }
         serverPid = process.pid();
-        // Let start-up allocations settle before the baseline.
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        // Let start-up allocations settle before the baseline; across nodes,
+        // also let node A hear node B's devices (a few heartbeats).
+        std::this_thread::sleep_for(std::chrono::milliseconds(
+                o.crossNode ? 500 + 5 * kCrossNodeHeartbeatMs : 500));
     }
     const ProcessSample serverAtStart = serverPid > 0 ? sampleProcess(serverPid) : ProcessSample{};
 
@@ -310,16 +357,20 @@ int main(int argc, char *argv[])
     const auto durationUs = int64_t(o.durationS * 1e6);
     load.setWindow(startUs, startUs + durationUs);
     const ProcessSample serverBefore = serverPid > 0 ? sampleProcess(serverPid) : ProcessSample{};
+    const ProcessSample ownerBefore = o.crossNode ? sampleProcess(owner.pid()) : ProcessSample{};
     const double benchBefore = cpuSecondsOfSelf();
     std::this_thread::sleep_until(std::chrono::system_clock::time_point(
             std::chrono::microseconds(startUs + durationUs)));
     const double benchAfter = cpuSecondsOfSelf();
     const ProcessSample serverAfter = serverPid > 0 ? sampleProcess(serverPid) : ProcessSample{};
+    const ProcessSample ownerAfter = o.crossNode ? sampleProcess(owner.pid()) : ProcessSample{};
     const int64_t windowUs = LoadClient::wallClockUs() - startUs;
     // Frames read just after the window's end are not counted anyway.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     load.stop();
     process.stop();
+    owner.stop();
+    redis.stop();
 
     LoadResult r = load.results();
     std::sort(r.latenciesUs.begin(), r.latenciesUs.end());
@@ -360,6 +411,12 @@ int main(int argc, char *argv[])
         out.insert(QStringLiteral("server_rss_per_connection_kb"),
                    round3(double(serverConnected.rssKb - serverAtStart.rssKb) / connections));
     }
+    if (ownerBefore.ok && ownerAfter.ok) {
+        // --cross-node: node B, which owns the devices and publishes their samples.
+        out.insert(QStringLiteral("owner_cpu_pct"),
+                   round3(100.0 * (ownerAfter.cpuSeconds - ownerBefore.cpuSeconds) / windowS));
+        out.insert(QStringLiteral("owner_rss_kb"), qint64(ownerAfter.rssKb));
+    }
     out.insert(QStringLiteral("bench_cpu_pct"), round3(100.0 * (benchAfter - benchBefore) / windowS));
     out.insert(QStringLiteral("bench_threads"), plan.threads);
     out.insert(QStringLiteral("connections_open"), opened);
@@ -378,6 +435,7 @@ int main(int argc, char *argv[])
                            {QStringLiteral("protocol"), plan.foxglove ? QStringLiteral("foxglove")
                                                                       : QStringLiteral("halhub")},
                            {QStringLiteral("mode"), QString::fromStdString(plan.mode)},
+                           {QStringLiteral("cross_node"), o.crossNode},
                            {QStringLiteral("encoding"), plan.msgpack ? QStringLiteral("msgpack")
                                                                      : QStringLiteral("json")},
                            {QStringLiteral("compression"), plan.compression},

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -166,22 +167,98 @@ bool ServerProcess::start(const std::string &binary, const std::string &configJs
     return false;
 }
 
-void ServerProcess::stop()
+namespace {
+
+// SIGTERM, then SIGKILL if the child has not exited within 5 s.
+void stopChild(pid_t *pid)
 {
-    if (m_pid < 0)
+    if (*pid < 0)
         return;
-    ::kill(m_pid, SIGTERM);
+    ::kill(*pid, SIGTERM);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     int status = 0;
-    while (waitpid(m_pid, &status, WNOHANG) != m_pid) {
+    while (waitpid(*pid, &status, WNOHANG) != *pid) {
         if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(m_pid, SIGKILL);
-            waitpid(m_pid, &status, 0);
+            ::kill(*pid, SIGKILL);
+            waitpid(*pid, &status, 0);
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    m_pid = -1;
+    *pid = -1;
+}
+
+bool canConnectUnix(const std::string &path)
+{
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
+} // namespace
+
+void ServerProcess::stop()
+{
+    stopChild(&m_pid);
+}
+
+RedisProcess::~RedisProcess()
+{
+    stop();
+    if (!m_dir.empty()) {
+        std::remove(socketPath().c_str());
+        ::rmdir(m_dir.c_str());
+    }
+}
+
+bool RedisProcess::start(const std::string &binary, std::string *error)
+{
+    char pattern[] = "/tmp/halhub-bench-redis-XXXXXX";
+    if (!mkdtemp(pattern)) {
+        *error = std::string("cannot make a temporary directory: ") + std::strerror(errno);
+        return false;
+    }
+    m_dir = pattern;
+    const std::string socket = socketPath();
+    const pid_t pid = fork();
+    if (pid < 0) {
+        *error = std::string("fork: ") + std::strerror(errno);
+        return false;
+    }
+    if (pid == 0) {
+        const int devnull = ::open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, STDOUT_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        execlp(binary.c_str(), binary.c_str(), "--port", "0", "--unixsocket", socket.c_str(),
+              "--save", "", "--appendonly", "no", static_cast<char *>(nullptr));
+        _exit(127);
+    }
+    m_pid = pid;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
+            m_pid = -1;
+            *error = "cannot run " + binary + " (is redis-server installed?)";
+            return false;
+        }
+        if (canConnectUnix(socket))
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    *error = "redis-server did not listen within 10 s";
+    return false;
+}
+
+void RedisProcess::stop()
+{
+    stopChild(&m_pid);
 }
 
 } // namespace halhub::bench

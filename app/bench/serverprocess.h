@@ -48,4 +48,26 @@ private:
     bool m_failed = false;
 };
 
+// A redis-server for --cross-node, on a unix socket in a private temporary
+// directory, persisting nothing; never the machine's own Redis.
+class RedisProcess
+{
+public:
+    RedisProcess() = default;
+    ~RedisProcess();
+    RedisProcess(const RedisProcess &) = delete;
+    RedisProcess &operator=(const RedisProcess &) = delete;
+
+    // Starts `binary` and waits until its socket takes connections.
+    bool start(const std::string &binary, std::string *error);
+    void stop();
+    std::string url() const { return "unix://" + socketPath(); }
+
+private:
+    std::string socketPath() const { return m_dir + "/redis.sock"; }
+
+    std::string m_dir;
+    pid_t m_pid = -1;
+};
+
 } // namespace halhub::bench
