@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -102,6 +103,30 @@ uint16_t ServerProcess::freePort()
     return port;
 }
 
+namespace {
+
+enum class Startup { Ready, Exited, TimedOut };
+
+// Polls until ready() (the child listens), the child exits (*pid becomes
+// -1), or 10 s pass.
+Startup waitForStartup(pid_t *pid, const std::function<bool()> &ready)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        if (waitpid(*pid, &status, WNOHANG) == *pid) {
+            *pid = -1;
+            return Startup::Exited;
+        }
+        if (ready())
+            return Startup::Ready;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return Startup::TimedOut;
+}
+
+} // namespace
+
 bool ServerProcess::start(const std::string &binary, const std::string &configJson,
                           uint16_t port, const std::string &cpus, std::string *error)
 {
@@ -149,21 +174,17 @@ bool ServerProcess::start(const std::string &binary, const std::string &configJs
     }
     m_pid = pid;
 
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-        int status = 0;
-        if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-            m_pid = -1;
-            m_failed = true;
-            *error = "halhub exited at start-up; see " + logFile();
-            return false;
-        }
-        if (canConnect(port))
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    switch (waitForStartup(&m_pid, [port] { return canConnect(port); })) {
+    case Startup::Ready:
+        return true;
+    case Startup::Exited:
+        *error = "halhub exited at start-up; see " + logFile();
+        break;
+    case Startup::TimedOut:
+        *error = "halhub did not listen within 10 s; see " + logFile();
+        break;
     }
     m_failed = true;
-    *error = "halhub did not listen within 10 s; see " + logFile();
     return false;
 }
 
@@ -240,19 +261,16 @@ bool RedisProcess::start(const std::string &binary, std::string *error)
         _exit(127);
     }
     m_pid = pid;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-        int status = 0;
-        if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-            m_pid = -1;
-            *error = "cannot run " + binary + " (is redis-server installed?)";
-            return false;
-        }
-        if (canConnectUnix(socket))
-            return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    switch (waitForStartup(&m_pid, [socket] { return canConnectUnix(socket); })) {
+    case Startup::Ready:
+        return true;
+    case Startup::Exited:
+        *error = "cannot run " + binary + " (is redis-server installed?)";
+        break;
+    case Startup::TimedOut:
+        *error = "redis-server did not listen within 10 s";
+        break;
     }
-    *error = "redis-server did not listen within 10 s";
     return false;
 }
 
