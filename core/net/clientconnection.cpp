@@ -43,8 +43,12 @@ ClientConnection::ClientConnection(QWebSocket *socket, const Transport &transpor
     // Messages beyond 16 x the limit close the connection with 1009 inside
     // QWebSocket before they are buffered whole.
     m_channel = SocketChannel::create(socket, transport, m_state, m_limits.maxMessageBytes * 16);
-    connect(m_channel, &SocketChannel::received, this, &ClientConnection::onReceived);
-    connect(m_channel, &SocketChannel::changed, this, &ClientConnection::onChannelChanged);
+    // Queued also when the channel is served by this thread (IoThread
+    // writes to it while this connection is in the middle of a fan-out).
+    connect(m_channel, &SocketChannel::received, this, &ClientConnection::onReceived,
+            Qt::QueuedConnection);
+    connect(m_channel, &SocketChannel::changed, this, &ClientConnection::onChannelChanged,
+            Qt::QueuedConnection);
     m_io->adopt(m_channel);
 
     m_ticksPerPing = ticksPerHeartbeat(m_limits.heartbeatMs);

@@ -43,6 +43,7 @@ IoThread::~IoThread()
 
 void IoThread::adopt(SocketChannel *channel)
 {
+    ++m_channels;
     if (m_thread)
         channel->moveToThread(m_thread);
     post({channel, Request::Kind::Adopt});
@@ -70,19 +71,34 @@ void IoThread::close(SocketChannel *channel, int code, const QString &reason)
 
 void IoThread::release(SocketChannel *channel)
 {
+    --m_channels;
     post({channel, Request::Kind::Release});
 }
 
 void IoThread::post(Request &&request)
 {
+    if (!m_thread) {
+        // Served by the poster's own thread: done at once, in order.
+        run(request);
+        return;
+    }
+    bool handOverNow = false;
     {
         QMutexLocker lock(&m_mutex);
         m_queue.push_back(std::move(request));
+        // A large fan-out is handed over in parts: the thread writes the
+        // first frames while the rest are still being queued.
+        if (!m_scheduled && m_queue.size() >= kHandOverRequests) {
+            m_scheduled = true;
+            handOverNow = true;
+        }
     }
-    // The thread is woken once the poster's current event is handled: a
-    // sample's whole fan-out, not its first frame. Woken per frame, it
-    // would serve a few frames per wake-up, and each turn of its event
-    // loop polls every socket it has.
+    if (handOverNow)
+        QMetaObject::invokeMethod(m_worker, [this] { serve(); }, Qt::QueuedConnection);
+    // The rest is handed over once the poster's current event is handled:
+    // a sample's whole fan-out, not its first frame. Woken per frame, the
+    // thread would serve a few frames per wake-up, and each turn of its
+    // event loop polls every socket it has.
     if (m_wakePending)
         return;
     m_wakePending = true;
@@ -108,42 +124,83 @@ void IoThread::serve()
         m_serving.swap(m_queue);
         m_scheduled = false;
     }
+    // Frames are collected per channel and written at the end of the turn
+    // (or before anything else the connection asked after them), so that a
+    // connection with several frames waiting gets them in one write: when
+    // the thread falls behind, catching up gets cheaper per frame instead
+    // of costing a system call per frame.
     for (Request &r : m_serving) {
-        switch (r.kind) {
-        case Request::Kind::Adopt:
-            // A child of the worker, so that a channel never released is
-            // deleted with it, in this thread.
-            r.channel->setParent(m_worker);
-            r.channel->start();
-            break;
-        case Request::Kind::Frame:
-            r.channel->writeFrame(r.frame);
-            break;
-        case Request::Kind::Ping:
-            r.channel->ping();
-            break;
-        case Request::Kind::Resume:
-            r.channel->resumeReading();
-            break;
-        case Request::Kind::Close:
-            r.channel->close(r.code, r.reason);
-            break;
-        case Request::Kind::Release:
-            delete r.channel;
-            break;
+        if (r.kind == Request::Kind::Frame) {
+            if (r.channel->m_batch.empty())
+                m_touched.push_back(r.channel);
+            r.channel->m_batch.push_back(&r.frame);
+            continue;
         }
+        writeBatch(r.channel);
+        if (r.kind == Request::Kind::Release) {
+            // Nothing is queued for it after this; it goes at the end of
+            // the turn, when no list of this turn points to it any more.
+            m_released.push_back(r.channel);
+            continue;
+        }
+        run(r);
     }
+    for (SocketChannel *channel : m_touched)
+        writeBatch(channel);
+    m_touched.clear();
+    qDeleteAll(m_released);
+    m_released.clear();
     m_serving.clear();
 }
 
-IoThreadPool::IoThreadPool(int count)
-    : m_count(count)
+void IoThread::run(Request &r)
 {
-    if (count <= 0) {
-        m_threads.push_back(std::make_unique<IoThread>(false));
-        return;
+    switch (r.kind) {
+    case Request::Kind::Adopt:
+        // A child of the worker, so that a channel never released is
+        // deleted with it, in this thread.
+        r.channel->setParent(m_worker);
+        r.channel->start();
+        break;
+    case Request::Kind::Frame:
+        r.channel->writeFrame(r.frame);
+        break;
+    case Request::Kind::Ping:
+        r.channel->ping();
+        break;
+    case Request::Kind::Resume:
+        r.channel->resumeReading();
+        break;
+    case Request::Kind::Close:
+        r.channel->close(r.code, r.reason);
+        break;
+    case Request::Kind::Release:
+        delete r.channel;
+        break;
     }
-    for (int i = 0; i < count; ++i)
+}
+
+void IoThread::writeBatch(SocketChannel *channel)
+{
+    std::vector<const EncodedFrame *> &batch = channel->m_batch;
+    if (batch.empty())
+        return;
+    if (batch.size() == 1)
+        channel->writeFrame(*batch.front());
+    else
+        channel->writeFrames(batch.data(), batch.size());
+    // A backlog's list is not kept for the connection's whole life.
+    if (batch.capacity() > kKeptBatchCapacity)
+        std::vector<const EncodedFrame *>().swap(batch);
+    else
+        batch.clear();
+}
+
+IoThreadPool::IoThreadPool(int count)
+    : m_local(std::make_unique<IoThread>(false))
+    , m_count(qMax(0, count))
+{
+    for (int i = 0; i < m_count; ++i)
         m_threads.push_back(std::make_unique<IoThread>(true, i));
 }
 
@@ -151,6 +208,12 @@ IoThreadPool::~IoThreadPool() = default;
 
 IoThread *IoThreadPool::next()
 {
+    // The first few connections are written to straight from the thread
+    // that makes their frames: for a handful of clients a hop to another
+    // thread costs more latency than it saves. Beyond that, the I/O
+    // threads take the fan-out.
+    if (m_threads.empty() || m_local->channelCount() < kDirectConnections)
+        return m_local.get();
     IoThread *thread = m_threads[m_next].get();
     m_next = (m_next + 1) % m_threads.size();
     return thread;

@@ -20,11 +20,16 @@ class SocketChannel;
 // do (write a frame, ping, close, go away) here; the thread does it in
 // order. Queuing is one locked append, and the thread is woken once per
 // batch, not per frame: a sample fanned out to a thousand connections
-// costs each I/O thread one wake-up. Requests come from one thread only
-// (the one that made the IoThread).
+// costs each I/O thread a wake-up or two (a large fan-out is handed over
+// in parts, so that writing starts while the rest is queued). Frames that
+// wait for one connection in a turn go out in one write. Requests come
+// from one thread only (the one that made the IoThread).
 //
-// With `threaded` false the queue is served by the main thread's own event
-// loop instead (server.io_threads: 0), the same code path without threads.
+// With `threaded` false the requests are done at once, on the calling
+// thread: the socket is written straight from the thread that made the
+// frame (the main thread's share of the connections, or every connection
+// with server.io_threads: 0). A channel's signals are queued either way,
+// so a write never calls back into the code that asked for it.
 class IoThread
 {
 public:
@@ -43,6 +48,8 @@ public:
     void close(SocketChannel *channel, int code, const QString &reason);
     // Deletes the channel after everything queued for it before.
     void release(SocketChannel *channel);
+    // Channels adopted and not yet released.
+    int channelCount() const { return m_channels; }
 
 private:
     struct Request
@@ -59,33 +66,48 @@ private:
     void post(Request &&request);
     void wake();
     void serve();
+    void run(Request &request);
+    void writeBatch(SocketChannel *channel);
+
+    // Queued requests that make the thread start at once, before the
+    // poster's event is done.
+    static constexpr size_t kHandOverRequests = 64;
+    static constexpr size_t kKeptBatchCapacity = 16;
 
     QObject m_poster;               // in the posting (main) thread
-    bool m_wakePending = false;     // the poster's own
+    bool m_wakePending = false;     // the poster's own, as is:
+    int m_channels = 0;
 
     QThread *m_thread = nullptr;
     Worker *m_worker = nullptr;     // lives in m_thread (or the main thread)
     QMutex m_mutex;
     std::vector<Request> m_queue;   // guarded by m_mutex
     bool m_scheduled = false;       // guarded by m_mutex
-    std::vector<Request> m_serving; // the thread's own
+    std::vector<Request> m_serving; // the thread's own, as are these:
+    std::vector<SocketChannel *> m_touched;   // channels with frames this turn
+    std::vector<SocketChannel *> m_released;  // deleted at the end of the turn
 };
 
-// The I/O threads of a server; connections are dealt out in turn.
+// The I/O threads of a server, and the main thread's own share: the first
+// kDirectConnections connections are served by the main thread, the rest
+// are dealt out to the I/O threads in turn.
 class IoThreadPool
 {
 public:
-    // count 0: one IoThread served by the main thread's event loop.
+    // count 0: every connection is served by the main thread.
     explicit IoThreadPool(int count);
     ~IoThreadPool();
 
+    // Where a new connection goes.
     IoThread *next();
     int threadCount() const { return m_count; }
+    static constexpr int kDirectConnections = 4;
     // The default for server.io_threads: one thread per core beyond the
     // first (which the main thread and the devices keep); none on one core.
     static int defaultCount();
 
 private:
+    std::unique_ptr<IoThread> m_local;
     std::vector<std::unique_ptr<IoThread>> m_threads;
     int m_count = 0;
     size_t m_next = 0;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 
 namespace halhub {
 
@@ -237,21 +238,49 @@ void RawSocketChannel::sendControl(websocketframe::Opcode opcode, const QByteArr
     write(header.bytes, header.size, payload.constData(), payload.size());
 }
 
+void RawSocketChannel::writeFrames(const EncodedFrame *const *frames, size_t count)
+{
+    // Two parts a frame (header, payload), as many as one sendmsg takes.
+    constexpr size_t kFramesPerCall = 512;
+    static_assert(2 * kFramesPerCall <= IOV_MAX);
+    websocketframe::Header headers[kFramesPerCall];
+    iovec parts[2 * kFramesPerCall];
+    for (size_t done = 0; done < count;) {
+        const size_t n = qMin(count - done, kFramesPerCall);
+        int used = 0;
+        for (size_t i = 0; i < n; ++i) {
+            const EncodedFrame &frame = *frames[done + i];
+            m_state->queuedBytes -= frame.bytes.size();
+            headers[i] = websocketframe::header(frame.binary ? websocketframe::Opcode::Binary
+                                                             : websocketframe::Opcode::Text,
+                                                quint64(frame.bytes.size()));
+            parts[used++] = {headers[i].bytes, size_t(headers[i].size)};
+            if (!frame.bytes.isEmpty())
+                parts[used++] = {const_cast<char *>(frame.bytes.constData()), size_t(frame.bytes.size())};
+        }
+        done += n;
+        if (m_fd >= 0 && !m_closeSent)
+            write(parts, used);
+    }
+}
+
 void RawSocketChannel::write(const char *header, qsizetype headerSize, const char *payload,
                              qsizetype size)
 {
+    iovec parts[2] = {{const_cast<char *>(header), size_t(headerSize)},
+                      {const_cast<char *>(payload), size_t(size)}};
+    write(parts, size > 0 ? 2 : 1);
+}
+
+void RawSocketChannel::write(iovec *parts, int count)
+{
     if (m_fd < 0)
         return;
-    qsizetype done = 0;
+    size_t done = 0;
     if (m_unsent.size() == m_unsentAt) {
-        iovec parts[2];
-        parts[0].iov_base = const_cast<char *>(header);
-        parts[0].iov_len = size_t(headerSize);
-        parts[1].iov_base = const_cast<char *>(payload);
-        parts[1].iov_len = size_t(size);
         msghdr message = {};
         message.msg_iov = parts;
-        message.msg_iovlen = size > 0 ? 2 : 1;
+        message.msg_iovlen = size_t(count);
         ssize_t sent = 0;
         do {
             sent = ::sendmsg(m_fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -260,19 +289,25 @@ void RawSocketChannel::write(const char *header, qsizetype headerSize, const cha
             drop();
             return;
         }
-        done = qMax<qsizetype>(0, sent);
-        if (done == headerSize + size)
-            return;
+        done = size_t(qMax<ssize_t>(0, sent));
         m_unsent.clear();
         m_unsentAt = 0;
     }
     // What the kernel did not take waits, in order, for the socket to be
     // writable again.
-    if (done < headerSize) {
-        m_unsent.append(header + done, headerSize - done);
-        done = headerSize;
+    bool waiting = false;
+    for (int i = 0; i < count; ++i) {
+        const size_t length = parts[i].iov_len;
+        if (done >= length) {
+            done -= length;
+            continue;
+        }
+        m_unsent.append(static_cast<const char *>(parts[i].iov_base) + done, qsizetype(length - done));
+        done = 0;
+        waiting = true;
     }
-    m_unsent.append(payload + (done - headerSize), size - (done - headerSize));
+    if (!waiting)
+        return;
     if (!m_writeNotifier) {
         m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
         connect(m_writeNotifier, &QSocketNotifier::activated, this, &RawSocketChannel::onWritable);

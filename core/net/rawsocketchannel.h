@@ -7,6 +7,7 @@
 #include <QByteArray>
 
 class QSocketNotifier;
+struct iovec;
 
 namespace halhub {
 
@@ -33,6 +34,7 @@ public:
 
     void start() override;
     void writeFrame(const EncodedFrame &frame) override;
+    void writeFrames(const EncodedFrame *const *frames, size_t count) override;
     void ping() override;
     void close(int code, const QString &reason) override;
     void resumeReading() override;
@@ -48,6 +50,8 @@ private:
     void handle(const WebSocketReader::Event &event);
     // Queues one frame: to the kernel at once when nothing waits before it.
     void write(const char *header, qsizetype headerSize, const char *payload, qsizetype size);
+    // Queues the parts, in order, the same way, in one system call.
+    void write(iovec *parts, int count);
     void sendControl(websocketframe::Opcode opcode, const QByteArray &payload);
     void sendClose(int code, const QByteArray &reason);
     enum class Drop { Close, Reset };

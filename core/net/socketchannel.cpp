@@ -35,6 +35,12 @@ SocketChannel::SocketChannel(std::shared_ptr<ChannelState> state)
 
 SocketChannel::~SocketChannel() = default;
 
+void SocketChannel::writeFrames(const EncodedFrame *const *frames, size_t count)
+{
+    for (size_t i = 0; i < count; ++i)
+        writeFrame(*frames[i]);
+}
+
 void SocketChannel::setSocketBytes(qint64 bytes)
 {
     m_state->socketBytes = bytes;

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 class QAbstractSocket;
 class QWebSocket;
@@ -77,6 +78,11 @@ public:
     // Called once the channel is in its thread.
     virtual void start() {}
     virtual void writeFrame(const EncodedFrame &frame) = 0;
+    // Several frames in order, as one write where the channel can: an I/O
+    // thread that fell behind hands a connection everything it has for it
+    // at once, so that catching up costs one system call per connection,
+    // not one per frame. By default, one writeFrame each.
+    virtual void writeFrames(const EncodedFrame *const *frames, size_t count);
     virtual void ping() = 0;
     // The connection caught up with what was received: read again.
     virtual void resumeReading() {}
@@ -104,6 +110,12 @@ protected:
     std::shared_ptr<ChannelState> m_state;
 
     static constexpr int kCloseHandshakeMs = 1000;
+
+private:
+    friend class IoThread;
+    // The frames an I/O thread collected for this channel in one turn
+    // (pointers into that turn's requests): its own, like the channel.
+    std::vector<const EncodedFrame *> m_batch;
 };
 
 } // namespace halhub
