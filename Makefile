@@ -1,5 +1,5 @@
 # halhub: the two commands a new user needs are `make run` and `make test`.
-# `make bench` runs two short load scenarios (docs/performance.md) and prints their figures.
+# `make bench` runs three short load scenarios (docs/performance.md) and prints their figures.
 # `make install` installs the build under PREFIX (default /usr/local; DESTDIR is
 # honoured); `make package` makes the Debian package halhub_VERSION_ARCH.deb in
 # BUILD_DIR (README.md, "Running it on a lab server").
@@ -88,6 +88,8 @@ bench: build
 	@$(BENCH) --clients 1 --streams-per-client 1 --devices 1 --rate 1000
 	@echo "== 5 clients x 2 devices at 50 Hz (devices at 100 Hz)"
 	@$(BENCH) --clients 5 --streams-per-client 2 --devices 2 --rate 50 --device-rate 100
+	@echo "== 2000 clients x 100 Hz, one device (200,000 msg/s)"
+	@$(BENCH) --clients 2000 --streams-per-client 1 --devices 1 --rate 100 --device-rate 100
 
 clean:
 	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR) $(ASAN_BUILD_DIR)
