@@ -96,8 +96,7 @@ private Q_SLOTS:
 
 void tst_IoThread::framesOfOneTurnAreOneWrite()
 {
-    const bool threaded = true;
-    IoThread io(threaded);
+    IoThread io(true);
     auto *channel = new RecordingChannel;
     io.adopt(channel);
     io.writeFrame(channel, frame("a"));
@@ -112,8 +111,7 @@ void tst_IoThread::framesOfOneTurnAreOneWrite()
 
 void tst_IoThread::otherRequestsKeepTheirPlace()
 {
-    const bool threaded = true;
-    IoThread io(threaded);
+    IoThread io(true);
     auto *first = new RecordingChannel;
     auto *second = new RecordingChannel;
     io.adopt(first);
@@ -136,10 +134,9 @@ void tst_IoThread::otherRequestsKeepTheirPlace()
 
 void tst_IoThread::releaseComesAfterTheFrames()
 {
-    const bool threaded = true;
     std::atomic<int> deleted{0};
     QStringList seen;
-    IoThread io(threaded);
+    IoThread io(true);
     auto *channel = new RecordingChannel(&seen, &deleted);
     io.adopt(channel);
     io.writeFrame(channel, frame("x"));
@@ -151,11 +148,10 @@ void tst_IoThread::releaseComesAfterTheFrames()
 
 void tst_IoThread::largeFanOutReachesEveryChannelInOrder()
 {
-    const bool threaded = true;
     // A thousand connections, three samples fanned out in one event: the
     // thread starts before the fan-out is done, yet every connection gets
     // its three frames, in order, whatever the cut between turns.
-    IoThread io(threaded);
+    IoThread io(true);
     std::vector<RecordingChannel *> channels;
     for (int i = 0; i < 1000; ++i) {
         channels.push_back(new RecordingChannel);
