@@ -7,6 +7,7 @@
 #include "net/socketchannel.h"
 
 #include <QDateTime>
+#include <QMutexLocker>
 #include <QAbstractSocket>
 #include <QWebSocket>
 
@@ -43,12 +44,10 @@ ClientConnection::ClientConnection(QWebSocket *socket, const Transport &transpor
     // Messages beyond 16 x the limit close the connection with 1009 inside
     // QWebSocket before they are buffered whole.
     m_channel = SocketChannel::create(socket, transport, m_state, m_limits.maxMessageBytes * 16);
-    // Queued also when the channel is served by this thread (IoThread
-    // writes to it while this connection is in the middle of a fan-out).
-    connect(m_channel, &SocketChannel::received, this, &ClientConnection::onReceived,
-            Qt::QueuedConnection);
-    connect(m_channel, &SocketChannel::changed, this, &ClientConnection::onChannelChanged,
-            Qt::QueuedConnection);
+    {
+        QMutexLocker lock(&m_state->receiverLock);
+        m_state->receiver = this;
+    }
     m_io->adopt(m_channel);
 
     m_ticksPerPing = ticksPerHeartbeat(m_limits.heartbeatMs);
@@ -56,7 +55,13 @@ ClientConnection::ClientConnection(QWebSocket *socket, const Transport &transpor
 
 ClientConnection::~ClientConnection()
 {
-    m_channel->disconnect(this);
+    {
+        // The channel may be posting from its thread this very moment:
+        // once this is done it posts nothing more here (and what it posted
+        // goes with this object).
+        QMutexLocker lock(&m_state->receiverLock);
+        m_state->receiver = nullptr;
+    }
     m_io->release(m_channel);
 }
 
@@ -189,6 +194,20 @@ void ClientConnection::handleFrame(qsizetype bytes, const DecodedFrame &decoded)
         return;
     }
     Q_EMIT messageReceived(decoded.message, envelope.type, envelope.id);
+}
+
+bool ClientConnection::event(QEvent *event)
+{
+    if (event->type() != ChannelEvent::eventType())
+        return Connection::event(event);
+    const auto *e = static_cast<ChannelEvent *>(event);
+    if (e->kind == ChannelEvent::Kind::Received) {
+        onReceived(e->data, e->binary);
+    } else {
+        m_state->changePosted = false;
+        onChannelChanged();
+    }
+    return true;
 }
 
 void ClientConnection::onChannelChanged()

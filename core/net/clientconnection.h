@@ -83,6 +83,9 @@ public:
     qint64 messagesOut() const { return m_messagesOut; }
     qint64 rateLimitHits() const { return m_rateLimitHits; }
 
+protected:
+    bool event(QEvent *event) override;
+
 private:
     void onReceived(const QByteArray &data, bool binary);
     void handleFrame(qsizetype bytes, const DecodedFrame &decoded);

@@ -27,16 +27,16 @@ QtSocketChannel::QtSocketChannel(QWebSocket *socket, QAbstractSocket *transport,
     m_socket->setMaxAllowedIncomingFrameSize(quint64(maxIncomingBytes));
 
     connect(m_socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-        deliver(text.toUtf8(), false);
+        onMessage(text.toUtf8(), false);
     });
     connect(m_socket, &QWebSocket::binaryMessageReceived, this,
-            [this](const QByteArray &data) { deliver(data, true); });
+            [this](const QByteArray &data) { onMessage(data, true); });
     connect(m_socket, &QWebSocket::pong, this, [this] { markFrameFromPeer(); });
     connect(m_socket, &QWebSocket::bytesWritten, this, [this] { updateSocketBytes(); });
     connect(m_socket, &QWebSocket::disconnected, this, [this] { markDisconnected(); });
 }
 
-void QtSocketChannel::deliver(const QByteArray &data, bool binary)
+void QtSocketChannel::onMessage(const QByteArray &data, bool binary)
 {
     markFrameFromPeer();
     if (m_closing)
@@ -48,7 +48,7 @@ void QtSocketChannel::deliver(const QByteArray &data, bool binary)
         return;
     }
     m_state->inboundBytes += ChannelState::inboundCost(data.size());
-    Q_EMIT received(data, binary);
+    deliver(data, binary);
 }
 
 void QtSocketChannel::writeFrame(const EncodedFrame &frame)

@@ -19,7 +19,7 @@ public:
     void close(int code, const QString &reason) override;
 
 private:
-    void deliver(const QByteArray &data, bool binary);
+    void onMessage(const QByteArray &data, bool binary);
     void updateSocketBytes();
 
     static constexpr qint64 kFloodLimitBytes = 4 * ChannelState::kInboundLimitBytes;

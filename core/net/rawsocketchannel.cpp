@@ -28,6 +28,33 @@ constexpr int kReadsPerWakeUp = 4;
 
 } // namespace
 
+// A socket notifier that calls its channel back itself: a signal
+// connection per notifier would cost more than the notifier.
+class RawSocketChannel::Notifier final : public QSocketNotifier
+{
+public:
+    Notifier(int fd, Type type, RawSocketChannel *channel)
+        : QSocketNotifier(fd, type, channel)
+        , m_channel(channel)
+    {
+    }
+
+protected:
+    bool event(QEvent *event) override
+    {
+        if (event->type() != QEvent::SockAct && event->type() != QEvent::SockClose)
+            return QSocketNotifier::event(event);
+        if (type() == Read)
+            m_channel->onReadable();
+        else
+            m_channel->onWritable();
+        return true;
+    }
+
+private:
+    RawSocketChannel *const m_channel;
+};
+
 RawSocketChannel *RawSocketChannel::takeOver(QWebSocket *socket, const Transport &from,
                                              std::shared_ptr<ChannelState> state,
                                              qint64 maxIncomingBytes)
@@ -86,8 +113,7 @@ void RawSocketChannel::start()
 {
     if (m_fd < 0)
         return;
-    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &RawSocketChannel::onReadable);
+    m_readNotifier = new Notifier(m_fd, QSocketNotifier::Read, this);
     if (!m_received.isEmpty()) {
         const QByteArray received = std::exchange(m_received, QByteArray());
         feed(received.constData(), received.size());
@@ -162,7 +188,7 @@ void RawSocketChannel::handle(const WebSocketReader::Event &event)
         // After our close, what the peer still sends is not read (RFC 6455 5.5.1).
         if (!m_closeSent) {
             m_state->inboundBytes += ChannelState::inboundCost(event.payload.size());
-            Q_EMIT received(event.payload, event.kind == Kind::Binary);
+            deliver(event.payload, event.kind == Kind::Binary);
         }
         return;
     case Kind::Ping:
@@ -308,10 +334,8 @@ void RawSocketChannel::write(iovec *parts, int count)
     }
     if (!waiting)
         return;
-    if (!m_writeNotifier) {
-        m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
-        connect(m_writeNotifier, &QSocketNotifier::activated, this, &RawSocketChannel::onWritable);
-    }
+    if (!m_writeNotifier)
+        m_writeNotifier = new Notifier(m_fd, QSocketNotifier::Write, this);
     m_writeNotifier->setEnabled(true);
     setSocketBytes(m_unsent.size() - m_unsentAt);
 }
@@ -359,7 +383,8 @@ void RawSocketChannel::drop(Drop how)
         ::setsockopt(m_fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     }
     // Possibly called from a notifier's own signal: the notifiers go later.
-    for (QSocketNotifier *notifier : {m_readNotifier, m_writeNotifier}) {
+    for (QSocketNotifier *notifier : {static_cast<QSocketNotifier *>(m_readNotifier),
+                                      static_cast<QSocketNotifier *>(m_writeNotifier)}) {
         if (notifier) {
             notifier->setEnabled(false);
             notifier->deleteLater();

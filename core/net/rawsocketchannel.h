@@ -57,9 +57,11 @@ private:
     enum class Drop { Close, Reset };
     void drop(Drop how = Drop::Close);
 
+    class Notifier;
+
     int m_fd = -1;
-    QSocketNotifier *m_readNotifier = nullptr;
-    QSocketNotifier *m_writeNotifier = nullptr;
+    Notifier *m_readNotifier = nullptr;
+    Notifier *m_writeNotifier = nullptr;
     WebSocketReader m_reader;
     QByteArray m_received;      // bytes read before start()
     QByteArray m_unsent;        // what the kernel has not taken yet, from m_unsentAt

@@ -5,6 +5,7 @@
 #include "net/rawsocketchannel.h"
 
 #include <QAbstractSocket>
+#include <QCoreApplication>
 #include <QSslSocket>
 #include <QWebSocket>
 
@@ -35,6 +36,30 @@ SocketChannel::SocketChannel(std::shared_ptr<ChannelState> state)
 
 SocketChannel::~SocketChannel() = default;
 
+QEvent::Type ChannelEvent::eventType()
+{
+    static const QEvent::Type type = QEvent::Type(QEvent::registerEventType());
+    return type;
+}
+
+void SocketChannel::deliver(const QByteArray &data, bool binary)
+{
+    QMutexLocker lock(&m_state->receiverLock);
+    if (m_state->receiver) {
+        QCoreApplication::postEvent(m_state->receiver,
+                                    new ChannelEvent(ChannelEvent::Kind::Received, data, binary));
+    }
+}
+
+void SocketChannel::notifyChanged()
+{
+    if (m_state->changePosted.exchange(true))
+        return;
+    QMutexLocker lock(&m_state->receiverLock);
+    if (m_state->receiver)
+        QCoreApplication::postEvent(m_state->receiver, new ChannelEvent(ChannelEvent::Kind::Changed));
+}
+
 void SocketChannel::writeFrames(const EncodedFrame *const *frames, size_t count)
 {
     for (size_t i = 0; i < count; ++i)
@@ -50,7 +75,7 @@ void SocketChannel::setSocketBytes(qint64 bytes)
     // missed; at worst `changed` comes once too often, which is harmless.
     if (m_state->held.load() && m_state->unsentBytes() <= m_state->highWaterBytes) {
         m_state->held = false;
-        Q_EMIT changed();
+        notifyChanged();
     }
 }
 
@@ -58,7 +83,7 @@ void SocketChannel::markDisconnected()
 {
     if (m_state->disconnected.exchange(true))
         return;
-    Q_EMIT changed();
+    notifyChanged();
 }
 
 void SocketChannel::markFrameFromPeer()

@@ -3,6 +3,8 @@
 #include "protocol/framecodec.h"
 
 #include <QByteArray>
+#include <QEvent>
+#include <QMutex>
 #include <QObject>
 
 #include <atomic>
@@ -45,6 +47,12 @@ struct ChannelState
     // unsent bytes are at or below highWaterBytes.
     std::atomic<bool> held{false};
     qint64 highWaterBytes = 0;
+    // Where the channel posts what it has to say (ChannelEvent), null once
+    // the connection is gone. Events instead of signals: a signal
+    // connection costs some hundred bytes, times thousands of connections.
+    QMutex receiverLock;
+    QObject *receiver = nullptr;            // guarded by receiverLock
+    std::atomic<bool> changePosted{false};  // a Changed event is on its way
 
     qint64 unsentBytes() const { return queuedBytes.load() + socketBytes.load(); }
     // Reading pauses above this many inbound bytes and resumes at half.
@@ -54,10 +62,30 @@ struct ChannelState
     static qint64 nowMs();
 };
 
+// What a channel tells its connection, posted to ChannelState::receiver.
+class ChannelEvent final : public QEvent
+{
+public:
+    enum class Kind { Received, Changed };
+    // Received: a message, binary or text as UTF-8. Changed: the socket
+    // disconnected, or the unsent bytes fell to the high-water mark after
+    // the connection held telemetry back (posted once until handled: the
+    // receiver resets ChannelState::changePosted and reads the state).
+    ChannelEvent(Kind kind, const QByteArray &data = QByteArray(), bool binary = false)
+        : QEvent(eventType()), kind(kind), data(data), binary(binary)
+    {
+    }
+    static QEvent::Type eventType();
+
+    const Kind kind;
+    const QByteArray data;
+    const bool binary;
+};
+
 // The socket side of one client connection. It lives in the I/O thread
 // that serves the connection (see IoThread): it writes the frames the
 // connection queued, sends pings and the close, and passes received
-// messages back as signals; the protocol logic stays with the
+// messages back as ChannelEvents; the protocol logic stays with the
 // ClientConnection on the main thread.
 //
 // Two kinds: RawSocketChannel reads and writes a plain TCP connection
@@ -90,18 +118,13 @@ public:
     // handshake within a second is cut.
     virtual void close(int code, const QString &reason) = 0;
 
-Q_SIGNALS:
-    // A message: binary, or text as UTF-8.
-    void received(const QByteArray &data, bool binary);
-    // The state changed: the socket disconnected, or the unsent bytes fell
-    // to the high-water mark after the connection held telemetry back.
-    // (One signal for both: a connection per signal costs memory, times
-    // thousands of connections.)
-    void changed();
-
 protected:
     explicit SocketChannel(std::shared_ptr<ChannelState> state);
 
+    // A message for the connection.
+    void deliver(const QByteArray &data, bool binary);
+    // The state changed (see ChannelEvent::Kind::Changed).
+    void notifyChanged();
     // The channel's own unsent bytes changed.
     void setSocketBytes(qint64 bytes);
     void markDisconnected();
