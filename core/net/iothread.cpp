@@ -77,14 +77,16 @@ void IoThread::release(SocketChannel *channel)
 
 void IoThread::post(Request &&request)
 {
-    if (!m_thread) {
-        // Served by the poster's own thread: done at once, in order.
-        run(request);
-        return;
-    }
     bool handOverNow = false;
     {
         QMutexLocker lock(&m_mutex);
+        if (!m_thread && m_queue.empty() && m_channels <= kDirectChannels) {
+            // Served by the poster's own thread, for a handful of sockets:
+            // done at once (after anything still queued from a busier time).
+            lock.unlock();
+            run(request);
+            return;
+        }
         m_queue.push_back(std::move(request));
         // A large fan-out is handed over in parts: the thread writes the
         // first frames while the rest are still being queued.
@@ -212,7 +214,7 @@ IoThread *IoThreadPool::next()
     // that makes their frames: for a handful of clients a hop to another
     // thread costs more latency than it saves. Beyond that, the I/O
     // threads take the fan-out.
-    if (m_threads.empty() || m_local->channelCount() < kDirectConnections)
+    if (m_threads.empty() || m_local->channelCount() < IoThread::kDirectChannels)
         return m_local.get();
     IoThread *thread = m_threads[m_next].get();
     m_next = (m_next + 1) % m_threads.size();

@@ -25,11 +25,15 @@ class SocketChannel;
 // wait for one connection in a turn go out in one write. Requests come
 // from one thread only (the one that made the IoThread).
 //
-// With `threaded` false the requests are done at once, on the calling
-// thread: the socket is written straight from the thread that made the
-// frame (the main thread's share of the connections, or every connection
-// with server.io_threads: 0). A channel's signals are queued either way,
-// so a write never calls back into the code that asked for it.
+// With `threaded` false the requests are done on the calling thread: at
+// once while it serves at most kDirectChannels sockets, so a frame goes
+// to the kernel straight from the thread that made it (the main thread's
+// share of the connections); with more (server.io_threads: 0 and many
+// clients) they are queued and done, batched, when the caller's event is
+// handled, because writing to many sockets in the middle of a fan-out
+// wakes each reader in turn. A channel tells its connection things by
+// posted events either way, so a write never calls back into the code
+// that asked for it.
 class IoThread
 {
 public:
@@ -50,6 +54,7 @@ public:
     void release(SocketChannel *channel);
     // Channels adopted and not yet released.
     int channelCount() const { return m_channels; }
+    static constexpr int kDirectChannels = 4;
 
 private:
     struct Request
@@ -89,8 +94,8 @@ private:
 };
 
 // The I/O threads of a server, and the main thread's own share: the first
-// kDirectConnections connections are served by the main thread, the rest
-// are dealt out to the I/O threads in turn.
+// IoThread::kDirectChannels connections are served by the main thread, the
+// rest are dealt out to the I/O threads in turn.
 class IoThreadPool
 {
 public:
@@ -101,7 +106,6 @@ public:
     // Where a new connection goes.
     IoThread *next();
     int threadCount() const { return m_count; }
-    static constexpr int kDirectConnections = 4;
     // The default for server.io_threads: one thread per core beyond the
     // first (which the main thread and the devices keep); none on one core.
     static int defaultCount();

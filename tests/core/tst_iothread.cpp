@@ -92,6 +92,7 @@ private Q_SLOTS:
     void largeFanOutReachesEveryChannelInOrder();
     void unthreadedIsDoneAtOnce();
     void poolServesTheFirstConnectionsDirectly();
+    void unthreadedWithManySocketsBatches();
 };
 
 void tst_IoThread::framesOfOneTurnAreOneWrite()
@@ -192,7 +193,7 @@ void tst_IoThread::poolServesTheFirstConnectionsDirectly()
 {
     IoThreadPool pool(2);
     std::vector<std::pair<IoThread *, RecordingChannel *>> open;
-    for (int i = 0; i < IoThreadPool::kDirectConnections + 2; ++i) {
+    for (int i = 0; i < IoThread::kDirectChannels + 2; ++i) {
         IoThread *io = pool.next();
         auto *channel = new RecordingChannel;
         io->adopt(channel);
@@ -201,12 +202,12 @@ void tst_IoThread::poolServesTheFirstConnectionsDirectly()
     // The first few share one IoThread that writes at once; the others go
     // to the two threads in turn.
     IoThread *direct = open.front().first;
-    for (int i = 0; i < IoThreadPool::kDirectConnections; ++i) {
+    for (int i = 0; i < IoThread::kDirectChannels; ++i) {
         QCOMPARE(open[size_t(i)].first, direct);
         QCOMPARE(open[size_t(i)].second->calls(), strings({"start"}));
     }
-    IoThread *first = open[size_t(IoThreadPool::kDirectConnections)].first;
-    IoThread *second = open[size_t(IoThreadPool::kDirectConnections) + 1].first;
+    IoThread *first = open[size_t(IoThread::kDirectChannels)].first;
+    IoThread *second = open[size_t(IoThread::kDirectChannels) + 1].first;
     QVERIFY(first != direct && second != direct && first != second);
     // A direct connection that goes makes room for the next one.
     direct->release(open.front().second);
@@ -214,6 +215,32 @@ void tst_IoThread::poolServesTheFirstConnectionsDirectly()
     QCOMPARE(pool.next(), direct);
     for (auto &[io, channel] : open)
         io->release(channel);
+}
+
+void tst_IoThread::unthreadedWithManySocketsBatches()
+{
+    // With more sockets than a handful (io_threads: 0 and many clients)
+    // the caller's thread writes them once its event is handled, batched,
+    // and in order; with a handful again, at once.
+    IoThread io(false);
+    std::vector<RecordingChannel *> channels;
+    for (int i = 0; i <= IoThread::kDirectChannels; ++i) {
+        channels.push_back(new RecordingChannel);
+        io.adopt(channels.back());
+    }
+    RecordingChannel *last = channels.back();
+    QCOMPARE(last->calls(), QStringList());
+    io.writeFrame(last, frame("a"));
+    io.writeFrame(last, frame("b"));
+    QCOMPARE(last->calls(), QStringList());
+    QTRY_COMPARE(last->calls(), strings({"start", "a+b"}));
+    io.release(last);
+    channels.pop_back();
+    QTRY_COMPARE(io.channelCount(), IoThread::kDirectChannels);
+    io.writeFrame(channels.front(), frame("c"));
+    QCOMPARE(channels.front()->calls().last(), QStringLiteral("c"));
+    for (RecordingChannel *channel : channels)
+        io.release(channel);
 }
 
 QTEST_GUILESS_MAIN(tst_IoThread)
