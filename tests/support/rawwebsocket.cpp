@@ -20,7 +20,10 @@ bool RawWebSocket::open(const QUrl &url, qint64 readLimit, int timeoutMs)
     const auto limitReading = [&] {
         if (readLimit > 0) {
             m_socket.setReadBufferSize(readLimit);
-            m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, int(readLimit));
+            // (Not with TLS: a receive window that small let a TLS stream
+            // through at a few kilobytes a second even once read again.)
+            if (!tls)
+                m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, int(readLimit));
         }
     };
     // Before the connection, so that the TCP window is small from the start;
