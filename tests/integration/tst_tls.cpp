@@ -1,8 +1,9 @@
 // wss:// with a certificate the test makes: a client that trusts it talks,
 // a plain client gets nowhere, a bad certificate or key stops start-up; and
 // a TLS connection follows the same WebSocket rules as a plain one (a flood
-// is paused, fragments may split a character, frames may come with the
-// request, pings and the close handshake).
+// is paused, pings and the close handshake; split characters and frames
+// with the request are in tst_messagesizes, the slow consumer in
+// tst_slowconsumer).
 
 #include "server/server.h"
 #include "rawwebsocket.h"
@@ -11,7 +12,6 @@
 #include "testtokens.h"
 
 #include <QElapsedTimer>
-#include <QJsonDocument>
 #include <QProcess>
 #include <QSslCertificate>
 #include <QSslConfiguration>
@@ -39,9 +39,6 @@ private Q_SLOTS:
     void plainConnectionFails();
     void untrustedCertificateIsNotAccepted();
     void floodIsPausedNotClosed();
-    void fragmentedTextWithSplitCharacters();
-    void frameSentWithTheUpgradeRequest_data();
-    void frameSentWithTheUpgradeRequest();
     void pingsAndCloseHandshake();
     void silentPeerIsClosedAndCut();
     void badFilesAreStartupErrors_data();
@@ -53,6 +50,8 @@ private:
     QUrl wssUrl() const;
     QSslConfiguration trusting() const;
     QUrl wssUrl(const TestServer &server) const;
+    // A server with a 200 ms heartbeat, and client upgraded on it over TLS.
+    bool openWithHeartbeat(std::unique_ptr<TestServer> *server, RawWebSocket *client) const;
     QTemporaryDir m_dir;
     std::unique_ptr<TestServer> m_server;
 };
@@ -81,6 +80,20 @@ QSslConfiguration tst_Tls::trusting() const
     QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
     ssl.setCaCertificates(QSslCertificate::fromPath(m_dir.filePath(QStringLiteral("cert.pem"))));
     return ssl;
+}
+
+bool tst_Tls::openWithHeartbeat(std::unique_ptr<TestServer> *server, RawWebSocket *client) const
+{
+    Config config = tlsConfig(QStringLiteral("cert.pem"), QStringLiteral("cert.key"));
+    config.server.heartbeatMs = 200;
+    *server = std::make_unique<TestServer>(config);
+    if (!(*server)->start()) {
+        qWarning("%s", qPrintable((*server)->error()));
+        return false;
+    }
+    client->socket().setSslConfiguration(trusting());
+    return client->open(wssUrl(**server))
+        && QTest::qWaitFor([&] { return (*server)->server().clientCount() == 1; }, 5000);
 }
 
 void tst_Tls::initTestCase()
@@ -361,72 +374,13 @@ void tst_Tls::floodIsPausedNotClosed()
     QCOMPARE(answers.load(), sent.load());
 }
 
-void tst_Tls::fragmentedTextWithSplitCharacters()
-{
-    // A client library may cut a message into frames anywhere, also inside
-    // a multi-byte character: the message as a whole is what must be UTF-8.
-    TestClient client;
-    client.socket().setSslConfiguration(trusting());
-    QVERIFY(client.open(wssUrl()));
-    client.socket().setOutgoingFrameSize(7);
-    const QString text = QStringLiteral("\u00b5\u00b0\u03a9\U0001F52C").repeated(20);
-    const QVariantMap pong = client.request({{QStringLiteral("type"), QStringLiteral("ping")},
-                                             {QStringLiteral("t"), text}});
-    QCOMPARE(pong.value(QStringLiteral("type")).toString(), QStringLiteral("pong"));
-    QCOMPARE(pong.value(QStringLiteral("t")).toString(), text);
-    QVERIFY(client.isConnected());
-}
-
-void tst_Tls::frameSentWithTheUpgradeRequest_data()
-{
-    QTest::addColumn<int>("ioThreads");
-    QTest::addRow("io_threads 2") << 2;
-    QTest::addRow("io_threads 0") << 0;
-}
-
-void tst_Tls::frameSentWithTheUpgradeRequest()
-{
-    // A client that does not wait for the 101 before its first message: the
-    // message arrives with the request (in the same TLS record), and must
-    // not be lost in the upgrade.
-    QFETCH(int, ioThreads);
-    Config config = tlsConfig(QStringLiteral("cert.pem"), QStringLiteral("cert.key"));
-    config.server.ioThreads = ioThreads;
-    TestServer server(config);
-    QVERIFY2(server.start(), qPrintable(server.error()));
-
-    QSslSocket socket;
-    socket.setSslConfiguration(trusting());
-    socket.connectToHostEncrypted(server.url().host(), quint16(server.url().port()));
-    // (The server runs in this thread: no blocking waits.)
-    QTRY_VERIFY_WITH_TIMEOUT(socket.isEncrypted(), 5000);
-    socket.write(RawWebSocket::upgradeRequest(server.url())
-                 + clientFrame(0x1, R"({"type":"ping","id":7,"t":"early"})")
-                 + clientFrame(0x1, R"({"type":"ping","id":8,"t":"early"})"));
-    QByteArray received;
-    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll()).contains("\"id\":8"), 5000);
-    QVERIFY(received.startsWith("HTTP/1.1 101"));
-    const qsizetype body = received.indexOf("\r\n\r\n") + 4;
-    // An unmasked text frame holding the first pong.
-    QCOMPARE(quint8(received.at(body)), quint8(0x81));
-    const QVariantMap pong =
-        QJsonDocument::fromJson(received.mid(body + 2, quint8(received.at(body + 1)))).toVariant().toMap();
-    QCOMPARE(pong.value(QStringLiteral("type")).toString(), QStringLiteral("pong"));
-    QCOMPARE(pong.value(QStringLiteral("id")).toInt(), 7);
-}
-
 void tst_Tls::pingsAndCloseHandshake()
 {
     // The server pings (heartbeat) and answers pings; a close is answered
     // with the same code and the connection then ends.
-    Config config = tlsConfig(QStringLiteral("cert.pem"), QStringLiteral("cert.key"));
-    config.server.heartbeatMs = 200;
-    TestServer server(config);
-    QVERIFY2(server.start(), qPrintable(server.error()));
+    std::unique_ptr<TestServer> server;
     RawWebSocket client;
-    client.socket().setSslConfiguration(trusting());
-    QVERIFY(client.open(wssUrl(server)));
-    QTRY_COMPARE(server.server().clientCount(), 1);
+    QVERIFY(openWithHeartbeat(&server, &client));
 
     client.sendFrame(0x89, "are you there");
     QTRY_VERIFY_WITH_TIMEOUT((client.readMessages(), client.pongs().contains("are you there")), 5000);
@@ -436,12 +390,12 @@ void tst_Tls::pingsAndCloseHandshake()
         QTRY_VERIFY_WITH_TIMEOUT((client.readMessages(), client.pings().size() > answered), 5000);
         client.sendFrame(0x8A, client.pings().at(answered++));
     }
-    QCOMPARE(server.server().clientCount(), 1);
+    QCOMPARE(server->server().clientCount(), 1);
 
     client.sendFrame(0x88, QByteArray("\x03\xe8", 2) + "bye");   // 1000
     QTRY_VERIFY_WITH_TIMEOUT((client.readMessages(), client.closeCode() == 1000), 5000);
     QTRY_COMPARE_WITH_TIMEOUT(client.socket().state(), QAbstractSocket::UnconnectedState, 5000);
-    QTRY_COMPARE(server.server().clientCount(), 0);
+    QTRY_COMPARE(server->server().clientCount(), 0);
 }
 
 void tst_Tls::silentPeerIsClosedAndCut()
@@ -449,21 +403,16 @@ void tst_Tls::silentPeerIsClosedAndCut()
     // A TLS peer that answers neither pings nor the close: closed with 4408
     // after three heartbeats of silence, and cut once the close handshake's
     // second has passed.
-    Config config = tlsConfig(QStringLiteral("cert.pem"), QStringLiteral("cert.key"));
-    config.server.heartbeatMs = 200;
-    TestServer server(config);
-    QVERIFY2(server.start(), qPrintable(server.error()));
+    std::unique_ptr<TestServer> server;
     RawWebSocket client;
-    client.socket().setSslConfiguration(trusting());
-    QVERIFY(client.open(wssUrl(server)));
-    QTRY_COMPARE(server.server().clientCount(), 1);
+    QVERIFY(openWithHeartbeat(&server, &client));
     QElapsedTimer clock;
     clock.start();
     QTRY_VERIFY_WITH_TIMEOUT((client.readMessages(), client.closeCode() == 4408), 5000);
     QVERIFY2(clock.elapsed() >= 400, qPrintable(QString::number(clock.elapsed())));
     QTRY_COMPARE_WITH_TIMEOUT(client.socket().state(), QAbstractSocket::UnconnectedState, 5000);
     QVERIFY(clock.elapsed() >= 1000);
-    QTRY_COMPARE(server.server().clientCount(), 0);
+    QTRY_COMPARE(server->server().clientCount(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Tls)
