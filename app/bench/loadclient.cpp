@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -89,14 +91,25 @@ public:
     {
         m_epoll = epoll_create1(EPOLL_CLOEXEC);
         m_readBuffer.resize(kReadChunk);
+        if (m_plan.tls) {
+            m_tls = SSL_CTX_new(TLS_client_method());
+            SSL_CTX_set_verify(m_tls, SSL_VERIFY_NONE, nullptr);
+            // Writes from c.out, which moves and may be taken in part.
+            SSL_CTX_set_mode(m_tls, SSL_MODE_ENABLE_PARTIAL_WRITE
+                                            | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        }
     }
 
     ~Worker()
     {
         for (Connection &c : m_connections) {
+            if (c.ssl)
+                SSL_free(c.ssl);
             if (c.fd >= 0)
                 ::close(c.fd);
         }
+        if (m_tls)
+            SSL_CTX_free(m_tls);
         if (m_epoll >= 0)
             ::close(m_epoll);
     }
@@ -132,7 +145,7 @@ public:
     LoadResult result;
 
 private:
-    enum class State { NotStarted, Connecting, Handshake, Open, Closed };
+    enum class State { NotStarted, Connecting, TlsHandshake, Handshake, Open, Closed };
 
     struct StreamSlot
     {
@@ -143,6 +156,7 @@ private:
     struct Connection
     {
         int fd = -1;
+        SSL *ssl = nullptr;             // with plan.tls, once connected
         State state = State::NotStarted;
         bool active = false;
         bool wantWrite = false;
@@ -188,10 +202,15 @@ private:
 
     void fail(Connection &c, const std::string &why)
     {
-        if (c.state == State::Connecting || c.state == State::Handshake)
+        if (c.state == State::Connecting || c.state == State::TlsHandshake
+                || c.state == State::Handshake)
             --m_connecting;
         if (c.state == State::Open)
             ++result.disconnects;
+        if (c.ssl) {
+            SSL_free(c.ssl);
+            c.ssl = nullptr;
+        }
         if (c.fd >= 0) {
             epoll_ctl(m_epoll, EPOLL_CTL_DEL, c.fd, nullptr);
             ::close(c.fd);
@@ -224,21 +243,70 @@ private:
                 fail(c, std::string("connect: ") + std::strerror(err));
                 return;
             }
-            c.state = State::Handshake;
-            c.out += "GET " + m_plan.path + " HTTP/1.1\r\nHost: " + m_plan.host + ":"
-                    + std::to_string(m_plan.port)
-                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                      "Sec-WebSocket-Version: 13\r\n"
-                    + std::string(m_plan.foxglove ? "Sec-WebSocket-Protocol: foxglove.websocket.v1\r\n"
-                                                  : "")
-                    + "\r\n";
+            if (m_tls) {
+                c.ssl = SSL_new(m_tls);
+                SSL_set_fd(c.ssl, c.fd);
+                SSL_set_connect_state(c.ssl);
+                c.state = State::TlsHandshake;
+            } else {
+                startUpgrade(c);
+            }
+        }
+        if (c.state == State::TlsHandshake) {
+            continueTlsHandshake(c);
+            return;
         }
         flush(c);
     }
 
+    void continueTlsHandshake(Connection &c)
+    {
+        const int rc = SSL_do_handshake(c.ssl);
+        if (rc == 1) {
+            startUpgrade(c);
+            flush(c);
+            return;
+        }
+        switch (SSL_get_error(c.ssl, rc)) {
+        case SSL_ERROR_WANT_READ:
+            setWantWrite(c, false);
+            return;
+        case SSL_ERROR_WANT_WRITE:
+            setWantWrite(c, true);
+            return;
+        default:
+            fail(c, "TLS handshake failed: " + tlsError());
+            return;
+        }
+    }
+
+    static std::string tlsError()
+    {
+        char text[256] = "connection closed";
+        if (const unsigned long e = ERR_get_error())
+            ERR_error_string_n(e, text, sizeof text);
+        return text;
+    }
+
+    void startUpgrade(Connection &c)
+    {
+        c.state = State::Handshake;
+        c.out += "GET " + m_plan.path + " HTTP/1.1\r\nHost: " + m_plan.host + ":"
+                + std::to_string(m_plan.port)
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                  "Sec-WebSocket-Version: 13\r\n"
+                + std::string(m_plan.foxglove ? "Sec-WebSocket-Protocol: foxglove.websocket.v1\r\n"
+                                              : "")
+                + "\r\n";
+    }
+
     void flush(Connection &c)
     {
+        if (c.ssl) {
+            flushTls(c);
+            return;
+        }
         while (!c.out.empty()) {
             const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
             if (n < 0) {
@@ -250,6 +318,59 @@ private:
             c.out.erase(0, size_t(n));
         }
         setWantWrite(c, !c.out.empty());
+    }
+
+    void flushTls(Connection &c)
+    {
+        while (!c.out.empty()) {
+            const int n = SSL_write(c.ssl, c.out.data(), int(std::min<size_t>(c.out.size(), INT_MAX)));
+            if (n <= 0) {
+                const int e = SSL_get_error(c.ssl, n);
+                if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+                    break;
+                fail(c, "TLS write: " + tlsError());
+                return;
+            }
+            c.out.erase(0, size_t(n));
+        }
+        setWantWrite(c, !c.out.empty());
+    }
+
+    // What the connection has for us into c.in: false if it ended (then c
+    // is closed) or nothing came.
+    bool receive(Connection &c)
+    {
+        if (!c.ssl) {
+            const ssize_t n = ::recv(c.fd, m_readBuffer.data(), m_readBuffer.size(), 0);
+            if (n == 0) {
+                fail(c, "closed by the server");
+                return false;
+            }
+            if (n < 0) {
+                if (errno != EAGAIN && errno != EWOULDBLOCK)
+                    fail(c, std::string("recv: ") + std::strerror(errno));
+                return false;
+            }
+            c.in.append(m_readBuffer.data(), size_t(n));
+            return true;
+        }
+        // Everything decrypted, also what OpenSSL holds beyond what epoll
+        // can tell.
+        bool got = false;
+        for (;;) {
+            const int n = SSL_read(c.ssl, m_readBuffer.data(), int(m_readBuffer.size()));
+            if (n > 0) {
+                c.in.append(m_readBuffer.data(), size_t(n));
+                got = true;
+                continue;
+            }
+            const int e = SSL_get_error(c.ssl, n);
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                return got;
+            fail(c, e == SSL_ERROR_ZERO_RETURN ? std::string("closed by the server")
+                                               : "TLS read: " + tlsError());
+            return false;
+        }
     }
 
     void sendFrame(Connection &c, uint8_t opcode, const std::string &payload)
@@ -303,20 +424,15 @@ private:
     {
         if (c.fd < 0)
             return;
-        const ssize_t n = ::recv(c.fd, m_readBuffer.data(), m_readBuffer.size(), 0);
-        if (n == 0) {
-            fail(c, "closed by the server");
+        if (c.state == State::TlsHandshake) {
+            continueTlsHandshake(c);
             return;
         }
-        if (n < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                fail(c, std::string("recv: ") + std::strerror(errno));
+        if (!receive(c))
             return;
-        }
         // One receive time for everything this read returned: it all was
         // in the socket by now.
         const int64_t nowUs = wallClockUs();
-        c.in.append(m_readBuffer.data(), size_t(n));
 
         if (c.state == State::Handshake) {
             const size_t end = c.in.find("\r\n\r\n");
@@ -522,6 +638,7 @@ private:
     const LoadPlan &m_plan;
     LoadClient *m_owner;
     int m_maxConnecting;
+    SSL_CTX *m_tls = nullptr;       // with plan.tls
     int m_epoll = -1;
     int m_connecting = 0;
     size_t m_next = 0;

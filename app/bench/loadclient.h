@@ -29,6 +29,9 @@ struct LoadPlan
     // Speak the Foxglove protocol (docs/protocol.md section 14): subscribe
     // to the advertised channels; every device sample is a frame.
     bool foxglove = false;
+    // wss://: TLS (OpenSSL) under every connection; the server's
+    // certificate is not checked (the bench's own, self-signed).
+    bool tls = false;
 };
 
 // Figures of the measurement window, summed over the worker threads.

@@ -12,6 +12,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QTextStream>
 #include <QUrl>
 
@@ -43,7 +45,34 @@ struct Options
     bool crossNode = false;     // --spawn: devices on node B, clients on node A
     double durationS = 5;
     double warmupS = 1;
+    // --tls with --spawn: the certificate and key the server serves wss:// with.
+    QString tlsCert;
+    QString tlsKey;
 };
+
+// --tls: a self-signed P-256 certificate for 127.0.0.1 in dir, made with the
+// openssl command. Returns an error message, empty on success.
+QString makeCertificate(const QTemporaryDir &dir, Options *o)
+{
+    QProcess openssl;
+    openssl.setWorkingDirectory(dir.path());
+    openssl.start(QStringLiteral("openssl"),
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                   QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                   QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
+                   QStringLiteral("-keyout"), QStringLiteral("key.pem"), QStringLiteral("-out"),
+                   QStringLiteral("cert.pem"), QStringLiteral("-days"), QStringLiteral("2"),
+                   QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"),
+                   QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1")});
+    if (!openssl.waitForFinished(30000) || openssl.exitStatus() != QProcess::NormalExit
+            || openssl.exitCode() != 0) {
+        return QStringLiteral("cannot make a certificate with openssl: ")
+                + QString::fromLocal8Bit(openssl.readAllStandardError()) + openssl.errorString();
+    }
+    o->tlsCert = dir.filePath(QStringLiteral("cert.pem"));
+    o->tlsKey = dir.filePath(QStringLiteral("key.pem"));
+    return {};
+}
 
 double cpuSecondsOfSelf()
 {
@@ -90,6 +119,10 @@ QByteArray serverConfig(const Options &o, uint16_t port, const QString &node = {
                        {QStringLiteral("max_clients"), std::max(connections + 16, 1000)}};
     if (o.serverIoThreads >= 0)
         server.insert(QStringLiteral("io_threads"), o.serverIoThreads);
+    if (!o.tlsCert.isEmpty()) {
+        server.insert(QStringLiteral("tls"), QJsonObject{{QStringLiteral("cert"), o.tlsCert},
+                                                         {QStringLiteral("key"), o.tlsKey}});
+    }
     QJsonObject root{
         {QStringLiteral("server"), server},
         // Thousands of connections from one address would trip the per-IP
@@ -191,9 +224,13 @@ bool parseOptions(QCoreApplication &app, Options *o)
             QStringLiteral("With --spawn: the devices on a second halhub (node B), the clients "
                            "on the first (node A), joined through a redis-server the bench "
                            "starts on a private unix socket."));
+    const QCommandLineOption tls(QStringLiteral("tls"),
+            QStringLiteral("wss://: with --spawn, the server serves TLS with a self-signed "
+                           "certificate the bench makes; the clients connect over TLS without "
+                           "checking it (with --url, give a wss:// URL instead)."));
     parser.addOptions({url, pid, spawn, server, serverCpus, serverIoThreads, clients, streams, devices, rate, deviceRate, mode,
                        encoding, compression, duration, warmup, idle, threads, foxglove,
-                       crossNode});
+                       crossNode, tls});
     parser.process(app);
 
     QTextStream err(stderr);
@@ -243,6 +280,7 @@ bool parseOptions(QCoreApplication &app, Options *o)
     plan.foxglove = parser.isSet(foxglove);
 
     o->spawn = parser.isSet(spawn);
+    plan.tls = parser.isSet(tls);
     o->crossNode = parser.isSet(crossNode);
     if (o->crossNode && !o->spawn) {
         err << "halhub-bench: --cross-node needs --spawn" << Qt::endl;
@@ -264,11 +302,13 @@ bool parseOptions(QCoreApplication &app, Options *o)
         }
     } else {
         const QUrl u(parser.value(url));
-        if (!u.isValid() || u.scheme() != QLatin1String("ws") || u.port() <= 0) {
-            err << "halhub-bench: --url expects ws://host:port/path (wss is not supported)"
+        if (!u.isValid() || (u.scheme() != QLatin1String("ws") && u.scheme() != QLatin1String("wss"))
+                || u.port() <= 0) {
+            err << "halhub-bench: --url expects ws://host:port/path or wss://host:port/path"
                 << Qt::endl;
             return false;
         }
+        plan.tls = u.scheme() == QLatin1String("wss");
         plan.host = u.host().toStdString();
         plan.port = uint16_t(u.port());
         plan.path = u.path().isEmpty() ? std::string("/") : u.path().toStdString();
@@ -296,6 +336,15 @@ int main(int argc, char *argv[])
     ServerProcess owner;        // --cross-node: node B, with the devices
     ServerProcess process;
     pid_t serverPid = o.pid;
+    QTemporaryDir tlsDir;
+    if (o.spawn && plan.tls) {
+        const QString error = tlsDir.isValid() ? makeCertificate(tlsDir, &o)
+                                               : QStringLiteral("no temporary directory");
+        if (!error.isEmpty()) {
+            err << "halhub-bench: --tls: " << error << Qt::endl;
+            return 1;
+        }
+    }
     if (o.spawn) {
         std::string error;
         QString redisUrl;
@@ -436,6 +485,7 @@ int main(int argc, char *argv[])
                                                                       : QStringLiteral("halhub")},
                            {QStringLiteral("mode"), QString::fromStdString(plan.mode)},
                            {QStringLiteral("cross_node"), o.crossNode},
+                           {QStringLiteral("tls"), plan.tls},
                            {QStringLiteral("encoding"), plan.msgpack ? QStringLiteral("msgpack")
                                                                      : QStringLiteral("json")},
                            {QStringLiteral("compression"), plan.compression},

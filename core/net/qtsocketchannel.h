@@ -6,7 +6,9 @@ namespace halhub {
 
 // A channel that keeps the QWebSocket: it reads, answers pings and runs the
 // close handshake; halhub writes its own frames onto the transport
-// underneath. Used for TLS connections (the transport is a QSslSocket).
+// underneath. Only a fallback: for a connection whose transport the
+// listener could not tell, or that neither RawSocketChannel nor
+// TlsSocketChannel could take over.
 class QtSocketChannel final : public SocketChannel
 {
     Q_OBJECT

@@ -1,12 +1,10 @@
 #include "net/rawsocketchannel.h"
 
 #include "logging.h"
-#include "net/closecodes.h"
 #include "net/websocketframe.h"
 
 #include <QAbstractSocket>
 #include <QSocketNotifier>
-#include <QTimer>
 #include <QWebSocket>
 
 #include <fcntl.h>
@@ -18,15 +16,6 @@
 #include <climits>
 
 namespace halhub {
-
-namespace {
-
-// Read per wake-up at most this much, so that one flooding client cannot
-// hold up the others served by the same thread.
-constexpr qsizetype kReadChunk = 65536;
-constexpr int kReadsPerWakeUp = 4;
-
-} // namespace
 
 // A socket notifier that calls its channel back itself: a signal
 // connection per notifier would cost more than the notifier.
@@ -45,7 +34,7 @@ protected:
         if (event->type() != QEvent::SockAct && event->type() != QEvent::SockClose)
             return QSocketNotifier::event(event);
         if (type() == Read)
-            m_channel->onReadable();
+            m_channel->readAvailable();
         else
             m_channel->onWritable();
         return true;
@@ -83,9 +72,8 @@ RawSocketChannel *RawSocketChannel::takeOver(QWebSocket *socket, const Transport
 
 RawSocketChannel::RawSocketChannel(int fd, const QByteArray &received,
                                    std::shared_ptr<ChannelState> state, qint64 maxIncomingBytes)
-    : SocketChannel(std::move(state))
+    : WebSocketChannel(std::move(state), maxIncomingBytes)
     , m_fd(fd)
-    , m_reader(maxIncomingBytes)
     , m_received(received)
 {
 }
@@ -96,12 +84,9 @@ RawSocketChannel::~RawSocketChannel()
         return;
     // Going away without a close handshake (the server is being torn
     // down): say so, if the kernel takes it at once.
-    if (!m_closeSent && m_unsent.size() == m_unsentAt) {
-        const char frame[] = {char(websocketframe::kFin | quint8(websocketframe::Opcode::Close)), 2,
-                              char(closecode::kGoingAway >> 8),
-                              char(closecode::kGoingAway & 0xff)};
+    if (!closeSent() && allWritten()) {
         [[maybe_unused]] const ssize_t ignored =
-            ::send(m_fd, frame, sizeof frame, MSG_NOSIGNAL | MSG_DONTWAIT);
+            ::send(m_fd, kGoingAwayFrame, sizeof kGoingAwayFrame, MSG_NOSIGNAL | MSG_DONTWAIT);
     }
     // The notifiers go before the descriptor they watch.
     delete m_readNotifier;
@@ -120,33 +105,13 @@ void RawSocketChannel::start()
     }
 }
 
-bool RawSocketChannel::pauseReadingIfBehind()
+void RawSocketChannel::setReadingEnabled(bool enabled)
 {
-    if (m_state->inboundBytes.load() <= ChannelState::kInboundLimitBytes)
-        return false;
-    // Store, then re-read what the connection lowers (it lowers, then
-    // reads the flag): either it sees the pause and asks to resume, or
-    // this side sees it caught up.
-    m_state->readingPaused = true;
-    if (m_state->inboundBytes.load() <= ChannelState::kInboundLimitBytes / 2) {
-        m_state->readingPaused = false;
-        return false;
-    }
     if (m_readNotifier)
-        m_readNotifier->setEnabled(false);
-    return true;
+        m_readNotifier->setEnabled(enabled);
 }
 
-void RawSocketChannel::resumeReading()
-{
-    if (m_fd < 0 || !m_state->readingPaused.exchange(false))
-        return;
-    if (m_readNotifier)
-        m_readNotifier->setEnabled(true);
-    onReadable();
-}
-
-void RawSocketChannel::onReadable()
+void RawSocketChannel::readAvailable()
 {
     char buffer[kReadChunk];
     for (int i = 0; i < kReadsPerWakeUp && m_fd >= 0 && !pauseReadingIfBehind(); ++i) {
@@ -165,103 +130,6 @@ void RawSocketChannel::onReadable()
         drop();
         return;
     }
-}
-
-void RawSocketChannel::feed(const char *data, qsizetype size)
-{
-    if (m_reader.failed())
-        return;
-    m_reader.feed(data, size);
-    WebSocketReader::Event event;
-    while (m_fd >= 0 && m_reader.next(&event))
-        handle(event);
-}
-
-void RawSocketChannel::handle(const WebSocketReader::Event &event)
-{
-    using Kind = WebSocketReader::Event::Kind;
-    if (event.kind != Kind::Error)
-        markFrameFromPeer();
-    switch (event.kind) {
-    case Kind::Text:
-    case Kind::Binary:
-        // After our close, what the peer still sends is not read (RFC 6455 5.5.1).
-        if (!m_closeSent) {
-            m_state->inboundBytes += ChannelState::inboundCost(event.payload.size());
-            deliver(event.payload, event.kind == Kind::Binary);
-        }
-        return;
-    case Kind::Ping:
-        if (!m_closeSent)
-            sendControl(websocketframe::Opcode::Pong, event.payload);
-        return;
-    case Kind::Pong:
-        return;
-    case Kind::Close:
-        // The peer's close: answer it (with its code, as is customary) unless
-        // this is the answer to ours; either way the handshake is complete
-        // once our frames are out.
-        if (!m_closeSent)
-            sendClose(event.closeCode == 1005 ? 0 : event.closeCode, QByteArray());
-        m_peerClosed = true;
-        if (m_unsent.size() == m_unsentAt)
-            drop();
-        return;
-    case Kind::Error:
-        qCInfo(lcNet).noquote() << "closing a connection with" << event.closeCode << event.error;
-        sendClose(event.closeCode, event.error.toUtf8());
-        return;
-    }
-}
-
-void RawSocketChannel::writeFrame(const EncodedFrame &frame)
-{
-    m_state->queuedBytes -= frame.bytes.size();
-    if (m_fd < 0 || m_closeSent)
-        return;
-    const websocketframe::Header header = websocketframe::header(
-        frame.binary ? websocketframe::Opcode::Binary : websocketframe::Opcode::Text,
-        quint64(frame.bytes.size()));
-    write(header.bytes, header.size, frame.bytes.constData(), frame.bytes.size());
-}
-
-void RawSocketChannel::ping()
-{
-    if (m_fd >= 0 && !m_closeSent)
-        sendControl(websocketframe::Opcode::Ping, QByteArray());
-}
-
-void RawSocketChannel::close(int code, const QString &reason)
-{
-    if (m_fd < 0 || m_closeSent)
-        return;
-    sendClose(code, reason.toUtf8());
-}
-
-void RawSocketChannel::sendClose(int code, const QByteArray &reason)
-{
-    if (m_closeSent)
-        return;
-    QByteArray payload;
-    if (code > 0) {
-        payload.append(char(code >> 8));
-        payload.append(char(code & 0xff));
-        // A control frame carries at most 125 bytes.
-        payload.append(reason.left(123));
-    }
-    sendControl(websocketframe::Opcode::Close, payload);
-    m_closeSent = true;
-    // A peer that does not answer in time is cut, and so is one whose
-    // frames could not be read any further: with a reset, so that what
-    // still waits for it (a slow consumer's backlog) is discarded at once
-    // instead of trickling out first.
-    QTimer::singleShot(kCloseHandshakeMs, this, [this] { drop(Drop::Reset); });
-}
-
-void RawSocketChannel::sendControl(websocketframe::Opcode opcode, const QByteArray &payload)
-{
-    const websocketframe::Header header = websocketframe::header(opcode, quint64(payload.size()));
-    write(header.bytes, header.size, payload.constData(), payload.size());
 }
 
 void RawSocketChannel::writeFrames(const EncodedFrame *const *frames, size_t count)
@@ -285,13 +153,13 @@ void RawSocketChannel::writeFrames(const EncodedFrame *const *frames, size_t cou
                 parts[used++] = {const_cast<char *>(frame.bytes.constData()), size_t(frame.bytes.size())};
         }
         done += n;
-        if (m_fd >= 0 && !m_closeSent)
+        if (m_fd >= 0 && !closeSent())
             write(parts, used);
     }
 }
 
-void RawSocketChannel::write(const char *header, qsizetype headerSize, const char *payload,
-                             qsizetype size)
+void RawSocketChannel::writeBytes(const char *header, qsizetype headerSize,
+                                  const char *payload, qsizetype size)
 {
     iovec parts[2] = {{const_cast<char *>(header), size_t(headerSize)},
                       {const_cast<char *>(payload), size_t(size)}};
@@ -363,11 +231,11 @@ void RawSocketChannel::onWritable()
         m_unsent = QByteArray();
         m_unsentAt = 0;
         m_writeNotifier->setEnabled(false);
-        if (m_peerClosed) {
-            drop();
-            return;
-        }
-    } else if (m_unsentAt > m_unsent.size() / 2) {
+        setSocketBytes(0);
+        onAllWritten();
+        return;
+    }
+    if (m_unsentAt > m_unsent.size() / 2) {
         m_unsent.remove(0, m_unsentAt);
         m_unsentAt = 0;
     }

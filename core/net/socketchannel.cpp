@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "net/qtsocketchannel.h"
 #include "net/rawsocketchannel.h"
+#include "net/tlssocketchannel.h"
 
 #include <QAbstractSocket>
 #include <QCoreApplication>
@@ -22,10 +23,15 @@ qint64 ChannelState::nowMs()
 SocketChannel *SocketChannel::create(QWebSocket *socket, const Transport &transport,
                                      std::shared_ptr<ChannelState> state, qint64 maxIncomingBytes)
 {
-    if (transport.socket && !qobject_cast<QSslSocket *>(transport.socket)) {
+    if (transport.socket && qobject_cast<QSslSocket *>(transport.socket)) {
+        if (SocketChannel *tls = TlsSocketChannel::takeOver(socket, transport, state, maxIncomingBytes))
+            return tls;
+    } else if (transport.socket) {
         if (SocketChannel *raw = RawSocketChannel::takeOver(socket, transport, state, maxIncomingBytes))
             return raw;
     }
+    // Neither could take the connection over (no transport known, or one
+    // no longer connected): QWebSocket serves it.
     return new QtSocketChannel(socket, transport.socket, std::move(state), maxIncomingBytes);
 }
 

@@ -88,9 +88,11 @@ public:
 // messages back as ChannelEvents; the protocol logic stays with the
 // ClientConnection on the main thread.
 //
-// Two kinds: RawSocketChannel reads and writes a plain TCP connection
-// itself once QWebSocketServer has done the upgrade (a few hundred bytes
-// per idle connection); QtSocketChannel keeps the QWebSocket, for TLS.
+// Once QWebSocketServer has done the upgrade, halhub serves the connection
+// itself (WebSocketChannel: its own reader, frames, pause and close):
+// RawSocketChannel over a plain TCP descriptor (a few hundred bytes per
+// idle connection), TlsSocketChannel over the QSslSocket. QtSocketChannel
+// keeps the QWebSocket, only where neither can take the connection over.
 class SocketChannel : public QObject
 {
     Q_OBJECT

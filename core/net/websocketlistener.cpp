@@ -84,6 +84,11 @@ WebSocketListener::WebSocketListener(const ServerConfig &config, QObject *parent
                 m_upgrading.take(peerKey(socket->peerAddress(), socket->peerPort()));
             if (transport.socket)
                 disconnect(transport.socket, &QObject::destroyed, this, nullptr);
+            // QWebSocketServer deletes a socket that disconnects; a TLS
+            // socket stays in use under the channel that takes it over (a
+            // plain one is let go once its descriptor is duplicated).
+            if (m_config.tls && transport.socket)
+                QObject::disconnect(transport.socket, &QAbstractSocket::disconnected, m_ws, nullptr);
             Q_EMIT newSocket(socket, transport);
         }
     });
@@ -294,20 +299,19 @@ void WebSocketListener::inspect(QTcpSocket *socket)
     const QString key = peerKey(socket->peerAddress(), socket->peerPort());
     Transport transport;
     transport.socket = socket;
-    if (!m_config.tls) {
-        // What the client sent behind its request head, without waiting for
-        // the answer, would be read (and dropped) by QWebSocket during the
-        // upgrade: it is taken out of Qt's buffer here, only the head is
-        // put back, and Qt reads no more until the connection is taken
-        // over, so that the rest stays in the kernel for the new owner. (A
-        // QWebSocket that keeps the connection lifts the limit again.)
-        const QByteArray buffered = socket->read(socket->bytesAvailable());
-        const qsizetype headEnd = buffered.indexOf("\r\n\r\n") + 4;
-        transport.early = buffered.mid(headEnd);
-        for (qsizetype i = headEnd - 1; i >= 0; --i)
-            socket->ungetChar(buffered.at(i));
-        socket->setReadBufferSize(headEnd);
-    }
+    // What the client sent behind its request head, without waiting for
+    // the answer, would be read (and dropped) by QWebSocket during the
+    // upgrade: it is taken out of Qt's buffer here (with TLS, the
+    // decrypted one), only the head is put back, and Qt reads no more
+    // until the connection is taken over, so that the rest stays in the
+    // kernel (or undecrypted) for the new owner. (A channel that takes
+    // the connection over sets its own limit.)
+    const QByteArray buffered = socket->read(socket->bytesAvailable());
+    const qsizetype headEnd = buffered.indexOf("\r\n\r\n") + 4;
+    transport.early = buffered.mid(headEnd);
+    for (qsizetype i = headEnd - 1; i >= 0; --i)
+        socket->ungetChar(buffered.at(i));
+    socket->setReadBufferSize(headEnd);
     m_upgrading.insert(key, transport);
     // A failed upgrade deletes the socket; a successful one hands it on
     // (and its QWebSocket deletes it later): either way, forget it.

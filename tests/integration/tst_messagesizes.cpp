@@ -1,14 +1,20 @@
 // Messages of every WebSocket length form (7-bit, 16-bit, 64-bit) reach a
 // standard client intact, as text (JSON, non-ASCII included) and binary
 // (MessagePack): halhub writes the frames itself, so their headers and
-// payloads are checked here against QWebSocket.
+// payloads are checked here against QWebSocket. What a client may do with
+// its own frames (split a character between fragments, send frames with the
+// upgrade request) works over ws:// and wss:// alike.
 
 #include "rawwebsocket.h"
 #include "testclient.h"
 #include "testserver.h"
+#include "testtokens.h"
 
 #include <QJsonDocument>
-#include <QTcpSocket>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace halhub;
@@ -18,12 +24,21 @@ class tst_MessageSizes : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void echoRoundTrip_data();
     void echoRoundTrip();
     void fragmentedTextWithSplitCharacters_data();
     void fragmentedTextWithSplitCharacters();
     void frameSentWithTheUpgradeRequest_data();
     void frameSentWithTheUpgradeRequest();
+
+private:
+    // The rows' server: with tls, wss:// with the test's certificate.
+    Config rowConfig() const;
+    QUrl rowUrl(const TestServer &server) const;
+    QSslConfiguration trusting() const;
+
+    QTemporaryDir m_dir;
 };
 
 namespace {
@@ -35,11 +50,15 @@ Config configWithIoThreads(int ioThreads)
     return config;
 }
 
-void addIoThreadRows()
+void addTransportRows()
 {
     QTest::addColumn<int>("ioThreads");
-    QTest::addRow("io_threads 2") << 2;
-    QTest::addRow("io_threads 0") << 0;
+    QTest::addColumn<bool>("tls");
+    for (const bool tls : {false, true}) {
+        const char *scheme = tls ? "wss" : "ws";
+        QTest::addRow("%s, io_threads 2", scheme) << 2 << tls;
+        QTest::addRow("%s, io_threads 0", scheme) << 0 << tls;
+    }
 }
 
 // A client's frame: final, masked (RFC 6455 5.3).
@@ -57,6 +76,40 @@ QByteArray clientFrame(quint8 opcode, const QByteArray &payload)
 }
 
 } // namespace
+
+void tst_MessageSizes::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    const QString error = testtokens::makeKeys(m_dir);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+Config tst_MessageSizes::rowConfig() const
+{
+    QFETCH(int, ioThreads);
+    QFETCH(bool, tls);
+    Config config = configWithIoThreads(ioThreads);
+    if (tls)
+        config.server.tls = TlsConfig{m_dir.filePath(QStringLiteral("cert.pem")),
+                                      m_dir.filePath(QStringLiteral("cert.key"))};
+    return config;
+}
+
+QUrl tst_MessageSizes::rowUrl(const TestServer &server) const
+{
+    QFETCH(bool, tls);
+    QUrl url = server.url();
+    if (tls)
+        url.setScheme(QStringLiteral("wss"));
+    return url;
+}
+
+QSslConfiguration tst_MessageSizes::trusting() const
+{
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setCaCertificates(QSslCertificate::fromPath(m_dir.filePath(QStringLiteral("cert.pem"))));
+    return ssl;
+}
 
 void tst_MessageSizes::echoRoundTrip_data()
 {
@@ -131,18 +184,18 @@ void tst_MessageSizes::echoRoundTrip()
 
 void tst_MessageSizes::fragmentedTextWithSplitCharacters_data()
 {
-    addIoThreadRows();
+    addTransportRows();
 }
 
 void tst_MessageSizes::fragmentedTextWithSplitCharacters()
 {
     // A client library may cut a message into frames anywhere, also inside
     // a multi-byte character: the message as a whole is what must be UTF-8.
-    QFETCH(int, ioThreads);
-    TestServer server(configWithIoThreads(ioThreads));
+    TestServer server(rowConfig());
     QVERIFY2(server.start(), qPrintable(server.error()));
     TestClient client;
-    QVERIFY(client.open(server.url()));
+    client.socket().setSslConfiguration(trusting());
+    QVERIFY(client.open(rowUrl(server)));
     client.socket().setOutgoingFrameSize(7);
     const QString text = QStringLiteral("\u00b5\u00b0\u03a9\U0001F52C").repeated(20);
     const QVariantMap pong = client.request({{QStringLiteral("type"), QStringLiteral("ping")},
@@ -154,23 +207,32 @@ void tst_MessageSizes::fragmentedTextWithSplitCharacters()
 
 void tst_MessageSizes::frameSentWithTheUpgradeRequest_data()
 {
-    addIoThreadRows();
+    addTransportRows();
 }
 
 void tst_MessageSizes::frameSentWithTheUpgradeRequest()
 {
     // A client that does not wait for the 101 before its first message: the
-    // message arrives with the request, and must not be lost in the upgrade.
-    QFETCH(int, ioThreads);
-    TestServer server(configWithIoThreads(ioThreads));
+    // message arrives with the request (in the same segment, or TLS
+    // record), and must not be lost in the upgrade.
+    QFETCH(bool, tls);
+    TestServer server(rowConfig());
     QVERIFY2(server.start(), qPrintable(server.error()));
 
-    QTcpSocket socket;
-    socket.connectToHost(server.url().host(), quint16(server.url().port()));
-    QVERIFY(socket.waitForConnected(5000));
-    socket.write(RawWebSocket::upgradeRequest(server.url()) + clientFrame(0x1, R"({"type":"ping","id":7,"t":"early"})"));
+    QSslSocket socket;   // plain TCP for ws://
+    socket.setSslConfiguration(trusting());
+    if (tls)
+        socket.connectToHostEncrypted(server.url().host(), quint16(server.url().port()));
+    else
+        socket.connectToHost(server.url().host(), quint16(server.url().port()));
+    // (The server runs in this thread: no blocking waits.)
+    QTRY_VERIFY_WITH_TIMEOUT(tls ? socket.isEncrypted()
+                                 : socket.state() == QAbstractSocket::ConnectedState, 5000);
+    socket.write(RawWebSocket::upgradeRequest(server.url())
+                 + clientFrame(0x1, R"({"type":"ping","id":7,"t":"early"})")
+                 + clientFrame(0x1, R"({"type":"ping","id":8,"t":"early"})"));
     QByteArray received;
-    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll()).contains("\"early\""), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT((received += socket.readAll()).contains("\"id\":8"), 5000);
     QVERIFY(received.startsWith("HTTP/1.1 101"));
     const qsizetype body = received.indexOf("\r\n\r\n") + 4;
     // One unmasked text frame holding the pong.

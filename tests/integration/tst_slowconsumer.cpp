@@ -1,13 +1,17 @@
 // A client that stops reading (docs/protocol.md section 7, "Slow consumer"): its
 // telemetry is coalesced to the newest frame per stream, the first frame after
 // drops is a key frame marked gap, stream_overflow counts the drops, and
-// replies are never dropped.
+// replies are never dropped; over TLS as over plain TCP.
 
 #include "rawwebsocket.h"
 #include "server/server.h"
 #include "testclient.h"
 #include "testserver.h"
+#include "testtokens.h"
 
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace halhub;
@@ -17,22 +21,82 @@ class tst_SlowConsumer : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
+    void coalescesAndReportsDrops_data() { addTransportRows(); }
     void coalescesAndReportsDrops();
     void otherClientsUnaffected();
+    void closedAboveTheHardCap_data() { addTransportRows(); }
     void closedAboveTheHardCap();
+
+private:
+    static void addTransportRows();
+    // The row's transport: wss:// with the test's certificate, or ws://.
+    Config withTransport(Config config) const;
+    QUrl url(const TestServer &hub) const;
+    void trust(QSslSocket &socket) const;
+    void trust(TestClient &client) const;
+
+    QTemporaryDir m_dir;
 };
+
+void tst_SlowConsumer::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    const QString error = testtokens::makeKeys(m_dir);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void tst_SlowConsumer::addTransportRows()
+{
+    QTest::addColumn<bool>("tls");
+    QTest::addRow("ws") << false;
+    QTest::addRow("wss") << true;
+}
+
+Config tst_SlowConsumer::withTransport(Config config) const
+{
+    QFETCH(bool, tls);
+    if (tls)
+        config.server.tls = TlsConfig{m_dir.filePath(QStringLiteral("cert.pem")),
+                                      m_dir.filePath(QStringLiteral("cert.key"))};
+    return config;
+}
+
+QUrl tst_SlowConsumer::url(const TestServer &hub) const
+{
+    QFETCH(bool, tls);
+    QUrl u = hub.url();
+    if (tls)
+        u.setScheme(QStringLiteral("wss"));
+    return u;
+}
+
+void tst_SlowConsumer::trust(QSslSocket &socket) const
+{
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setCaCertificates(QSslCertificate::fromPath(m_dir.filePath(QStringLiteral("cert.pem"))));
+    socket.setSslConfiguration(ssl);
+}
+
+void tst_SlowConsumer::trust(TestClient &client) const
+{
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    ssl.setCaCertificates(QSslCertificate::fromPath(m_dir.filePath(QStringLiteral("cert.pem"))));
+    client.socket().setSslConfiguration(ssl);
+}
 
 void tst_SlowConsumer::coalescesAndReportsDrops()
 {
     Config config = TestServer::simConfig(4, 1000);
     config.limits.sendHighWaterBytes = 64 * 1024;
-    TestServer hub(config);
+    TestServer hub(withTransport(config));
     QVERIFY2(hub.start(), qPrintable(hub.error()));
 
     QElapsedTimer clock;
     clock.start();
     RawWebSocket slow;
-    QVERIFY(slow.open(hub.url(), 4096));
+    trust(slow.socket());
+    QVERIFY(slow.open(url(hub), 4096));
     for (int i = 0; i < 4; ++i)
         slow.sendText(QStringLiteral(R"({"type":"subscribe","id":%1,"device":"sim%1"})").arg(i).toUtf8());
 
@@ -165,11 +229,12 @@ void tst_SlowConsumer::closedAboveTheHardCap()
     Config config = TestServer::simConfig(1);
     config.limits.rateLimitPerMin = 100000;
     config.limits.rateLimitPerIpPerMin = 100000;
-    TestServer hub(config);
+    TestServer hub(withTransport(config));
     QVERIFY2(hub.start(), qPrintable(hub.error()));
 
     RawWebSocket greedy;
-    QVERIFY(greedy.open(hub.url(), 4096));
+    trust(greedy.socket());
+    QVERIFY(greedy.open(url(hub), 4096));
     QTRY_COMPARE(hub.server().clientCount(), 1);
     const QByteArray ping = R"({"type":"ping","t":")" + QByteArray(60000, 'x') + R"("})";
     // 400 pongs of 60 kB each: 24 MB, more than the kernel buffers and the cap.
@@ -182,7 +247,8 @@ void tst_SlowConsumer::closedAboveTheHardCap()
 
     // Everyone else carries on.
     TestClient next;
-    QVERIFY(next.open(hub.url()));
+    trust(next);
+    QVERIFY(next.open(url(hub)));
     QCOMPARE(next.request({{QStringLiteral("type"), QStringLiteral("ping")}})
                  .value(QStringLiteral("type")).toString(),
              QStringLiteral("pong"));

@@ -16,12 +16,30 @@ QByteArray RawWebSocket::upgradeRequest(const QUrl &url)
 
 bool RawWebSocket::open(const QUrl &url, qint64 readLimit, int timeoutMs)
 {
-    if (readLimit > 0) {
-        m_socket.setReadBufferSize(readLimit);
-        m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, int(readLimit));
-    }
-    m_socket.connectToHost(url.host(), quint16(url.port()));
-    if (!m_socket.waitForConnected(timeoutMs))
+    const bool tls = url.scheme() == QLatin1String("wss");
+    const auto limitReading = [&] {
+        if (readLimit > 0) {
+            m_socket.setReadBufferSize(readLimit);
+            // (Not with TLS: a receive window that small let a TLS stream
+            // through at a few kilobytes a second even once read again.)
+            if (!tls)
+                m_socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, int(readLimit));
+        }
+    };
+    // Before the connection, so that the TCP window is small from the start;
+    // with TLS the options reach the TCP socket only once it exists.
+    if (!tls)
+        limitReading();
+    if (tls)
+        m_socket.connectToHostEncrypted(url.host(), quint16(url.port()));
+    else
+        m_socket.connectToHost(url.host(), quint16(url.port()));
+    if (tls)
+        limitReading();
+    // The TLS handshake needs the server's answer: the event loop runs
+    // meanwhile, for a server in this thread.
+    if (!(tls ? QTest::qWaitFor([this] { return m_socket.isEncrypted(); }, timeoutMs)
+              : m_socket.waitForConnected(timeoutMs)))
         return false;
     m_socket.write(upgradeRequest(url));
     QTest::qWaitFor([this] {
@@ -37,9 +55,14 @@ bool RawWebSocket::open(const QUrl &url, qint64 readLimit, int timeoutMs)
 
 void RawWebSocket::sendText(const QByteArray &utf8)
 {
+    sendFrame(0x81, utf8);
+}
+
+void RawWebSocket::sendFrame(quint8 finAndOpcode, const QByteArray &utf8)
+{
     // Client frames are masked; a zero mask keeps the payload as it is.
     QByteArray frame;
-    frame.append(char(0x81));
+    frame.append(char(finAndOpcode));
     if (utf8.size() < 126) {
         frame.append(char(0x80 | utf8.size()));
     } else if (utf8.size() < 65536) {
@@ -96,7 +119,8 @@ QList<QVariantMap> RawWebSocket::readMessages()
         } else if (opcode == 0x0) {
             m_fragments += payload;
         } else {
-            continue;   // ping / pong
+            (opcode == 0x9 ? m_pings : m_pongs).append(payload);
+            continue;
         }
         if (!fin)
             continue;
