@@ -3,6 +3,7 @@
 // test starts on a unix socket in a temporary directory.
 
 #include "testclient.h"
+#include "testtokens.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -12,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 
@@ -118,12 +120,17 @@ private Q_SLOTS:
     void redisOutageLeavesLocalStreamsAlone();
     void duplicateDeviceIdIsRefused();
     void sessionsStayOnTheirNode();
+    void idempotencyKeyHoldsAcrossNodes();
+    void commandsFromTwoNodesRunOneAtATime();
+    void cancelOfAQueuedForwardedCommand();
 
 private:
     bool startRedis();
     QByteArray redisCli(const QStringList &args);
     qint64 publishCount();
-    Node *startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs = kNodeTimeoutMs);
+    // extra: more top-level config sections (auth).
+    Node *startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs = kNodeTimeoutMs,
+                    const QVariantMap &extra = {});
     bool restartNode(Node *node);
     QString subscribe(TestClient &client, const QString &device);
     std::unique_ptr<TestClient> connectTo(const Node *node);
@@ -199,7 +206,8 @@ qint64 tst_Cluster::publishCount()
     return m.hasMatch() ? m.captured(1).toLongLong() : 0;
 }
 
-Node *tst_Cluster::startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs)
+Node *tst_Cluster::startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs,
+                             const QVariantMap &extra)
 {
     auto node = std::make_unique<Node>();
     node->name = name;
@@ -212,8 +220,11 @@ Node *tst_Cluster::startNode(const QString &name, const QVariantList &devices, i
                      {QStringLiteral("node"), name},
                      {QStringLiteral("heartbeat_ms"), kHeartbeatMs},
                      {QStringLiteral("node_timeout_ms"), nodeTimeoutMs}}}};
+    QVariantMap full = config;
+    for (auto it = extra.cbegin(); it != extra.cend(); ++it)
+        full.insert(it.key(), it.value());
     QFile f(node->config);
-    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument::fromVariant(config).toJson(QJsonDocument::Compact)) < 0)
+    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument::fromVariant(full).toJson(QJsonDocument::Compact)) < 0)
         return nullptr;
     f.close();
     node->process = std::make_unique<QProcess>();
@@ -664,6 +675,195 @@ void tst_Cluster::sessionsStayOnTheirNode()
             msg(QStringLiteral("hello"), {{QStringLiteral("resume"), session}}));
     QCOMPARE(onA.value(QStringLiteral("resumed")).toBool(), true);
     QCOMPARE(onA.value(QStringLiteral("session")).toString(), session);
+}
+
+namespace {
+
+QVariantMap commandMessage(const QString &device, const QString &command, const QVariantMap &params,
+                           const QString &key = {})
+{
+    QVariantMap m{{QStringLiteral("device"), device}, {QStringLiteral("command"), command},
+                  {QStringLiteral("params"), params}, {QStringLiteral("timeout_ms"), 10000}};
+    if (!key.isEmpty())
+        m.insert(QStringLiteral("key"), key);
+    return msg(QStringLiteral("command"), m);
+}
+
+QVariantMap resultFor(TestClient &client, const QVariant &commandId, int timeoutMs = 10000,
+                      qsizetype *index = nullptr)
+{
+    return client.waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")).toString() == QLatin1String("result")
+                && m.value(QStringLiteral("command_id")) == commandId;
+    }, timeoutMs, 0, index);
+}
+
+QVariantMap sleepMs(int ms)
+{
+    return {{QStringLiteral("ms"), ms}};
+}
+
+} // namespace
+
+// Section 12: an idempotency key is the user's across the cluster. The
+// owner's router keeps the keys of every node's commands: the same key from
+// a client on another node is the same command, run once.
+void tst_Cluster::idempotencyKeyHoldsAcrossNodes()
+{
+    const QByteArray secret = "cluster-test-secret";
+    const QVariantMap auth{{QStringLiteral("auth"),
+                            QVariantMap{{QStringLiteral("required"), true},
+                                        {QStringLiteral("jwt_secret"), QString::fromLatin1(secret)}}}};
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kNodeTimeoutMs, auth);
+    Node *b = startNode(QStringLiteral("B"), {}, kNodeTimeoutMs, auth);
+    QVERIFY(a && b);
+    const QString token = QString::fromLatin1(testtokens::hmac(
+            "HS256", secret, testtokens::claims(QStringLiteral("alice"), QStringLiteral("admin"))));
+    auto onA = connectTo(a);
+    auto onB = connectTo(b);
+    QVERIFY(onA && onB);
+    for (TestClient *c : {onA.get(), onB.get()}) {
+        QCOMPARE(c->request(msg(QStringLiteral("hello"), {{QStringLiteral("token"), token}}))
+                         .value(QStringLiteral("type")).toString(),
+                 QStringLiteral("welcome"));
+    }
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+
+    // Sent through B first, then on the owner while it runs: one command.
+    const QVariantMap first = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(700), QStringLiteral("k1")));
+    QCOMPARE(first.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariant id = first.value(QStringLiteral("command_id"));
+    const QVariantMap second = onA->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(700), QStringLiteral("k1")));
+    QCOMPARE(second.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap firstResult = resultFor(*onB, id);
+    // Whichever reached the owner first is the command; the other waits for
+    // it. A second run would queue behind the first and take 700 ms more.
+    const QVariantMap secondResult = resultFor(*onA, second.value(QStringLiteral("command_id")), 3000);
+    QCOMPARE(firstResult.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(secondResult.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    // The same run: its duration, not a second one queued behind it.
+    QCOMPARE(secondResult.value(QStringLiteral("duration_ms")), firstResult.value(QStringLiteral("duration_ms")));
+    QCOMPARE(secondResult.value(QStringLiteral("attempts")).toLongLong(), 1);
+
+    // Finished on the owner, then the same key through B: its result at once
+    // (a second run would take the 2 s again), the first run's duration.
+    const QVariantMap local = onA->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(2000), QStringLiteral("k2")));
+    const QVariantMap localResult = resultFor(*onA, local.value(QStringLiteral("command_id")));
+    QCOMPARE(localResult.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    const QVariantMap replay = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(2000), QStringLiteral("k2")));
+    QCOMPARE(replay.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap replayed = resultFor(*onB, replay.value(QStringLiteral("command_id")), 1500);
+    QCOMPARE(replayed.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(replayed.value(QStringLiteral("duration_ms")), localResult.value(QStringLiteral("duration_ms")));
+
+    // The same key for another command is refused, as locally.
+    const QVariantMap misuse = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {}, QStringLiteral("k2")));
+    QCOMPARE(misuse.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+    QCOMPARE(misuse.value(QStringLiteral("code")).toString(), QStringLiteral("invalid_params"));
+    // Also when only the owner has seen the key (k1 came through B, k3 not).
+    const QVariantMap onOwner = onA->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {}, QStringLiteral("k3")));
+    QCOMPARE(resultFor(*onA, onOwner.value(QStringLiteral("command_id"))).value(QStringLiteral("status")).toString(),
+             QStringLiteral("ok"));
+    const QVariantMap misuseThere = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("fail"), {}, QStringLiteral("k3")));
+    QCOMPARE(misuseThere.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap misused = resultFor(*onB, misuseThere.value(QStringLiteral("command_id")));
+    QCOMPARE(misused.value(QStringLiteral("status")).toString(), QStringLiteral("error"));
+    QCOMPARE(misused.value(QStringLiteral("error")).toMap().value(QStringLiteral("code")).toString(),
+             QStringLiteral("invalid_params"));
+}
+
+// Section 6 across nodes: the owner runs one command at a time for its
+// device, whichever node's clients send them.
+void tst_Cluster::commandsFromTwoNodesRunOneAtATime()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    auto onA = connectTo(a);
+    auto onB = connectTo(b);
+    QVERIFY(onA && onB);
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+
+    constexpr int kSleepMs = 400;
+    QList<QPair<TestClient *, QVariant>> sent;
+    for (int i = 0; i < 3; ++i) {
+        for (TestClient *c : {onB.get(), onA.get()}) {
+            const QVariantMap ack = c->request(
+                    commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(kSleepMs)));
+            QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+            sent.append({c, ack.value(QStringLiteral("command_id"))});
+        }
+    }
+    // When each result reached its client; run side by side, they would
+    // all come at about the same time.
+    QList<qint64> arrivals;
+    for (const auto &[client, id] : sent) {
+        qsizetype index = -1;
+        const QVariantMap result = resultFor(*client, id, 15000, &index);
+        QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        arrivals.append(client->received()[index].receivedUs);
+    }
+    std::sort(arrivals.begin(), arrivals.end());
+    for (qsizetype i = 1; i < arrivals.size(); ++i) {
+        const qint64 gapMs = (arrivals[i] - arrivals[i - 1]) / 1000;
+        // A Redis hop of jitter either side at most.
+        QVERIFY2(gapMs >= kSleepMs - 150, QByteArray::number(gapMs));
+    }
+}
+
+// A command forwarded to the owner waits there behind another node's; its
+// client cancels it from its own node: it never runs.
+void tst_Cluster::cancelOfAQueuedForwardedCommand()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    auto onA = connectTo(a);
+    auto onB = connectTo(b);
+    QVERIFY(onA && onB);
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+
+    const QVariantMap running = onA->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(1500)));
+    const QVariantMap queued = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(1500)));
+    QCOMPARE(queued.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariant queuedId = queued.value(QStringLiteral("command_id"));
+    // Another node's client cannot cancel it.
+    QCOMPARE(onA->request(msg(QStringLiteral("cancel"), {{QStringLiteral("command_id"), queuedId}}))
+                     .value(QStringLiteral("code")).toString(),
+             QStringLiteral("not_found"));
+    const QVariantMap cancelled = onB->request(
+            msg(QStringLiteral("cancel"), {{QStringLiteral("command_id"), queuedId}}));
+    QCOMPARE(cancelled.value(QStringLiteral("type")).toString(), QStringLiteral("cancelled"));
+    QCOMPARE(resultFor(*onB, queuedId).value(QStringLiteral("status")).toString(),
+             QStringLiteral("cancelled"));
+
+    // The owner dropped it: B's next command starts as soon as A's ends,
+    // not 1.5 s later behind the cancelled one.
+    const QVariantMap next = onB->request(commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {}));
+    qsizetype index = -1;
+    const QVariantMap ranFirst = resultFor(*onA, running.value(QStringLiteral("command_id")), 10000, &index);
+    QCOMPARE(ranFirst.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    const qint64 firstEndUs = onA->received()[index].receivedUs;
+    const QVariantMap after = resultFor(*onB, next.value(QStringLiteral("command_id")), 10000, &index);
+    QCOMPARE(after.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    const qint64 gapMs = (onB->received()[index].receivedUs - firstEndUs) / 1000;
+    QVERIFY2(gapMs < 1000, QByteArray::number(gapMs));
+    // Exactly one result for the cancelled command.
+    QCOMPARE(std::count_if(onB->received().cbegin(), onB->received().cend(),
+                           [&](const TestClient::Received &r) {
+                               return r.message.value(QStringLiteral("type")).toString() == QLatin1String("result")
+                                       && r.message.value(QStringLiteral("command_id")) == queuedId;
+                           }),
+             1);
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
