@@ -296,10 +296,14 @@ bool ClusterNode::redisConnected() const
 
 bool ClusterNode::publish(const QByteArray &channel, const QVariantMap &message)
 {
-    // Not even encoded while Redis is away: local devices pay nothing for it.
-    if (m_stopped || !m_commands->isConnected())
+    if (m_stopped)
         return false;
-    return m_commands->publish(channel, halhub::msgpack::write(message));
+    // Not even encoded while Redis is away: local devices pay nothing for it.
+    if (!m_commands->isConnected() || !m_commands->publish(channel, halhub::msgpack::write(message))) {
+        ++m_publishesDropped;
+        return false;
+    }
+    return true;
 }
 
 void ClusterNode::onLinkUp()
@@ -882,6 +886,11 @@ QVariantMap ClusterNode::status() const
     m.insert(QStringLiteral("nodes"), liveNodes());
     m.insert(QStringLiteral("redis"), redisConnected() ? QStringLiteral("connected")
                                                        : QStringLiteral("disconnected"));
+    // What this node has waiting toward Redis: bounded by RedisConnection's
+    // limits, whatever Redis does (docs/protocol.md section 12).
+    m.insert(QStringLiteral("redis_waiting_bytes"), m_commands->waitingBytes());
+    m.insert(QStringLiteral("redis_in_flight"), m_commands->inFlight());
+    m.insert(QStringLiteral("publishes_dropped"), m_publishesDropped);
     return m;
 }
 

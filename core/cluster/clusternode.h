@@ -62,6 +62,8 @@ public:
     QVariantMap status() const;
     // Sample messages published since start (for tests and the bench).
     qint64 samplesPublished() const { return m_samplesPublished; }
+    // Messages Redis did not take (away, or too much waiting for it) since start.
+    qint64 publishesDropped() const { return m_publishesDropped; }
 
     // For the RemoteBus.
     bool sendAttempt(const QString &node, const QString &device, quint64 ticket,
@@ -145,6 +147,7 @@ private:
     QHash<QPair<QString, quint64>, std::weak_ptr<HandedCommandLink>> m_handedIn;
     quint64 m_nextTicket = 0;
     qint64 m_samplesPublished = 0;
+    qint64 m_publishesDropped = 0;
     // Heartbeats this node sent, to time their way back.
     qint64 m_heartbeatCount = 0;
     QHash<qint64, qint64> m_heartbeatSentMs;

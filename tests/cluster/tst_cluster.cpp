@@ -123,6 +123,7 @@ private Q_SLOTS:
     void idempotencyKeyHoldsAcrossNodes();
     void commandsFromTwoNodesRunOneAtATime();
     void cancelOfAQueuedForwardedCommand();
+    void stalledRedisKeepsThePublisherBounded();
 
 private:
     bool startRedis();
@@ -864,6 +865,65 @@ void tst_Cluster::cancelOfAQueuedForwardedCommand()
                                        && r.message.value(QStringLiteral("command_id")) == queuedId;
                            }),
              1);
+}
+
+// Section 12, Redis down: a server that stops reading (SIGSTOP) while a
+// device streams to another node at 1000 Hz. What the publishing node holds
+// for Redis stays within its bounds (metrics' cluster figures), its local
+// clients see nothing, and the remote stream resumes with a gap key frame.
+void tst_Cluster::stalledRedisKeepsThePublisherBounded()
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"), 1000)});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    auto onA = connectTo(a);
+    auto onB = connectTo(b);
+    QVERIFY(onA && onB);
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+    const QString local = subscribe(*onA, QStringLiteral("a0"));
+    const QString remote = subscribe(*onB, QStringLiteral("a0"));
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*onB, remote).size() >= 100, 10000);
+    const auto cluster = [&] {
+        return onA->request(msg(QStringLiteral("get_metrics"))).value(QStringLiteral("cluster")).toMap();
+    };
+    const qint64 droppedBefore = cluster().value(QStringLiteral("publishes_dropped")).toLongLong();
+
+    const qsizetype fromA = onA->received().size();
+    const qsizetype fromB = onB->received().size();
+    QCOMPARE(::kill(pid_t(m_redis->processId()), SIGSTOP), 0);
+    QElapsedTimer stalled;
+    stalled.start();
+    qint64 maxBytes = 0;
+    qint64 maxInFlight = 0;
+    qint64 dropped = 0;
+    // Three node timeouts: the links are given up and tried again meanwhile.
+    while (stalled.elapsed() < 3 * kNodeTimeoutMs) {
+        const QVariantMap c = cluster();
+        maxBytes = std::max(maxBytes, c.value(QStringLiteral("redis_waiting_bytes")).toLongLong());
+        maxInFlight = std::max(maxInFlight, c.value(QStringLiteral("redis_in_flight")).toLongLong());
+        dropped = c.value(QStringLiteral("publishes_dropped")).toLongLong() - droppedBefore;
+        QTest::qWait(50);
+    }
+    QCOMPARE(::kill(pid_t(m_redis->processId()), SIGCONT), 0);
+    qInfo() << "while redis was stopped: at most" << maxBytes << "bytes waiting," << maxInFlight
+            << "in flight;" << dropped << "publishes dropped";
+    // The figures follow the stall (samples kept coming), within the bounds.
+    QVERIFY(maxInFlight > 100 || dropped > 100);
+    QVERIFY2(maxBytes <= 4 * 1024 * 1024 + 64 * 1024, QByteArray::number(maxBytes));
+    QVERIFY2(maxInFlight <= 10000, QByteArray::number(maxInFlight));
+
+    // The remote stream resumes, a gap key frame first.
+    const QVariantMap resumed = onB->waitFor([&](const QVariantMap &m) {
+        return isFrameOf(m, remote) && m.value(QStringLiteral("gap")).toBool();
+    }, 15000, fromB);
+    QVERIFY(!resumed.isEmpty());
+    QCOMPARE(resumed.value(QStringLiteral("key")).toBool(), true);
+    const qsizetype count = framesOf(*onB, remote, fromB).size();
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*onB, remote, fromB).size() >= count + 200, 10000);
+    // The local client lost nothing.
+    const QList<QVariantMap> frames = framesOf(*onA, local, fromA);
+    QVERIFY(frames.size() > 100);
+    QVERIFY(noGapNorMissingSeq(frames));
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
