@@ -232,11 +232,8 @@ void CompositeBus::handCommand(quint64 ticket, const HandedCommand &command)
     DeviceBus *bus = m_owners.value(command.device);
     if (!bus) {
         QMetaObject::invokeMethod(this, [this, ticket, device = command.device] {
-            HandedResult r;
-            r.status = QStringLiteral("error");
-            r.errorCode = QStringLiteral("device_unavailable");
-            r.errorMessage = QStringLiteral("no device '%1'").arg(device);
-            Q_EMIT handedFinished(ticket, r);
+            Q_EMIT handedFinished(ticket, HandedResult::error(QStringLiteral("device_unavailable"),
+                                                              QStringLiteral("no device '%1'").arg(device)));
         }, Qt::QueuedConnection);
         return;
     }

@@ -35,6 +35,15 @@ struct HandedResult
     QString errorMessage;
     int attempts = 0;
     qint64 durationMs = 0;      // from the owner's acceptance
+
+    static HandedResult error(const QString &code, const QString &message)
+    {
+        HandedResult r;
+        r.status = QStringLiteral("error");
+        r.errorCode = code;
+        r.errorMessage = message;
+        return r;
+    }
 };
 
 // The owner's side of a handed command: the bus that received it makes one,

@@ -711,11 +711,7 @@ void ClusterNode::takeHanded(const QVariantMap &m)
     c.commandId = str(m, "id");
     auto link = std::make_shared<Handed>(this, from, instance, ticket, c);
     const auto refuse = [&](const QString &code, const QString &text) {
-        HandedResult r;
-        r.status = QStringLiteral("error");
-        r.errorCode = code;
-        r.errorMessage = text;
-        link->finished(r);
+        link->finished(HandedResult::error(code, text));
     };
     const std::optional<DeviceInfo> info = m_local->device(c.device);
     if (from.isEmpty() || !info || winner(c.device) != m_config.node)

@@ -90,11 +90,9 @@ void RemoteBus::handCommand(quint64 ticket, const HandedCommand &command)
     if (it == m_devices.cend() || !m_node->sendHanded(it->node, ticket, command)) {
         // Not sent (Redis unreachable): answered after handCommand returns.
         QMetaObject::invokeMethod(this, [this, ticket, device = command.device] {
-            HandedResult r;
-            r.status = QStringLiteral("error");
-            r.errorCode = QStringLiteral("device_unavailable");
-            r.errorMessage = QStringLiteral("the node of device %1 cannot be reached").arg(device);
-            Q_EMIT handedFinished(ticket, r);
+            Q_EMIT handedFinished(ticket, HandedResult::error(
+                    QStringLiteral("device_unavailable"),
+                    QStringLiteral("the node of device %1 cannot be reached").arg(device)));
         }, Qt::QueuedConnection);
         return;
     }

@@ -499,11 +499,7 @@ struct CommandRouter::Private
     {
         const HandedCommand &h = link->command;
         const auto refuse = [&](const QString &code, const QString &message) {
-            HandedResult r;
-            r.status = QStringLiteral("error");
-            r.errorCode = code;
-            r.errorMessage = message;
-            link->finished(r);
+            link->finished(HandedResult::error(code, message));
         };
         if (!bus || !bus->device(h.device) || bus->handsCommandsOver(h.device))
             return refuse(QStringLiteral("device_unavailable"),

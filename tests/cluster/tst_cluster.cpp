@@ -135,6 +135,9 @@ private:
     bool restartNode(Node *node);
     QString subscribe(TestClient &client, const QString &device);
     std::unique_ptr<TestClient> connectTo(const Node *node);
+    // Nodes A (with a0) and B (none), a client on each, a0 listed on B.
+    void clientsOnOwnerAndOther(std::unique_ptr<TestClient> *onA, std::unique_ptr<TestClient> *onB,
+                                int rateHz = 100);
     // Nodes A (a0) and B (b0), a client on B streaming both.
     void streamLocalAndRemote(std::unique_ptr<TestClient> *client, QString *local, QString *remote);
 
@@ -269,6 +272,18 @@ std::unique_ptr<TestClient> tst_Cluster::connectTo(const Node *node)
     if (!client->open(node->url))
         return nullptr;
     return client;
+}
+
+void tst_Cluster::clientsOnOwnerAndOther(std::unique_ptr<TestClient> *onA,
+                                         std::unique_ptr<TestClient> *onB, int rateHz)
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"), rateHz)});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    *onA = connectTo(a);
+    *onB = connectTo(b);
+    QVERIFY(*onA && *onB);
+    QVERIFY(waitDevice(**onB, QStringLiteral("a0"), QStringLiteral("connected")));
 }
 
 void tst_Cluster::streamLocalAndRemote(std::unique_ptr<TestClient> *client, QString *local,
@@ -784,13 +799,11 @@ void tst_Cluster::idempotencyKeyHoldsAcrossNodes()
 // device, whichever node's clients send them.
 void tst_Cluster::commandsFromTwoNodesRunOneAtATime()
 {
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
-    Node *b = startNode(QStringLiteral("B"), {});
-    QVERIFY(a && b);
-    auto onA = connectTo(a);
-    auto onB = connectTo(b);
-    QVERIFY(onA && onB);
-    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+    std::unique_ptr<TestClient> onA;
+    std::unique_ptr<TestClient> onB;
+    clientsOnOwnerAndOther(&onA, &onB);
+    if (QTest::currentTestFailed())
+        return;
 
     constexpr int kSleepMs = 400;
     QList<QPair<TestClient *, QVariant>> sent;
@@ -823,13 +836,11 @@ void tst_Cluster::commandsFromTwoNodesRunOneAtATime()
 // client cancels it from its own node: it never runs.
 void tst_Cluster::cancelOfAQueuedForwardedCommand()
 {
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
-    Node *b = startNode(QStringLiteral("B"), {});
-    QVERIFY(a && b);
-    auto onA = connectTo(a);
-    auto onB = connectTo(b);
-    QVERIFY(onA && onB);
-    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+    std::unique_ptr<TestClient> onA;
+    std::unique_ptr<TestClient> onB;
+    clientsOnOwnerAndOther(&onA, &onB);
+    if (QTest::currentTestFailed())
+        return;
 
     const QVariantMap running = onA->request(
             commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(1500)));
@@ -873,13 +884,11 @@ void tst_Cluster::cancelOfAQueuedForwardedCommand()
 // clients see nothing, and the remote stream resumes with a gap key frame.
 void tst_Cluster::stalledRedisKeepsThePublisherBounded()
 {
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"), 1000)});
-    Node *b = startNode(QStringLiteral("B"), {});
-    QVERIFY(a && b);
-    auto onA = connectTo(a);
-    auto onB = connectTo(b);
-    QVERIFY(onA && onB);
-    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+    std::unique_ptr<TestClient> onA;
+    std::unique_ptr<TestClient> onB;
+    clientsOnOwnerAndOther(&onA, &onB, 1000);
+    if (QTest::currentTestFailed())
+        return;
     const QString local = subscribe(*onA, QStringLiteral("a0"));
     const QString remote = subscribe(*onB, QStringLiteral("a0"));
     QTRY_VERIFY_WITH_TIMEOUT(framesOf(*onB, remote).size() >= 100, 10000);
