@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <thread>
 
@@ -43,6 +44,10 @@ struct Options
     pid_t pid = -1;             // the server's pid (--url), for /proc figures
     double deviceRateHz = 0;    // --spawn: the sims' native rate
     bool crossNode = false;     // --spawn: devices on node B, clients on node A
+    // --cross-node: nodes that stream node B's devices. 0: none (the bench's
+    // clients stream nothing); 1: node A; more: nodes C, D, ... besides, each
+    // with one stream per device.
+    int interestedNodes = 1;
     double durationS = 5;
     double warmupS = 1;
     // --tls with --spawn: the certificate and key the server serves wss:// with.
@@ -231,6 +236,13 @@ bool parseOptions(QCoreApplication &app, Options *o)
     parser.addOptions({url, pid, spawn, server, serverCpus, serverIoThreads, clients, streams, devices, rate, deviceRate, mode,
                        encoding, compression, duration, warmup, idle, threads, foxglove,
                        crossNode, tls});
+    const QCommandLineOption interestedNodes(QStringLiteral("interested-nodes"),
+            QStringLiteral("With --cross-node: how many nodes stream node B's devices (default 1, "
+                           "node A; 0: the clients stream nothing; more: nodes C, D, ... "
+                           "besides, one stream per device each), to read node B's cost per "
+                           "interested node."),
+            QStringLiteral("n"), QStringLiteral("1"));
+    parser.addOption(interestedNodes);
     parser.process(app);
 
     QTextStream err(stderr);
@@ -286,6 +298,17 @@ bool parseOptions(QCoreApplication &app, Options *o)
         err << "halhub-bench: --cross-node needs --spawn" << Qt::endl;
         return false;
     }
+    if (parser.isSet(interestedNodes)) {
+        if (!o->crossNode) {
+            err << "halhub-bench: --interested-nodes needs --cross-node" << Qt::endl;
+            return false;
+        }
+        if (!number(interestedNodes, 0, 8, &v))
+            return false;
+        o->interestedNodes = int(v);
+        if (o->interestedNodes == 0)
+            plan.clients = 0;
+    }
     if (o->spawn == parser.isSet(url)) {
         err << "halhub-bench: give exactly one of --url and --spawn" << Qt::endl;
         return false;
@@ -335,6 +358,9 @@ int main(int argc, char *argv[])
     RedisProcess redis;
     ServerProcess owner;        // --cross-node: node B, with the devices
     ServerProcess process;
+    // --interested-nodes beyond 1: the other streaming nodes and their clients.
+    std::vector<std::unique_ptr<ServerProcess>> extraNodes;
+    std::vector<std::unique_ptr<LoadClient>> extraLoads;
     pid_t serverPid = o.pid;
     QTemporaryDir tlsDir;
     if (o.spawn && plan.tls) {
@@ -372,6 +398,25 @@ int main(int argc, char *argv[])
             return 1;
         }
         serverPid = process.pid();
+        for (int i = 1; o.crossNode && i < o.interestedNodes; ++i) {
+            auto node = std::make_unique<ServerProcess>();
+            const uint16_t port = ServerProcess::freePort();
+            const QString name = QString(QLatin1Char(char('B' + i)));
+            if (!node->start(o.server.toStdString(),
+                             serverConfig(o, port, name, redisUrl, false).toStdString(), port,
+                             o.serverCpus.toStdString(), &error)) {
+                err << "halhub-bench: " << QString::fromStdString(error) << Qt::endl;
+                return 1;
+            }
+            LoadPlan extra = plan;
+            extra.port = port;
+            extra.clients = plan.devices;
+            extra.streamsPerClient = 1;
+            extra.idle = 0;
+            extra.threads = 1;
+            extraNodes.push_back(std::move(node));
+            extraLoads.push_back(std::make_unique<LoadClient>(extra));
+        }
         // Let start-up allocations settle before the baseline; across nodes,
         // also let node A hear node B's devices (a few heartbeats).
         std::this_thread::sleep_for(std::chrono::milliseconds(
@@ -381,6 +426,8 @@ int main(int argc, char *argv[])
 
     LoadClient load(plan);
     load.start();
+    for (const auto &extra : extraLoads)
+        extra->start();
     const int streamsWanted = plan.clients * plan.streamsPerClient;
     const auto setupDeadline = std::chrono::steady_clock::now()
             + std::chrono::seconds(30 + connections / 200);
@@ -417,7 +464,11 @@ int main(int argc, char *argv[])
     // Frames read just after the window's end are not counted anyway.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     load.stop();
+    for (const auto &extra : extraLoads)
+        extra->stop();
     process.stop();
+    for (const auto &node : extraNodes)
+        node->stop();
     owner.stop();
     redis.stop();
 
@@ -486,6 +537,8 @@ int main(int argc, char *argv[])
                            {QStringLiteral("mode"), QString::fromStdString(plan.mode)},
                            {QStringLiteral("cross_node"), o.crossNode},
                            {QStringLiteral("tls"), plan.tls},
+                           {QStringLiteral("interested_nodes"),
+                            o.crossNode ? QJsonValue(o.interestedNodes) : QJsonValue()},
                            {QStringLiteral("encoding"), plan.msgpack ? QStringLiteral("msgpack")
                                                                      : QStringLiteral("json")},
                            {QStringLiteral("compression"), plan.compression},

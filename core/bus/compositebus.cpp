@@ -48,6 +48,21 @@ void CompositeBus::addBus(DeviceBus *bus)
                 m_running.erase(it);
                 Q_EMIT commandFinished(ticket, outcome);
             });
+    connect(bus, &DeviceBus::handedStarted, this, [this, bus](quint64 ticket) {
+        const auto it = m_handed.constFind(ticket);
+        if (it != m_handed.cend() && it->bus == bus)
+            Q_EMIT handedStarted(ticket);
+    });
+    connect(bus, &DeviceBus::handedFinished, this,
+            [this, bus](quint64 ticket, const HandedResult &result) {
+                const auto it = m_handed.constFind(ticket);
+                if (it == m_handed.cend() || it->bus != bus)
+                    return;
+                m_handed.erase(it);
+                Q_EMIT handedFinished(ticket, result);
+            });
+    // Commands other nodes hand to this node's router, whichever bus hears them.
+    connect(bus, &DeviceBus::commandHanded, this, &DeviceBus::commandHanded);
     connect(bus, &QObject::destroyed, this, [this, bus] { removeBus(bus); });
     const QList<DeviceInfo> present = bus->devices();
     for (const DeviceInfo &info : present)
@@ -66,6 +81,8 @@ void CompositeBus::removeBus(DeviceBus *bus)
     // them (device_unavailable), and no answer of that bus may follow.
     for (auto it = m_running.begin(); it != m_running.end();)
         it = it->bus == bus ? m_running.erase(it) : std::next(it);
+    for (auto it = m_handed.begin(); it != m_handed.end();)
+        it = it->bus == bus ? m_handed.erase(it) : std::next(it);
 }
 
 QList<DeviceBus *> CompositeBus::buses() const
@@ -202,6 +219,36 @@ void CompositeBus::abortCommand(const QString &device, quint64 ticket)
     DeviceBus *bus = it->bus;
     m_running.erase(it);
     bus->abortCommand(device, ticket);
+}
+
+bool CompositeBus::handsCommandsOver(const QString &device) const
+{
+    const DeviceBus *bus = m_owners.value(device);
+    return bus && bus->handsCommandsOver(device);
+}
+
+void CompositeBus::handCommand(quint64 ticket, const HandedCommand &command)
+{
+    DeviceBus *bus = m_owners.value(command.device);
+    if (!bus) {
+        QMetaObject::invokeMethod(this, [this, ticket, device = command.device] {
+            Q_EMIT handedFinished(ticket, HandedResult::error(QStringLiteral("device_unavailable"),
+                                                              QStringLiteral("no device '%1'").arg(device)));
+        }, Qt::QueuedConnection);
+        return;
+    }
+    m_handed.insert(ticket, {bus, command.device});
+    bus->handCommand(ticket, command);
+}
+
+void CompositeBus::cancelHanded(const QString &device, quint64 ticket)
+{
+    const auto it = m_handed.constFind(ticket);
+    if (it == m_handed.cend())
+        return;
+    DeviceBus *bus = it->bus;
+    m_handed.erase(it);
+    bus->cancelHanded(device, ticket);
 }
 
 } // namespace halhub

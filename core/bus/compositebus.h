@@ -47,6 +47,9 @@ public:
                       const QVariantMap &params) override;
     void abortCommand(const QString &device, quint64 ticket) override;
     void setWatched(const QString &device, bool watched) override;
+    bool handsCommandsOver(const QString &device) const override;
+    void handCommand(quint64 ticket, const HandedCommand &command) override;
+    void cancelHanded(const QString &device, quint64 ticket) override;
 
 private:
     DeviceInfo stamped(DeviceInfo info) const;
@@ -65,6 +68,8 @@ private:
         QString device;
     };
     QHash<quint64, Attempt> m_running;
+    // Whole commands handed over and not finished, by ticket (as m_running).
+    QHash<quint64, Attempt> m_handed;
     QString m_localNode;
     // Devices watched from above, so that a bus taking a device over learns it.
     QSet<QString> m_watched;

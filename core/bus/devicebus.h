@@ -4,7 +4,64 @@
 
 #include <QObject>
 
+#include <functional>
+#include <memory>
+
 namespace halhub {
+
+// A whole command handed to the command router that queues its device (in a
+// cluster, the owner node's: docs/architecture.md, "Cluster"). Everything a
+// client said of it, so that the owner applies queueing, timeouts, retries
+// and idempotency as for its own clients.
+struct HandedCommand
+{
+    QString device;
+    QString command;
+    QVariantMap params;
+    int timeoutMs = 1000;
+    int retries = 0;
+    QString key;                // idempotency key; empty: none
+    QString principal;          // idempotency scope
+    QString commandId;          // the issuer's id, taken when it is free
+};
+
+// The end of a handed command: status ok, error, timeout or cancelled.
+struct HandedResult
+{
+    QString commandId;          // the id the owner knows it by
+    QString status;
+    QVariant result;
+    QString errorCode;
+    QString errorMessage;
+    int attempts = 0;
+    qint64 durationMs = 0;      // from the owner's acceptance
+
+    static HandedResult error(const QString &code, const QString &message)
+    {
+        HandedResult r;
+        r.status = QStringLiteral("error");
+        r.errorCode = code;
+        r.errorMessage = message;
+        return r;
+    }
+};
+
+// The owner's side of a handed command: the bus that received it makes one,
+// the router answers through it (started at most once, then finished exactly
+// once) and, once it took the command, sets cancel: called by the bus when
+// the issuer withdraws it (a waiting command is cancelled, a running one
+// runs on, unanswered).
+class HandedCommandLink
+{
+public:
+    explicit HandedCommandLink(HandedCommand c) : command(std::move(c)) { }
+    virtual ~HandedCommandLink() = default;
+    virtual void started() = 0;
+    virtual void finished(const HandedResult &result) = 0;
+
+    const HandedCommand command;
+    std::function<void()> cancel;
+};
 
 // The one door between the hub and the devices. Whoever owns devices stands
 // behind it: the local HAL (hal/HalManager), a composite of several buses
@@ -75,6 +132,29 @@ public:
         Q_UNUSED(watched);
     }
 
+    // Whole commands (a cluster's remote devices): a device whose commands
+    // another router queues. The router then neither queues nor times its
+    // commands but hands each over whole with handCommand; the bus answers
+    // with handedStarted (at most once, when the owner starts it) and
+    // exactly one handedFinished, after handCommand returned, unless
+    // cancelHanded was called first (then nothing more). A bus that loses
+    // the owner ends the command with device_unavailable, never silence.
+    virtual bool handsCommandsOver(const QString &device) const
+    {
+        Q_UNUSED(device);
+        return false;
+    }
+    virtual void handCommand(quint64 ticket, const halhub::HandedCommand &command)
+    {
+        Q_UNUSED(ticket);
+        Q_UNUSED(command);
+    }
+    virtual void cancelHanded(const QString &device, quint64 ticket)
+    {
+        Q_UNUSED(device);
+        Q_UNUSED(ticket);
+    }
+
 Q_SIGNALS:
     // Each as described in the contract above.
     void deviceAdded(const halhub::DeviceInfo &info);
@@ -84,6 +164,12 @@ Q_SIGNALS:
     void deviceError(const QString &device, const QString &message);
     void sampleReady(const halhub::Sample &sample);
     void commandFinished(quint64 ticket, const halhub::CommandOutcome &outcome);
+    // Whole commands, the issuer's side (see handCommand).
+    void handedStarted(quint64 ticket);
+    void handedFinished(quint64 ticket, const halhub::HandedResult &result);
+    // Whole commands, the owner's side: another node hands a command for a
+    // device of this node to the router, which answers through the link.
+    void commandHanded(const std::shared_ptr<halhub::HandedCommandLink> &link);
 };
 
 } // namespace halhub

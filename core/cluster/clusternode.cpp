@@ -8,6 +8,7 @@
 #include "commands/commandrouter.h"
 #include "protocol/msgpack.h"
 
+#include <QPointer>
 #include <QRandomGenerator>
 
 #include <algorithm>
@@ -134,6 +135,61 @@ QVariant wireValue(const QVariant &v)
 
 } // namespace
 
+// The owner's end of a command another node handed here: the router's
+// answers go back to the sender, with the sender's instance (a restarted
+// sender takes none meant for the one before).
+class ClusterNode::Handed final : public HandedCommandLink
+{
+public:
+    Handed(ClusterNode *node, QString from, QString instance, quint64 ticket, HandedCommand c)
+        : HandedCommandLink(std::move(c))
+        , m_node(node)
+        , m_from(std::move(from))
+        , m_instance(std::move(instance))
+        , m_ticket(ticket)
+    {
+    }
+
+    void started() override { send(QStringLiteral("hst"), {}); }
+
+    void finished(const HandedResult &result) override
+    {
+        answered = true;
+        QVariantMap m;
+        m.insert(QStringLiteral("id"), result.commandId);
+        m.insert(QStringLiteral("s"), result.status);
+        if (result.status == QLatin1String("ok"))
+            m.insert(QStringLiteral("r"), wireValue(result.result));
+        if (!result.errorCode.isEmpty()) {
+            m.insert(QStringLiteral("ec"), result.errorCode);
+            m.insert(QStringLiteral("em"), result.errorMessage);
+        }
+        m.insert(QStringLiteral("a"), result.attempts);
+        m.insert(QStringLiteral("ms"), result.durationMs);
+        send(QStringLiteral("hres"), m);
+        if (m_node)
+            m_node->m_handedIn.remove({m_from, m_ticket});
+    }
+
+    bool answered = false;
+
+private:
+    void send(const QString &type, QVariantMap m)
+    {
+        if (!m_node)
+            return;
+        m.insert(QStringLiteral("t"), type);
+        m.insert(QStringLiteral("k"), qlonglong(m_ticket));
+        m.insert(QStringLiteral("i"), m_instance);
+        m_node->publish(m_node->channel(QStringLiteral("to"), m_from), m);
+    }
+
+    QPointer<ClusterNode> m_node;
+    const QString m_from;
+    const QString m_instance;
+    const quint64 m_ticket;
+};
+
 ClusterNode::ClusterNode(const ClusterConfig &config, DeviceBus *local, QObject *parent)
     : QObject(parent)
     , m_config(config)
@@ -240,10 +296,14 @@ bool ClusterNode::redisConnected() const
 
 bool ClusterNode::publish(const QByteArray &channel, const QVariantMap &message)
 {
-    // Not even encoded while Redis is away: local devices pay nothing for it.
-    if (m_stopped || !m_commands->isConnected())
+    if (m_stopped)
         return false;
-    return m_commands->publish(channel, halhub::msgpack::write(message));
+    // Not even encoded while Redis is away: local devices pay nothing for it.
+    if (!m_commands->isConnected() || !m_commands->publish(channel, halhub::msgpack::write(message))) {
+        ++m_publishesDropped;
+        return false;
+    }
+    return true;
 }
 
 void ClusterNode::onLinkUp()
@@ -430,6 +490,14 @@ void ClusterNode::peerGone(const QString &node, const QString &why)
             ++a;
         }
     }
+    // Its commands still waiting here are dropped; a running one runs on.
+    QList<quint64> handed;
+    for (auto h = m_handedIn.cbegin(); h != m_handedIn.cend(); ++h) {
+        if (h.key().first == node)
+            handed.append(h.key().second);
+    }
+    for (const quint64 ticket : handed)
+        withdrawHanded(node, ticket);
     refresh();
 }
 
@@ -600,10 +668,101 @@ void ClusterNode::sendAbort(const QString &node, quint64 ticket)
     publish(channel(QStringLiteral("to"), node), m);
 }
 
+bool ClusterNode::sendHanded(const QString &node, quint64 ticket, const HandedCommand &command)
+{
+    if (!m_peers.value(node).alive)
+        return false;
+    QVariantMap m = message(QStringLiteral("cmd"));
+    m.insert(QStringLiteral("i"), m_instance);
+    m.insert(QStringLiteral("k"), qlonglong(ticket));
+    m.insert(QStringLiteral("d"), command.device);
+    m.insert(QStringLiteral("c"), command.command);
+    m.insert(QStringLiteral("p"), command.params);
+    m.insert(QStringLiteral("to"), command.timeoutMs);
+    m.insert(QStringLiteral("r"), command.retries);
+    if (!command.key.isEmpty()) {
+        m.insert(QStringLiteral("key"), command.key);
+        m.insert(QStringLiteral("pr"), command.principal);
+    }
+    m.insert(QStringLiteral("id"), command.commandId);
+    return publish(channel(QStringLiteral("to"), node), m);
+}
+
+void ClusterNode::sendHandedCancel(const QString &node, quint64 ticket)
+{
+    QVariantMap m = message(QStringLiteral("hcan"));
+    m.insert(QStringLiteral("k"), qlonglong(ticket));
+    publish(channel(QStringLiteral("to"), node), m);
+}
+
+void ClusterNode::takeHanded(const QVariantMap &m)
+{
+    const QString from = str(m, "n");
+    const QString instance = str(m, "i");
+    const quint64 ticket = quint64(integer(m, "k"));
+    HandedCommand c;
+    c.device = str(m, "d");
+    c.command = str(m, "c");
+    c.params = m.value(QStringLiteral("p")).toMap();
+    c.timeoutMs = int(std::clamp<qint64>(integer(m, "to"), 1, 60000));
+    c.retries = int(std::clamp<qint64>(integer(m, "r"), 0, 5));
+    c.key = str(m, "key");
+    c.principal = str(m, "pr");
+    c.commandId = str(m, "id");
+    auto link = std::make_shared<Handed>(this, from, instance, ticket, c);
+    const auto refuse = [&](const QString &code, const QString &text) {
+        link->finished(HandedResult::error(code, text));
+    };
+    const std::optional<DeviceInfo> info = m_local->device(c.device);
+    if (from.isEmpty() || !info || winner(c.device) != m_config.node)
+        return refuse(QStringLiteral("device_unavailable"),
+                      QStringLiteral("device %1 is not on node %2").arg(c.device, m_config.node));
+    m_handedIn.insert({from, ticket}, link);
+    // The router checks it (state, command, params, key) and queues it
+    // beside this node's own clients' commands.
+    m_remote->handToRouter(link);
+    if (!link->answered && !link->cancel) {
+        m_handedIn.remove({from, ticket});
+        refuse(QStringLiteral("device_unavailable"),
+               QStringLiteral("node %1 takes no commands").arg(m_config.node));
+    }
+}
+
+void ClusterNode::withdrawHanded(const QString &from, quint64 ticket)
+{
+    const std::weak_ptr<HandedCommandLink> weak = m_handedIn.take({from, ticket});
+    if (const auto link = weak.lock()) {
+        if (link->cancel)
+            link->cancel();
+    }
+}
+
 void ClusterNode::onDirectMessage(const QVariantMap &m)
 {
     const QString type = str(m, "t");
-    if (type == QLatin1String("run")) {
+    if (type == QLatin1String("cmd")) {
+        takeHanded(m);
+    } else if (type == QLatin1String("hcan")) {
+        withdrawHanded(str(m, "n"), quint64(integer(m, "k")));
+    } else if (type == QLatin1String("hst") || type == QLatin1String("hres")) {
+        // Answers meant for this node's instance only.
+        if (str(m, "i") != m_instance)
+            return;
+        const quint64 ticket = quint64(integer(m, "k"));
+        if (type == QLatin1String("hst")) {
+            m_remote->deliverHandedStarted(ticket);
+            return;
+        }
+        HandedResult r;
+        r.commandId = str(m, "id");
+        r.status = str(m, "s");
+        r.result = m.value(QStringLiteral("r"));
+        r.errorCode = str(m, "ec");
+        r.errorMessage = str(m, "em");
+        r.attempts = int(integer(m, "a"));
+        r.durationMs = integer(m, "ms");
+        m_remote->deliverHandedResult(ticket, r);
+    } else if (type == QLatin1String("run")) {
         runAttempt(m);
     } else if (type == QLatin1String("abort")) {
         const QString from = str(m, "n");
@@ -723,6 +882,11 @@ QVariantMap ClusterNode::status() const
     m.insert(QStringLiteral("nodes"), liveNodes());
     m.insert(QStringLiteral("redis"), redisConnected() ? QStringLiteral("connected")
                                                        : QStringLiteral("disconnected"));
+    // What this node has waiting toward Redis: bounded by RedisConnection's
+    // limits, whatever Redis does (docs/protocol.md section 12).
+    m.insert(QStringLiteral("redis_waiting_bytes"), m_commands->waitingBytes());
+    m.insert(QStringLiteral("redis_in_flight"), m_commands->inFlight());
+    m.insert(QStringLiteral("publishes_dropped"), m_publishesDropped);
     return m;
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "bus/deviceinfo.h"
+#include "bus/devicebus.h"
 #include "config/config.h"
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QPair>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -60,11 +62,15 @@ public:
     QVariantMap status() const;
     // Sample messages published since start (for tests and the bench).
     qint64 samplesPublished() const { return m_samplesPublished; }
+    // Messages Redis did not take (away, or too much waiting for it) since start.
+    qint64 publishesDropped() const { return m_publishesDropped; }
 
     // For the RemoteBus.
     bool sendAttempt(const QString &node, const QString &device, quint64 ticket,
                      const QString &command, const QVariantMap &params);
     void sendAbort(const QString &node, quint64 ticket);
+    bool sendHanded(const QString &node, quint64 ticket, const HandedCommand &command);
+    void sendHandedCancel(const QString &node, quint64 ticket);
     void watchChanged(const QString &device, bool watched);
 
 Q_SIGNALS:
@@ -84,6 +90,8 @@ private:
         QList<DeviceInfo> devices;
         QSet<QString> watching;
     };
+    // A command another node handed to this node's router.
+    class Handed;
     struct OwnedAttempt
     {
         QString from;
@@ -111,6 +119,8 @@ private:
     void refresh();
     void recomputeInterest();
     void runAttempt(const QVariantMap &m);
+    void takeHanded(const QVariantMap &m);
+    void withdrawHanded(const QString &from, quint64 ticket);
     void onLocalSample(const Sample &sample);
     void onLocalFinished(quint64 ticket, const CommandOutcome &outcome);
     QString winner(const QString &device) const;
@@ -132,8 +142,12 @@ private:
     QSet<QString> m_published;
     QHash<QString, quint64> m_seq;
     QHash<quint64, OwnedAttempt> m_owned;
+    // Handed commands the router here still owes an answer, by sender node
+    // and its ticket.
+    QHash<QPair<QString, quint64>, std::weak_ptr<HandedCommandLink>> m_handedIn;
     quint64 m_nextTicket = 0;
     qint64 m_samplesPublished = 0;
+    qint64 m_publishesDropped = 0;
     // Heartbeats this node sent, to time their way back.
     qint64 m_heartbeatCount = 0;
     QHash<qint64, qint64> m_heartbeatSentMs;

@@ -4,6 +4,7 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 
 #include <QSocketNotifier>
 
@@ -248,7 +249,8 @@ void RedisConnection::setWriting(bool on)
 
 bool RedisConnection::command(const QList<QByteArray> &args, ReplyFn onReply)
 {
-    if (!m_connected || !m_ctx || m_role != Role::Commands || m_inFlight >= kMaxInFlight) {
+    if (!m_connected || !m_ctx || m_role != Role::Commands || m_inFlight >= kMaxInFlight
+        || waitingBytes() >= kMaxWaitingBytes) {
         ++m_dropped;
         return false;
     }
@@ -270,6 +272,11 @@ bool RedisConnection::command(const QList<QByteArray> &args, ReplyFn onReply)
     }
     ++m_inFlight;
     return true;
+}
+
+qint64 RedisConnection::waitingBytes() const
+{
+    return m_ctx && m_ctx->c.obuf ? qint64(sdslen(m_ctx->c.obuf)) : 0;
 }
 
 bool RedisConnection::publish(const QByteArray &channel, const QByteArray &message)

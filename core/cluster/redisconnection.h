@@ -21,8 +21,9 @@ namespace halhub {
 // has no connect timeout, so a connect that hangs is given up after 2 s.
 //
 // Commands sent while it is not connected are dropped (false), never queued,
-// and so are commands beyond kMaxInFlight unanswered ones (a paused or
-// stalled server): memory stays bounded whatever Redis does.
+// and so are commands beyond kMaxInFlight unanswered ones or while
+// kMaxWaitingBytes wait to be written (a paused or stalled server): memory
+// stays bounded whatever Redis does.
 //
 // A subscriber connection (Role::Subscriber) only SUBSCRIBEs and
 // UNSUBSCRIBEs; its messages arrive through messageReceived, and its
@@ -34,6 +35,7 @@ public:
     enum class Role { Commands, Subscriber };
     static constexpr int kMaxInFlight = 10000;
     static constexpr int kMaxBackoffMs = 5000;
+    static constexpr qint64 kMaxWaitingBytes = 4 * 1024 * 1024;
 
     RedisConnection(const RedisEndpoint &endpoint, Role role, QObject *parent = nullptr);
     ~RedisConnection() override;
@@ -48,6 +50,8 @@ public:
     bool publish(const QByteArray &channel, const QByteArray &message);
     int inFlight() const { return m_inFlight; }
     qint64 dropped() const { return m_dropped; }
+    // Bytes of commands not yet handed to the socket.
+    qint64 waitingBytes() const;
 
     // Subscriber role.
     void subscribe(const QByteArray &channel);

@@ -79,6 +79,52 @@ void RemoteBus::abortCommand(const QString &device, quint64 ticket)
         m_node->sendAbort(it->node, ticket);
 }
 
+bool RemoteBus::handsCommandsOver(const QString &device) const
+{
+    return m_devices.contains(device);
+}
+
+void RemoteBus::handCommand(quint64 ticket, const HandedCommand &command)
+{
+    const auto it = m_devices.constFind(command.device);
+    if (it == m_devices.cend() || !m_node->sendHanded(it->node, ticket, command)) {
+        // Not sent (Redis unreachable): answered after handCommand returns.
+        QMetaObject::invokeMethod(this, [this, ticket, device = command.device] {
+            Q_EMIT handedFinished(ticket, HandedResult::error(
+                    QStringLiteral("device_unavailable"),
+                    QStringLiteral("the node of device %1 cannot be reached").arg(device)));
+        }, Qt::QueuedConnection);
+        return;
+    }
+    m_handed.insert(ticket, command.device);
+}
+
+void RemoteBus::cancelHanded(const QString &device, quint64 ticket)
+{
+    if (!m_handed.remove(ticket))
+        return;
+    const auto it = m_devices.constFind(device);
+    if (it != m_devices.cend())
+        m_node->sendHandedCancel(it->node, ticket);
+}
+
+void RemoteBus::deliverHandedStarted(quint64 ticket)
+{
+    if (m_handed.contains(ticket))
+        Q_EMIT handedStarted(ticket);
+}
+
+void RemoteBus::deliverHandedResult(quint64 ticket, const HandedResult &result)
+{
+    if (m_handed.remove(ticket))
+        Q_EMIT handedFinished(ticket, result);
+}
+
+void RemoteBus::handToRouter(const std::shared_ptr<HandedCommandLink> &link)
+{
+    Q_EMIT commandHanded(link);
+}
+
 void RemoteBus::setWatched(const QString &device, bool watched)
 {
     if (watched == m_watched.contains(device))
@@ -102,6 +148,8 @@ void RemoteBus::reconcile(const QHash<QString, DeviceInfo> &wanted)
         m_lastSeq.remove(id);
         for (auto it = m_running.begin(); it != m_running.end();)
             it = *it == id ? m_running.erase(it) : std::next(it);
+        for (auto it = m_handed.begin(); it != m_handed.end();)
+            it = *it == id ? m_handed.erase(it) : std::next(it);
         Q_EMIT deviceRemoved(id);
     }
     for (auto it = wanted.cbegin(); it != wanted.cend(); ++it) {

@@ -28,6 +28,10 @@ public:
                       const QVariantMap &params) override;
     void abortCommand(const QString &device, quint64 ticket) override;
     void setWatched(const QString &device, bool watched) override;
+    // Every command for a remote device goes whole to its owner's router.
+    bool handsCommandsOver(const QString &device) const override;
+    void handCommand(quint64 ticket, const HandedCommand &command) override;
+    void cancelHanded(const QString &device, quint64 ticket) override;
 
     // The whole set of remote devices as the cluster has it now: emits
     // deviceAdded, deviceRemoved, deviceInfoChanged and deviceStateChanged
@@ -38,6 +42,11 @@ public:
     void deliverSample(Sample sample, quint64 seq);
     // The owner answered an attempt.
     void deliverOutcome(quint64 ticket, const CommandOutcome &outcome);
+    // The owner started, or finished, a command handed to it.
+    void deliverHandedStarted(quint64 ticket);
+    void deliverHandedResult(quint64 ticket, const HandedResult &result);
+    // Another node hands a command for a local device to this node's router.
+    void handToRouter(const std::shared_ptr<HandedCommandLink> &link);
     // The owner announced a device error.
     void deliverError(const QString &device, const QString &message);
     // Samples may have been lost for every watched device (Redis link lost).
@@ -45,7 +54,7 @@ public:
 
     bool isWatched(const QString &device) const { return m_watched.contains(device); }
     QSet<QString> watched() const { return m_watched; }
-    int runningCount() const { return int(m_running.size()); }
+    int runningCount() const { return int(m_running.size() + m_handed.size()); }
 
 private:
     ClusterNode *m_node = nullptr;
@@ -57,6 +66,8 @@ private:
     QSet<QString> m_gapDue;
     // Attempts sent to an owner and not answered yet: ticket -> device.
     QHash<quint64, QString> m_running;
+    // Commands handed to an owner and not finished yet: ticket -> device.
+    QHash<quint64, QString> m_handed;
 };
 
 } // namespace halhub

@@ -11,6 +11,7 @@
 #include <QRandomGenerator>
 #include <QTimer>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <memory>
@@ -159,6 +160,10 @@ struct CommandRouter::Private
         QElapsedTimer sinceAccepted;
         int attempts = 0;
         quint64 ticket = 0;            // of the running attempt; 0: not running
+        // Handed to the node that owns its device: ticket is the handed
+        // command's, started once that node said so.
+        bool handed = false;
+        bool started = false;
     };
     using CommandPtr = std::shared_ptr<Command>;
 
@@ -168,6 +173,8 @@ struct CommandRouter::Private
         std::deque<CommandPtr> waiting;
         QTimer *timer = nullptr;        // timeout of the running attempt, child of the router
         bool startScheduled = false;
+        // Commands handed to the device's owner node, not finished yet.
+        std::vector<CommandPtr> handed;
     };
 
     using KeyId = QPair<QString, QString>; // principal, key
@@ -188,6 +195,10 @@ struct CommandRouter::Private
     QHash<QString, CommandPtr> pending;          // by command id: running and waiting
     QHash<quint64, QString> tickets;             // running attempt -> device
     quint64 lastTicket = 0;
+    QHash<quint64, QString> handedTickets;       // handed over -> device
+    // Commands other nodes handed here, by their waiter's number.
+    QHash<quint64, std::shared_ptr<HandedCommandLink>> links;
+    quint64 lastLink = 0;
 
     QHash<KeyId, KeyEntry> keys;
     std::deque<QPair<qint64, KeyId>> keyUses;    // in time order, for pruning
@@ -278,7 +289,9 @@ struct CommandRouter::Private
         }
         it->running = it->waiting.front();
         it->waiting.pop_front();
+        const CommandPtr c = it->running;
         startAttempt(device);
+        notifyStarted(*c);
     }
 
     void startAttempt(const QString &device)
@@ -369,7 +382,200 @@ struct CommandRouter::Private
         const CommandPtr c = std::move(dq.running);
         retire(*c, result);
         scheduleStart(device);
-        Q_EMIT q->resultReady(result, c->waiters);
+        emitResult(result, c->waiters);
+    }
+
+    // Every result leaves through here: the waiters that are another node's
+    // handed commands get it through their link, the others by resultReady.
+    void emitResult(const CommandResult &result, const QList<CommandWaiter> &waiters)
+    {
+        QList<CommandWaiter> sessions;
+        for (const CommandWaiter &w : waiters) {
+            if (w.handed == 0)
+                sessions.append(w);
+            else
+                answerLink(w.handed, result);
+        }
+        Q_EMIT q->resultReady(result, sessions);
+    }
+
+    void answerLink(quint64 number, const CommandResult &result)
+    {
+        const auto link = links.take(number);
+        if (!link)
+            return;
+        HandedResult r;
+        r.commandId = result.commandId;
+        r.status = commandStatusName(result.status);
+        r.result = result.result;
+        r.errorCode = result.errorCode;
+        r.errorMessage = result.errorMessage;
+        r.attempts = result.attempts;
+        r.durationMs = result.durationMs;
+        link->finished(r);
+    }
+
+    void notifyStarted(const Command &c)
+    {
+        for (const CommandWaiter &w : c.waiters) {
+            if (w.handed != 0) {
+                if (const auto link = links.value(w.handed))
+                    link->started();
+            }
+        }
+    }
+
+    // This node's side of a command for another node's device.
+    void handOver(const CommandPtr &c)
+    {
+        c->handed = true;
+        c->ticket = ++lastTicket;
+        handedTickets.insert(c->ticket, c->request.device);
+        queues[c->request.device].handed.push_back(c);
+        // After submit() returned and its ack went out, as for a local start.
+        QMetaObject::invokeMethod(q, [this, c] {
+            if (!bus || !handedTickets.contains(c->ticket) || !pending.contains(c->id))
+                return;
+            HandedCommand h;
+            h.device = c->request.device;
+            h.command = c->request.command;
+            h.params = c->request.params;
+            h.timeoutMs = c->request.timeoutMs;
+            h.retries = c->request.retries;
+            h.key = c->request.key;
+            h.principal = c->request.principal;
+            h.commandId = c->id;
+            qCDebug(lcCommands) << "handed over" << c->id << h.device << h.command
+                                << "ticket" << c->ticket;
+            bus->handCommand(c->ticket, h);
+        }, Qt::QueuedConnection);
+    }
+
+    CommandPtr takeHanded(quint64 ticket)
+    {
+        const QString device = handedTickets.take(ticket);
+        const auto it = queues.find(device);
+        if (device.isNull() || it == queues.end())
+            return nullptr;
+        auto &list = it->handed;
+        const auto pos = std::find_if(list.begin(), list.end(),
+                                      [&](const CommandPtr &c) { return c->ticket == ticket; });
+        if (pos == list.end())
+            return nullptr;
+        const CommandPtr c = *pos;
+        list.erase(pos);
+        return c;
+    }
+
+    void onHandedFinished(quint64 ticket, const HandedResult &h)
+    {
+        const CommandPtr c = takeHanded(ticket);
+        if (!c)
+            return;
+        CommandResult::Status status = CommandResult::Status::Error;
+        for (const auto s : {CommandResult::Status::Ok, CommandResult::Status::Timeout,
+                             CommandResult::Status::Cancelled}) {
+            if (h.status == commandStatusName(s))
+                status = s;
+        }
+        CommandResult r = makeResult(*c, status);
+        r.attempts = h.attempts;
+        // The owner's figure: a replay by idempotency key says the first
+        // run's, as on the owner; a refusal there took no time.
+        if (h.durationMs > 0)
+            r.durationMs = h.durationMs;
+        if (status == CommandResult::Status::Ok) {
+            r.result = h.result;
+        } else if (status != CommandResult::Status::Cancelled) {
+            r.errorCode = h.errorCode.isEmpty() ? QStringLiteral("device_error") : h.errorCode;
+            r.errorMessage = h.errorMessage;
+        }
+        retire(*c, r);
+        emitResult(r, c->waiters);
+    }
+
+    // A command another node hands here: queued as this node's clients' are.
+    void takeOver(const std::shared_ptr<HandedCommandLink> &link)
+    {
+        const HandedCommand &h = link->command;
+        const auto refuse = [&](const QString &code, const QString &message) {
+            link->finished(HandedResult::error(code, message));
+        };
+        if (!bus || !bus->device(h.device) || bus->handsCommandsOver(h.device))
+            return refuse(QStringLiteral("device_unavailable"),
+                          QStringLiteral("device %1 is not on this node").arg(h.device));
+        CommandRequest request;
+        request.device = h.device;
+        request.command = h.command;
+        request.params = h.params;
+        request.timeoutMs = std::clamp(h.timeoutMs, 1, 60000);
+        request.retries = std::clamp(h.retries, 0, 5);
+        request.key = h.key;
+        request.principal = h.principal;
+        request.commandId = h.commandId;
+        request.waiter.handed = ++lastLink;
+        links.insert(request.waiter.handed, link);
+        const Submission s = q->submit(request);
+        if (s.outcome == Submission::Outcome::Refused) {
+            links.remove(request.waiter.handed);
+            return refuse(s.errorCode, s.errorMessage);
+        }
+        const quint64 number = request.waiter.handed;
+        const QString commandId = s.commandId;
+        link->cancel = [this, number, commandId] { withdraw(number, commandId); };
+        if (s.finished) {
+            answerLink(number, *s.finished);
+            return;
+        }
+        const CommandPtr c = pending.value(commandId);
+        if (c && c->ticket != 0 && !c->handed)
+            link->started();
+    }
+
+    // The issuer withdrew a command it handed here: cancelled while it waits
+    // and is the issuer's own, else that issuer just stops waiting for it.
+    void withdraw(quint64 number, const QString &commandId)
+    {
+        if (!links.remove(number))
+            return;
+        const CommandPtr c = pending.value(commandId);
+        if (!c)
+            return;
+        if (!c->waiters.isEmpty() && c->waiters.first().handed == number && cancelWaiting(c))
+            return;
+        c->waiters.erase(std::remove_if(c->waiters.begin(), c->waiters.end(),
+                                        [&](const CommandWaiter &w) { return w.handed == number; }),
+                         c->waiters.end());
+    }
+
+    // Cancels a command that waits in its queue (the result follows, queued).
+    bool cancelWaiting(const CommandPtr &c)
+    {
+        const auto qit = queues.find(c->request.device);
+        if (qit == queues.end())
+            return false;
+        if (c->handed) {
+            if (c->started || !takeHanded(c->ticket))
+                return false;
+            if (bus)
+                bus->cancelHanded(c->request.device, c->ticket);
+        } else {
+            if (c->ticket != 0)
+                return false;
+            auto &waiting = qit->waiting;
+            const auto pos = std::find(waiting.begin(), waiting.end(), c);
+            if (pos == waiting.end())
+                return false;            // running between attempts is still running
+            waiting.erase(pos);
+        }
+        CommandResult r = makeResult(*c, CommandResult::Status::Cancelled);
+        r.attempts = 0;
+        retire(*c, r);
+        const QList<CommandWaiter> waiters = c->waiters;
+        // The caller sends `cancelled` first; the result follows it.
+        QMetaObject::invokeMethod(q, [this, r, waiters] { emitResult(r, waiters); },
+                                  Qt::QueuedConnection);
+        return true;
     }
 
     // The device is gone or no longer connected: nothing of its queue can run.
@@ -392,6 +598,13 @@ struct CommandRouter::Private
         }
         for (const CommandPtr &c : it->waiting)
             failed.push_back(c);
+        for (const CommandPtr &c : it->handed) {
+            handedTickets.remove(c->ticket);
+            // The owner, if it still hears, drops it.
+            if (!removed && bus)
+                bus->cancelHanded(device, c->ticket);
+            failed.push_back(c);
+        }
         // This may run inside the timer's own timeout signal: no delete here.
         if (it->timer) {
             it->timer->stop();
@@ -412,7 +625,7 @@ struct CommandRouter::Private
             results.append({r, c->waiters});
         }
         for (const auto &r : results)
-            Q_EMIT q->resultReady(r.first, r.second);
+            emitResult(r.first, r.second);
     }
 };
 
@@ -439,6 +652,22 @@ CommandRouter::CommandRouter(DeviceBus *bus, QObject *parent)
                 });
         connect(bus, &DeviceBus::deviceRemoved, this,
                 [this](const QString &device) { d->failDevice(device, true); });
+        connect(bus, &DeviceBus::handedStarted, this, [this](quint64 ticket) {
+            const QString device = d->handedTickets.value(ticket);
+            const auto it = d->queues.constFind(device);
+            if (it == d->queues.cend())
+                return;
+            for (const Private::CommandPtr &c : it->handed) {
+                if (c->ticket == ticket)
+                    c->started = true;
+            }
+        });
+        connect(bus, &DeviceBus::handedFinished, this,
+                [this](quint64 ticket, const HandedResult &result) {
+                    d->onHandedFinished(ticket, result);
+                });
+        connect(bus, &DeviceBus::commandHanded, this,
+                [this](const std::shared_ptr<HandedCommandLink> &link) { d->takeOver(link); });
     }
 }
 
@@ -508,19 +737,23 @@ CommandRouter::Submission CommandRouter::submit(const CommandRequest &request)
                                .arg(request.device, request.command));
     }
 
+    const bool handOver = d->bus->handsCommandsOver(request.device);
     Private::DeviceQueue &dq = d->queues[request.device];
-    if (dq.waiting.size() >= size_t(kMaxQueued)) {
+    if (!handOver && dq.waiting.size() >= size_t(kMaxQueued)) {
         return refusal(QStringLiteral("queue_full"),
                        QStringLiteral("%1 commands already wait for device %2")
                                .arg(kMaxQueued).arg(request.device));
     }
 
     auto c = std::make_shared<Private::Command>();
-    c->id = d->newCommandId();
+    c->id = !request.commandId.isEmpty() && !d->pending.contains(request.commandId)
+            ? request.commandId
+            : d->newCommandId();
     c->request = request;
     c->waiters.append(request.waiter);
     c->sinceAccepted.start();
-    dq.waiting.push_back(c);
+    if (!handOver)
+        dq.waiting.push_back(c);
     d->pending.insert(c->id, c);
 
     if (!request.key.isEmpty()) {
@@ -534,7 +767,10 @@ CommandRouter::Submission CommandRouter::submit(const CommandRequest &request)
     }
 
     qCDebug(lcCommands) << "accepted" << c->id << request.device << request.command;
-    d->scheduleStart(request.device);
+    if (handOver)
+        d->handOver(c);
+    else
+        d->scheduleStart(request.device);
 
     Submission s;
     s.outcome = Submission::Outcome::Accepted;
@@ -545,25 +781,10 @@ CommandRouter::Submission CommandRouter::submit(const CommandRequest &request)
 bool CommandRouter::cancel(const QString &commandId, const QString &session)
 {
     const Private::CommandPtr c = d->pending.value(commandId);
-    if (!c || c->ticket != 0 || c->waiters.isEmpty() || c->waiters.first().session != session)
+    if (!c || c->waiters.isEmpty() || c->waiters.first().handed != 0
+        || c->waiters.first().session != session)
         return false;
-    const auto qit = d->queues.find(c->request.device);
-    if (qit == d->queues.end())
-        return false;
-    auto &waiting = qit->waiting;
-    const auto pos = std::find(waiting.begin(), waiting.end(), c);
-    if (pos == waiting.end())
-        return false;            // running between attempts is still running
-    waiting.erase(pos);
-
-    CommandResult r = d->makeResult(*c, CommandResult::Status::Cancelled);
-    r.attempts = 0;
-    d->retire(*c, r);
-    const QList<CommandWaiter> waiters = c->waiters;
-    // The caller sends `cancelled` first; the result follows it.
-    QMetaObject::invokeMethod(this, [this, r, waiters] { Q_EMIT resultReady(r, waiters); },
-                              Qt::QueuedConnection);
-    return true;
+    return d->cancelWaiting(c);
 }
 
 int CommandRouter::pendingCount() const

@@ -19,6 +19,9 @@ struct CommandWaiter
 {
     QString session;
     QVariant requestId;
+    // A command another node handed over (DeviceBus::commandHanded): its
+    // link's number here; 0 for a session.
+    quint64 handed = 0;
 };
 
 struct CommandRequest
@@ -32,6 +35,9 @@ struct CommandRequest
     // Idempotency scope: the token's `sub` with auth, else the session id.
     QString principal;
     CommandWaiter waiter;
+    // The id to give it when none of this router's commands has it (a
+    // command handed over keeps its issuer's id); empty: a new one.
+    QString commandId;
 };
 
 struct CommandResult
@@ -56,6 +62,12 @@ QString commandStatusName(CommandResult::Status status);
 // DeviceBus::abortCommand), immediate retries, cancel of waiting commands,
 // idempotency keys remembered for 10 minutes, device_unavailable for the
 // queue of a device that goes away.
+//
+// In a cluster the owner's router does all of that for every node: a
+// command for a device whose bus hands commands over (another node's) is
+// checked here and handed whole to that node (DeviceBus::handCommand); this
+// router only relays its start and result. Commands other nodes hand to this
+// node (DeviceBus::commandHanded) queue beside its own clients'.
 class CommandRouter : public QObject
 {
     Q_OBJECT

@@ -3,6 +3,7 @@
 // test starts on a unix socket in a temporary directory.
 
 #include "testclient.h"
+#include "testtokens.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -12,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 
@@ -118,15 +120,24 @@ private Q_SLOTS:
     void redisOutageLeavesLocalStreamsAlone();
     void duplicateDeviceIdIsRefused();
     void sessionsStayOnTheirNode();
+    void idempotencyKeyHoldsAcrossNodes();
+    void commandsFromTwoNodesRunOneAtATime();
+    void cancelOfAQueuedForwardedCommand();
+    void stalledRedisKeepsThePublisherBounded();
 
 private:
     bool startRedis();
     QByteArray redisCli(const QStringList &args);
     qint64 publishCount();
-    Node *startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs = kNodeTimeoutMs);
+    // extra: more top-level config sections (auth).
+    Node *startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs = kNodeTimeoutMs,
+                    const QVariantMap &extra = {});
     bool restartNode(Node *node);
     QString subscribe(TestClient &client, const QString &device);
     std::unique_ptr<TestClient> connectTo(const Node *node);
+    // Nodes A (with a0) and B (none), a client on each, a0 listed on B.
+    void clientsOnOwnerAndOther(std::unique_ptr<TestClient> *onA, std::unique_ptr<TestClient> *onB,
+                                int rateHz = 100);
     // Nodes A (a0) and B (b0), a client on B streaming both.
     void streamLocalAndRemote(std::unique_ptr<TestClient> *client, QString *local, QString *remote);
 
@@ -199,7 +210,8 @@ qint64 tst_Cluster::publishCount()
     return m.hasMatch() ? m.captured(1).toLongLong() : 0;
 }
 
-Node *tst_Cluster::startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs)
+Node *tst_Cluster::startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs,
+                             const QVariantMap &extra)
 {
     auto node = std::make_unique<Node>();
     node->name = name;
@@ -212,8 +224,11 @@ Node *tst_Cluster::startNode(const QString &name, const QVariantList &devices, i
                      {QStringLiteral("node"), name},
                      {QStringLiteral("heartbeat_ms"), kHeartbeatMs},
                      {QStringLiteral("node_timeout_ms"), nodeTimeoutMs}}}};
+    QVariantMap full = config;
+    for (auto it = extra.cbegin(); it != extra.cend(); ++it)
+        full.insert(it.key(), it.value());
     QFile f(node->config);
-    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument::fromVariant(config).toJson(QJsonDocument::Compact)) < 0)
+    if (!f.open(QIODevice::WriteOnly) || f.write(QJsonDocument::fromVariant(full).toJson(QJsonDocument::Compact)) < 0)
         return nullptr;
     f.close();
     node->process = std::make_unique<QProcess>();
@@ -257,6 +272,18 @@ std::unique_ptr<TestClient> tst_Cluster::connectTo(const Node *node)
     if (!client->open(node->url))
         return nullptr;
     return client;
+}
+
+void tst_Cluster::clientsOnOwnerAndOther(std::unique_ptr<TestClient> *onA,
+                                         std::unique_ptr<TestClient> *onB, int rateHz)
+{
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"), rateHz)});
+    Node *b = startNode(QStringLiteral("B"), {});
+    QVERIFY(a && b);
+    *onA = connectTo(a);
+    *onB = connectTo(b);
+    QVERIFY(*onA && *onB);
+    QVERIFY(waitDevice(**onB, QStringLiteral("a0"), QStringLiteral("connected")));
 }
 
 void tst_Cluster::streamLocalAndRemote(std::unique_ptr<TestClient> *client, QString *local,
@@ -664,6 +691,247 @@ void tst_Cluster::sessionsStayOnTheirNode()
             msg(QStringLiteral("hello"), {{QStringLiteral("resume"), session}}));
     QCOMPARE(onA.value(QStringLiteral("resumed")).toBool(), true);
     QCOMPARE(onA.value(QStringLiteral("session")).toString(), session);
+}
+
+namespace {
+
+QVariantMap commandMessage(const QString &device, const QString &command, const QVariantMap &params,
+                           const QString &key = {})
+{
+    QVariantMap m{{QStringLiteral("device"), device}, {QStringLiteral("command"), command},
+                  {QStringLiteral("params"), params}, {QStringLiteral("timeout_ms"), 10000}};
+    if (!key.isEmpty())
+        m.insert(QStringLiteral("key"), key);
+    return msg(QStringLiteral("command"), m);
+}
+
+QVariantMap resultFor(TestClient &client, const QVariant &commandId, int timeoutMs = 10000,
+                      qsizetype *index = nullptr)
+{
+    return client.waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")).toString() == QLatin1String("result")
+                && m.value(QStringLiteral("command_id")) == commandId;
+    }, timeoutMs, 0, index);
+}
+
+QVariantMap sleepMs(int ms)
+{
+    return {{QStringLiteral("ms"), ms}};
+}
+
+} // namespace
+
+// Section 12: an idempotency key is the user's across the cluster. The
+// owner's router keeps the keys of every node's commands: the same key from
+// a client on another node is the same command, run once.
+void tst_Cluster::idempotencyKeyHoldsAcrossNodes()
+{
+    const QByteArray secret = "cluster-test-secret";
+    const QVariantMap auth{{QStringLiteral("auth"),
+                            QVariantMap{{QStringLiteral("required"), true},
+                                        {QStringLiteral("jwt_secret"), QString::fromLatin1(secret)}}}};
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kNodeTimeoutMs, auth);
+    Node *b = startNode(QStringLiteral("B"), {}, kNodeTimeoutMs, auth);
+    QVERIFY(a && b);
+    const QString token = QString::fromLatin1(testtokens::hmac(
+            "HS256", secret, testtokens::claims(QStringLiteral("alice"), QStringLiteral("admin"))));
+    auto onA = connectTo(a);
+    auto onB = connectTo(b);
+    QVERIFY(onA && onB);
+    for (TestClient *c : {onA.get(), onB.get()}) {
+        QCOMPARE(c->request(msg(QStringLiteral("hello"), {{QStringLiteral("token"), token}}))
+                         .value(QStringLiteral("type")).toString(),
+                 QStringLiteral("welcome"));
+    }
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+
+    // Sent through B first, then on the owner while it runs: one command.
+    const QVariantMap first = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(700), QStringLiteral("k1")));
+    QCOMPARE(first.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariant id = first.value(QStringLiteral("command_id"));
+    const QVariantMap second = onA->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(700), QStringLiteral("k1")));
+    QCOMPARE(second.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap firstResult = resultFor(*onB, id);
+    // Whichever reached the owner first is the command; the other waits for
+    // it. A second run would queue behind the first and take 700 ms more.
+    const QVariantMap secondResult = resultFor(*onA, second.value(QStringLiteral("command_id")), 3000);
+    QCOMPARE(firstResult.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(secondResult.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    // The same run: its duration, not a second one queued behind it.
+    QCOMPARE(secondResult.value(QStringLiteral("duration_ms")), firstResult.value(QStringLiteral("duration_ms")));
+    QCOMPARE(secondResult.value(QStringLiteral("attempts")).toLongLong(), 1);
+
+    // Finished on the owner, then the same key through B: its result at once
+    // (a second run would take the 2 s again), the first run's duration.
+    const QVariantMap local = onA->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(2000), QStringLiteral("k2")));
+    const QVariantMap localResult = resultFor(*onA, local.value(QStringLiteral("command_id")));
+    QCOMPARE(localResult.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    const QVariantMap replay = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(2000), QStringLiteral("k2")));
+    QCOMPARE(replay.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap replayed = resultFor(*onB, replay.value(QStringLiteral("command_id")), 1500);
+    QCOMPARE(replayed.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(replayed.value(QStringLiteral("duration_ms")), localResult.value(QStringLiteral("duration_ms")));
+
+    // The same key for another command is refused, as locally.
+    const QVariantMap misuse = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {}, QStringLiteral("k2")));
+    QCOMPARE(misuse.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+    QCOMPARE(misuse.value(QStringLiteral("code")).toString(), QStringLiteral("invalid_params"));
+    // Also when only the owner has seen the key (k1 came through B, k3 not).
+    const QVariantMap onOwner = onA->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {}, QStringLiteral("k3")));
+    QCOMPARE(resultFor(*onA, onOwner.value(QStringLiteral("command_id"))).value(QStringLiteral("status")).toString(),
+             QStringLiteral("ok"));
+    const QVariantMap misuseThere = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("fail"), {}, QStringLiteral("k3")));
+    QCOMPARE(misuseThere.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap misused = resultFor(*onB, misuseThere.value(QStringLiteral("command_id")));
+    QCOMPARE(misused.value(QStringLiteral("status")).toString(), QStringLiteral("error"));
+    QCOMPARE(misused.value(QStringLiteral("error")).toMap().value(QStringLiteral("code")).toString(),
+             QStringLiteral("invalid_params"));
+}
+
+// Section 6 across nodes: the owner runs one command at a time for its
+// device, whichever node's clients send them.
+void tst_Cluster::commandsFromTwoNodesRunOneAtATime()
+{
+    std::unique_ptr<TestClient> onA;
+    std::unique_ptr<TestClient> onB;
+    clientsOnOwnerAndOther(&onA, &onB);
+    if (QTest::currentTestFailed())
+        return;
+
+    constexpr int kSleepMs = 400;
+    QList<QPair<TestClient *, QVariant>> sent;
+    for (int i = 0; i < 3; ++i) {
+        for (TestClient *c : {onB.get(), onA.get()}) {
+            const QVariantMap ack = c->request(
+                    commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(kSleepMs)));
+            QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+            sent.append({c, ack.value(QStringLiteral("command_id"))});
+        }
+    }
+    // When each result reached its client; run side by side, they would
+    // all come at about the same time.
+    QList<qint64> arrivals;
+    for (const auto &[client, id] : sent) {
+        qsizetype index = -1;
+        const QVariantMap result = resultFor(*client, id, 15000, &index);
+        QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        arrivals.append(client->received()[index].receivedUs);
+    }
+    // One at a time, the last ends five sleeps after the first (two at a
+    // time: two); the slack is a delivery delay at either end.
+    std::sort(arrivals.begin(), arrivals.end());
+    const qint64 spanMs = (arrivals.last() - arrivals.first()) / 1000;
+    QVERIFY2(spanMs >= 5 * kSleepMs - 300, QByteArray::number(spanMs));
+}
+
+// A command forwarded to the owner waits there behind another node's; its
+// client cancels it from its own node: it never runs.
+void tst_Cluster::cancelOfAQueuedForwardedCommand()
+{
+    std::unique_ptr<TestClient> onA;
+    std::unique_ptr<TestClient> onB;
+    clientsOnOwnerAndOther(&onA, &onB);
+    if (QTest::currentTestFailed())
+        return;
+
+    const QVariantMap running = onA->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(1500)));
+    const QVariantMap queued = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(1500)));
+    QCOMPARE(queued.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariant queuedId = queued.value(QStringLiteral("command_id"));
+    // Another node's client cannot cancel it.
+    QCOMPARE(onA->request(msg(QStringLiteral("cancel"), {{QStringLiteral("command_id"), queuedId}}))
+                     .value(QStringLiteral("code")).toString(),
+             QStringLiteral("not_found"));
+    const QVariantMap cancelled = onB->request(
+            msg(QStringLiteral("cancel"), {{QStringLiteral("command_id"), queuedId}}));
+    QCOMPARE(cancelled.value(QStringLiteral("type")).toString(), QStringLiteral("cancelled"));
+    QCOMPARE(resultFor(*onB, queuedId).value(QStringLiteral("status")).toString(),
+             QStringLiteral("cancelled"));
+
+    // The owner dropped it: B's next command starts as soon as A's ends,
+    // not 1.5 s later behind the cancelled one.
+    const QVariantMap next = onB->request(commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {}));
+    qsizetype index = -1;
+    const QVariantMap ranFirst = resultFor(*onA, running.value(QStringLiteral("command_id")), 10000, &index);
+    QCOMPARE(ranFirst.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    const qint64 firstEndUs = onA->received()[index].receivedUs;
+    const QVariantMap after = resultFor(*onB, next.value(QStringLiteral("command_id")), 10000, &index);
+    QCOMPARE(after.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    const qint64 gapMs = (onB->received()[index].receivedUs - firstEndUs) / 1000;
+    QVERIFY2(gapMs < 1000, QByteArray::number(gapMs));
+    // Exactly one result for the cancelled command.
+    QCOMPARE(std::count_if(onB->received().cbegin(), onB->received().cend(),
+                           [&](const TestClient::Received &r) {
+                               return r.message.value(QStringLiteral("type")).toString() == QLatin1String("result")
+                                       && r.message.value(QStringLiteral("command_id")) == queuedId;
+                           }),
+             1);
+}
+
+// Section 12, Redis down: a server that stops reading (SIGSTOP) while a
+// device streams to another node at 1000 Hz. What the publishing node holds
+// for Redis stays within its bounds (metrics' cluster figures), its local
+// clients see nothing, and the remote stream resumes with a gap key frame.
+void tst_Cluster::stalledRedisKeepsThePublisherBounded()
+{
+    std::unique_ptr<TestClient> onA;
+    std::unique_ptr<TestClient> onB;
+    clientsOnOwnerAndOther(&onA, &onB, 1000);
+    if (QTest::currentTestFailed())
+        return;
+    const QString local = subscribe(*onA, QStringLiteral("a0"));
+    const QString remote = subscribe(*onB, QStringLiteral("a0"));
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*onB, remote).size() >= 100, 10000);
+    const auto cluster = [&] {
+        return onA->request(msg(QStringLiteral("get_metrics"))).value(QStringLiteral("cluster")).toMap();
+    };
+    const qint64 droppedBefore = cluster().value(QStringLiteral("publishes_dropped")).toLongLong();
+
+    const qsizetype fromA = onA->received().size();
+    const qsizetype fromB = onB->received().size();
+    QCOMPARE(::kill(pid_t(m_redis->processId()), SIGSTOP), 0);
+    QElapsedTimer stalled;
+    stalled.start();
+    qint64 maxBytes = 0;
+    qint64 maxInFlight = 0;
+    qint64 dropped = 0;
+    // Three node timeouts: the links are given up and tried again meanwhile.
+    while (stalled.elapsed() < 3 * kNodeTimeoutMs) {
+        const QVariantMap c = cluster();
+        maxBytes = std::max(maxBytes, c.value(QStringLiteral("redis_waiting_bytes")).toLongLong());
+        maxInFlight = std::max(maxInFlight, c.value(QStringLiteral("redis_in_flight")).toLongLong());
+        dropped = c.value(QStringLiteral("publishes_dropped")).toLongLong() - droppedBefore;
+        QTest::qWait(50);
+    }
+    QCOMPARE(::kill(pid_t(m_redis->processId()), SIGCONT), 0);
+    qInfo() << "while redis was stopped: at most" << maxBytes << "bytes waiting," << maxInFlight
+            << "in flight;" << dropped << "publishes dropped";
+    // The figures follow the stall (samples kept coming), within the bounds.
+    QVERIFY(maxInFlight > 100 || dropped > 100);
+    QVERIFY2(maxBytes <= 4 * 1024 * 1024 + 64 * 1024, QByteArray::number(maxBytes));
+    QVERIFY2(maxInFlight <= 10000, QByteArray::number(maxInFlight));
+
+    // The remote stream resumes, a gap key frame first.
+    const QVariantMap resumed = onB->waitFor([&](const QVariantMap &m) {
+        return isFrameOf(m, remote) && m.value(QStringLiteral("gap")).toBool();
+    }, 15000, fromB);
+    QVERIFY(!resumed.isEmpty());
+    QCOMPARE(resumed.value(QStringLiteral("key")).toBool(), true);
+    const qsizetype count = framesOf(*onB, remote, fromB).size();
+    QTRY_VERIFY_WITH_TIMEOUT(framesOf(*onB, remote, fromB).size() >= count + 200, 10000);
+    // The local client lost nothing.
+    const QList<QVariantMap> frames = framesOf(*onA, local, fromA);
+    QVERIFY(frames.size() > 100);
+    QVERIFY(noGapNorMissingSeq(frames));
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
