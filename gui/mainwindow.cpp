@@ -749,13 +749,9 @@ void MainWindow::logEvent(const QString &event, const QString &device, const QSt
 
 void MainWindow::onClientConnected(quint64 id)
 {
-    QString address;
-    if (m_server) {
-        for (const ClientStats &c : m_server->clientStats()) {
-            if (c.id == id)
-                address = c.address;
-        }
-    }
+    // One lookup, not the whole client list: a thousand clients connecting
+    // at once must not cost the event loop a million rows.
+    const QString address = m_server ? m_server->clientAddress(id) : QString();
     m_clientAddresses.insert(id, address);
     logEvent(QStringLiteral("client_connected"), {}, address, {},
              int(EventLogModel::Severity::Info));
