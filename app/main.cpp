@@ -127,6 +127,11 @@ int main(int argc, char *argv[])
     // but empty in the environment keeps GLib.
     if (headless && !qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
+    // With the window, the main thread keeps GLib's dispatcher (the desktop's
+    // dialogs need it), but the socket, audit and recording threads take Qt's
+    // own, as they do headless: they carry the clients' sockets.
+    if (!headless && !qEnvironmentVariableIsSet("QT_NO_THREADED_GLIB"))
+        qputenv("QT_NO_THREADED_GLIB", "1");
     std::unique_ptr<QCoreApplication> app;
 #ifdef HALHUB_WITH_GUI
     if (headless)

@@ -206,6 +206,12 @@ int Server::sessionCount() const
     return m_halhub->sessionCount();
 }
 
+QString Server::clientAddress(quint64 id) const
+{
+    const ClientConnection *c = m_connections->connection(id);
+    return c ? c->peerName() : QString();
+}
+
 QList<ClientStats> Server::clientStats() const
 {
     QList<ClientStats> list;

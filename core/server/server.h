@@ -89,6 +89,9 @@ public:
     // Sessions alive, detached ones waiting for a resume included.
     int sessionCount() const;
     QList<ClientStats> clientStats() const;
+    // One open connection's peer (ip:port); empty for an id not open. The
+    // window names a new client with it, without the whole clientStats().
+    QString clientAddress(quint64 id) const;
     QList<StreamStats> streamStats() const;
     const LatencyHistogram &latency() const;
     qint64 latencyClockMs() const;

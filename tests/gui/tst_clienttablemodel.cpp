@@ -3,6 +3,8 @@
 
 #include <QtTest>
 
+#include <vector>
+
 using namespace halhub;
 using namespace halhub::test;
 
@@ -16,6 +18,7 @@ private Q_SLOTS:
     void clientConnectsSubscribesAndLeaves();
     void countsTheClientsMessages();
     void twoClientsKeepTheirRows();
+    void busyClientsChangeInOneGo();
 
 private:
     // One poll, then the figure: what the window's timer does a few times a second.
@@ -111,6 +114,59 @@ void tst_ClientTableModel::twoClientsKeepTheirRows()
     first.socket().close();
     QTRY_COMPARE(rows(model), 1);
     QCOMPARE(model.clientId(0), secondId);
+}
+
+void tst_ClientTableModel::busyClientsChangeInOneGo()
+{
+    // Every streaming client's figures move between two polls; the table
+    // takes them all in one change (one layout of its view, not one per
+    // row) and shows at least what each client has received by then.
+    constexpr int kClients = 12;
+    ClientTableModel model(m_running.server.get());
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < kClients; ++i)
+        clients.push_back(std::make_unique<Client>(m_running.server->url()));
+    for (auto &client : clients) {
+        QTRY_VERIFY(client->isOpen());
+        QVERIFY(!client->subscribe({{QStringLiteral("device"), QStringLiteral("sim0")},
+                                    {QStringLiteral("rate_hz"), 50}},
+                                   1)
+                     .isEmpty());
+    }
+    QTRY_COMPARE(rows(model), kClients);
+    model.refresh();
+    std::vector<qsizetype> seen;
+    for (auto &client : clients)
+        seen.push_back(client->messages().size());
+    const auto everyClientGotMore = [&] {
+        for (size_t i = 0; i < clients.size(); ++i) {
+            if (clients[i]->messages().size() < seen[i] + 2)
+                return false;
+        }
+        return true;
+    };
+    QTRY_VERIFY(everyClientGotMore());
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.refresh();
+    QCOMPARE(inserted.count(), 0);
+    QCOMPARE(changed.count(), 1);
+    const auto topLeft = changed.first().at(0).value<QModelIndex>();
+    const auto bottomRight = changed.first().at(1).value<QModelIndex>();
+    QCOMPARE(topLeft.row(), 0);
+    QCOMPARE(bottomRight.row(), kClients - 1);
+    QCOMPARE(bottomRight.column(), ClientTableModel::ColumnCount - 1);
+    for (auto &client : clients) {
+        const QString address = QStringLiteral("127.0.0.1:%1").arg(client->socket().localPort());
+        int row = -1;
+        for (int r = 0; r < model.rowCount(); ++r) {
+            if (model.index(r, ClientTableModel::AddressColumn).data().toString() == address)
+                row = r;
+        }
+        QVERIFY2(row >= 0, qPrintable(address));
+        QVERIFY(model.client(row)->messagesOut >= qint64(client->messages().size()));
+    }
 }
 
 QTEST_MAIN(tst_ClientTableModel)

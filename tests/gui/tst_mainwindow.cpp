@@ -180,6 +180,7 @@ void tst_MainWindow::disconnectActionClosesTheClient()
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     Client client(m_running.server->url());
     QTRY_VERIFY(client.isOpen());
+    const QString address = QStringLiteral("127.0.0.1:%1").arg(client.socket().localPort());
     QTRY_COMPARE((window.refresh(), window.clientModel()->rowCount()), 1);
 
     auto *disconnect = window.findChild<QAction *>(QStringLiteral("disconnectClientAction"));
@@ -191,6 +192,16 @@ void tst_MainWindow::disconnectActionClosesTheClient()
     QCOMPARE(client.socket().closeCode(), QWebSocketProtocol::CloseCodeNormal);
     QTRY_COMPARE((window.refresh(), window.clientModel()->rowCount()), 0);
     QTRY_VERIFY(eventNames(window.eventModel()).contains(QStringLiteral("client_disconnected")));
+    // Both events name the client by the address it came from.
+    EventLogModel *events = window.eventModel();
+    events->flush();
+    QStringList sources;
+    for (int row = 0; row < events->rowCount(); ++row) {
+        const QString name = events->index(row, 0).data(EventLogModel::EventNameRole).toString();
+        if (name == QLatin1String("client_connected") || name == QLatin1String("client_disconnected"))
+            sources.append(events->index(row, EventLogModel::SourceColumn).data().toString());
+    }
+    QCOMPARE(sources, (QStringList{address, address}));
 }
 
 void tst_MainWindow::statusBarShowsTheServer()

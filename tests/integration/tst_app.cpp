@@ -98,6 +98,7 @@ private Q_SLOTS:
     void defaultDevicesAndSigtermShutdown();
     void withoutADisplayItRunsHeadless();
     void sighupReloadsDevices();
+    void withTheWindowItStreamsReloadsAndStops();
 };
 
 void tst_App::versionAndHelp()
@@ -426,6 +427,56 @@ void tst_App::sighupReloadsDevices()
     QCOMPARE(::kill(pid_t(p.processId()), SIGTERM), 0);
     QVERIFY(p.state() == QProcess::NotRunning || p.waitForFinished(5000));
     QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 0);
+}
+
+void tst_App::withTheWindowItStreamsReloadsAndStops()
+{
+    // The monitor window open (offscreen), as on a desktop: clients still get
+    // their frames, a reload that takes away the plotted device leaves the
+    // window standing, and SIGTERM ends it all cleanly.
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("halhub.json"));
+    QVERIFY(writeFile(file, R"({"devices": [{"id": "plot0", "plugin": "sim", "rate_hz": 100},
+                                            {"id": "keep0", "plugin": "sim", "rate_hz": 50}]})"));
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    // The window's layout is saved on the way out: into the test's directory.
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
+    p.setProcessEnvironment(env);
+    QUrl url;
+    QVERIFY(startHalhub(p, {QStringLiteral("--config"), file, QStringLiteral("--port"),
+                            QString::number(freePort())}, &url, false));
+
+    TestClient client;
+    QVERIFY(client.open(url));
+    const QString stream = client.request({{QStringLiteral("type"), QStringLiteral("subscribe")},
+                                           {QStringLiteral("device"), QStringLiteral("keep0")}})
+                               .value(QStringLiteral("stream")).toString();
+    QVERIFY(!stream.isEmpty());
+    const auto frameAfter = [&](qsizetype from) {
+        return client.waitFor([&](const QVariantMap &m) {
+            return m.value(QStringLiteral("type")) == QLatin1String("telemetry")
+                   && m.value(QStringLiteral("stream")) == stream;
+        }, 5000, from);
+    };
+    QVERIFY(!frameAfter(0).isEmpty());
+
+    QVERIFY(writeFile(file, R"({"devices": [{"id": "keep0", "plugin": "sim", "rate_hz": 50}]})"));
+    const qsizetype before = client.received().size();
+    QCOMPARE(::kill(pid_t(p.processId()), SIGHUP), 0);
+    QVERIFY(!client.waitFor([](const QVariantMap &m) {
+                return isEvent(m, QStringLiteral("device_removed"), QStringLiteral("plot0"));
+            }, 5000, before).isEmpty());
+    // Still streaming after the window dropped the plotted device.
+    QVERIFY(!frameAfter(client.received().size()).isEmpty());
+    QCOMPARE(p.state(), QProcess::Running);
+
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QVERIFY(!client.waitForEvent(QStringLiteral("server_shutdown"), 5000).isEmpty());
+    QVERIFY(p.state() == QProcess::NotRunning || p.waitForFinished(10000));
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit, p.readAllStandardError().constData());
     QCOMPARE(p.exitCode(), 0);
 }
 
