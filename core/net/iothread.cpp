@@ -31,12 +31,19 @@ IoThread::~IoThread()
 {
     // Channels still here belong to connections that are gone by now:
     // the worker deletes them (its children) in its own thread.
+    // What is still queued is done first (a release not yet served, a
+    // channel not yet adopted).
     if (m_thread) {
         QMetaObject::invokeMethod(
-            m_worker, [this] { qDeleteAll(m_worker->children()); }, Qt::BlockingQueuedConnection);
+            m_worker, [this] {
+                serve();
+                qDeleteAll(m_worker->children());
+            }, Qt::BlockingQueuedConnection);
         m_thread->quit();
         m_thread->wait();
         delete m_thread;
+    } else {
+        serve();
     }
     delete m_worker;
 }
