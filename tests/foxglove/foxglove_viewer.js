@@ -151,7 +151,11 @@ h.main("foxglove_viewer", async () => {
     const sim1Id = v.channelOf("sim1").id;
     hub.reload({ devices: [{ id: "fast", plugin: "sim", rate_hz: 1000 }, { id: "sim2", plugin: "sim", rate_hz: 50 }] });
     await waitFor("sim1 unadvertised and sim2 advertised", () => !v.channels.has(sim1Id) && v.channelOf("sim2"));
-    check("a removed device's services go with it", !v.serviceNamed("/sim1/echo") && !!v.serviceNamed("/sim2/echo"));
+    // Services are (un)advertised in messages of their own, which may come
+    // after the channels' ones.
+    const servicesFollow = await waitFor("sim1's services gone and sim2's there",
+      () => !v.serviceNamed("/sim1/echo") && !!v.serviceNamed("/sim2/echo")).then(() => true, () => false);
+    check("a removed device's services go with it", servicesFollow);
     const s3 = v.subscribe("sim2");
     await waitFor("data of the added device", () => (v.messages.get(s3) || []).length >= 5);
     check("an added device is plotted", true);
