@@ -39,10 +39,14 @@ protected:
         }
         socket->setSslConfiguration(configuration);
         connect(socket, &QSslSocket::errorOccurred, socket,
-                [socket](QAbstractSocket::SocketError) {
-                    qCInfo(lcNet).noquote()
-                        << "TLS connection from" << socket->peerAddress().toString()
-                        << "failed:" << socket->errorString();
+                [socket](QAbstractSocket::SocketError error) {
+                    // A peer that hangs up after the handshake ends its
+                    // connection; only the other errors are failures.
+                    if (error != QAbstractSocket::RemoteHostClosedError || !socket->isEncrypted()) {
+                        qCInfo(lcNet).noquote()
+                            << "TLS connection from" << socket->peerAddress().toString()
+                            << "failed:" << socket->errorString();
+                    }
                     socket->abort();
                 });
         addPendingConnection(socket);
