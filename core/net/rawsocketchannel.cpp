@@ -134,8 +134,10 @@ void RawSocketChannel::readAvailable()
 
 void RawSocketChannel::writeFrames(const EncodedFrame *const *frames, size_t count)
 {
-    // Two parts a frame (header, payload), as many as one sendmsg takes.
-    constexpr size_t kFramesPerCall = 512;
+    // Two parts a frame (header, payload), up to this many frames a call:
+    // more than a backlog usually holds, few enough that the headers on
+    // the stack cost little to set up.
+    constexpr size_t kFramesPerCall = 64;
     static_assert(2 * kFramesPerCall <= IOV_MAX);
     websocketframe::Header headers[kFramesPerCall];
     iovec parts[2 * kFramesPerCall];
@@ -144,16 +146,14 @@ void RawSocketChannel::writeFrames(const EncodedFrame *const *frames, size_t cou
         int used = 0;
         for (size_t i = 0; i < n; ++i) {
             const EncodedFrame &frame = *frames[done + i];
-            m_state->queuedBytes -= frame.bytes.size();
-            headers[i] = websocketframe::header(frame.binary ? websocketframe::Opcode::Binary
-                                                             : websocketframe::Opcode::Text,
-                                                quint64(frame.bytes.size()));
+            if (!takeFrame(frame, &headers[i]))
+                continue;
             parts[used++] = {headers[i].bytes, size_t(headers[i].size)};
             if (!frame.bytes.isEmpty())
                 parts[used++] = {const_cast<char *>(frame.bytes.constData()), size_t(frame.bytes.size())};
         }
         done += n;
-        if (m_fd >= 0 && !closeSent())
+        if (used > 0)
             write(parts, used);
     }
 }

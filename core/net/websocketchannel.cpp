@@ -94,15 +94,22 @@ void WebSocketChannel::onAllWritten()
         drop();
 }
 
-void WebSocketChannel::writeFrame(const EncodedFrame &frame)
+bool WebSocketChannel::takeFrame(const EncodedFrame &frame, websocketframe::Header *header)
 {
     m_state->queuedBytes -= frame.bytes.size();
     if (!isOpen() || m_closeSent)
-        return;
-    const websocketframe::Header header = websocketframe::header(
+        return false;
+    *header = websocketframe::header(
         frame.binary ? websocketframe::Opcode::Binary : websocketframe::Opcode::Text,
         quint64(frame.bytes.size()));
-    writeBytes(header.bytes, header.size, frame.bytes.constData(), frame.bytes.size());
+    return true;
+}
+
+void WebSocketChannel::writeFrame(const EncodedFrame &frame)
+{
+    websocketframe::Header header;
+    if (takeFrame(frame, &header))
+        writeBytes(header.bytes, header.size, frame.bytes.constData(), frame.bytes.size());
 }
 
 void WebSocketChannel::ping()

@@ -50,6 +50,10 @@ protected:
     // The transport's unsent bytes reached zero.
     void onAllWritten();
     bool closeSent() const { return m_closeSent; }
+    // Takes a data frame off the connection's queued bytes and gives its
+    // header; false when it is not to be written (the transport closed, or
+    // our close sent).
+    bool takeFrame(const EncodedFrame &frame, websocketframe::Header *header);
 
     // Read per wake-up at most kReadChunk bytes kReadsPerWakeUp times, so
     // that one flooding client cannot hold up the others served by the same
