@@ -258,7 +258,8 @@ int main(int argc, char *argv[])
             return kExitConfigError;
         }
         if (!parseRedisUrl(config.cluster->redis)) {
-            err << "halhub: --redis expects redis://HOST:PORT or unix:///PATH" << Qt::endl;
+            err << "halhub: --redis expects redis://[[USER]:PASSWORD@]HOST:PORT or unix:///PATH"
+                << Qt::endl;
             return kExitConfigError;
         }
     }

@@ -12,6 +12,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -427,7 +428,8 @@ public:
         if (!section(root, QString(), prefix,
                      {QStringLiteral("redis"), QStringLiteral("node"),
                       QStringLiteral("key_prefix"), QStringLiteral("heartbeat_ms"),
-                      QStringLiteral("node_timeout_ms")},
+                      QStringLiteral("node_timeout_ms"), QStringLiteral("redis_user"),
+                      QStringLiteral("redis_password_file")},
                      &object, &present))
             return false;
         if (!present)
@@ -439,12 +441,25 @@ public:
             || !integerInto(object, prefix, QStringLiteral("heartbeat_ms"), 50, 60000,
                             &c.heartbeatMs)
             || !integerInto(object, prefix, QStringLiteral("node_timeout_ms"), 100, 600000,
-                            &c.nodeTimeoutMs))
+                            &c.nodeTimeoutMs)
+            || !string(object, prefix, QStringLiteral("redis_user"), false, &c.redisUser))
             return false;
-        if (!parseRedisUrl(c.redis))
+        const std::optional<RedisEndpoint> endpoint = parseRedisUrl(c.redis);
+        if (!endpoint)
             return failExpected(join(prefix, QStringLiteral("redis")),
-                                QStringLiteral("redis://HOST:PORT or unix:///PATH"),
-                                object.value(QStringLiteral("redis")));
+                                QStringLiteral("redis://[[USER]:PASSWORD@]HOST:PORT or unix:///PATH"),
+                                QJsonValue(redactedRedisUrl(c.redis)));
+        QString passwordFile;
+        if (!path(object, prefix, QStringLiteral("redis_password_file"), false, &passwordFile)
+            || !readPasswordFile(join(prefix, QStringLiteral("redis_password_file")), passwordFile,
+                                 &c.redisPassword))
+            return false;
+        if (!endpoint->password.isEmpty() && !passwordFile.isEmpty())
+            return fail(join(prefix, QStringLiteral("redis_password_file")),
+                        QStringLiteral("cluster.redis carries a password already: set only one"));
+        if (!c.redisUser.isEmpty() && c.redisPassword.isEmpty())
+            return fail(join(prefix, QStringLiteral("redis_user")),
+                        QStringLiteral("a user needs cluster.redis_password_file"));
         if (isAbsent(object.value(QStringLiteral("node"))))
             return fail(join(prefix, QStringLiteral("node")),
                         QStringLiteral("required: this node's name"));
@@ -562,6 +577,23 @@ private:
                 return true;
         }
         return false;
+    }
+
+    // The first line of a file that holds a password, without its line end.
+    bool readPasswordFile(const QString &key, const QString &fileName, QString *out)
+    {
+        if (fileName.isEmpty())
+            return true;
+        QFile file(fileName);
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(key, QStringLiteral("cannot read '%1': %2").arg(fileName, file.errorString()));
+        QByteArray line = file.readLine(4096);
+        while (line.endsWith('\n') || line.endsWith('\r'))
+            line.chop(1);
+        if (line.isEmpty())
+            return fail(key, QStringLiteral("'%1' holds no password on its first line").arg(fileName));
+        *out = QString::fromUtf8(line);
+        return true;
     }
 
     QString resolve(const QString &fileName) const
@@ -704,15 +736,38 @@ std::optional<RedisEndpoint> parseRedisUrl(const QString &url)
     }
     const QUrl parsed(url, QUrl::StrictMode);
     if (!parsed.isValid() || parsed.scheme() != QLatin1String("redis") || parsed.host().isEmpty()
-        || !parsed.userInfo().isEmpty() || (!parsed.path().isEmpty() && parsed.path() != QLatin1String("/"))
+        || (!parsed.path().isEmpty() && parsed.path() != QLatin1String("/"))
         || parsed.hasQuery() || parsed.hasFragment())
+        return std::nullopt;
+    // A user without a password says nothing Redis can check.
+    if (!parsed.userInfo().isEmpty() && parsed.password().isEmpty())
         return std::nullopt;
     const int port = parsed.port(6379);
     if (port <= 0 || port > 65535)
         return std::nullopt;
     endpoint.host = parsed.host();
     endpoint.port = quint16(port);
+    endpoint.user = parsed.userName(QUrl::FullyDecoded);
+    endpoint.password = parsed.password(QUrl::FullyDecoded);
     return endpoint;
+}
+
+std::optional<RedisEndpoint> redisEndpoint(const ClusterConfig &cluster)
+{
+    std::optional<RedisEndpoint> endpoint = parseRedisUrl(cluster.redis);
+    if (endpoint && endpoint->password.isEmpty()) {
+        endpoint->user = cluster.redisUser;
+        endpoint->password = cluster.redisPassword;
+    }
+    return endpoint;
+}
+
+QString redactedRedisUrl(const QString &url)
+{
+    // Textual, so that a URL too broken to parse keeps its secret too.
+    static const QRegularExpression userInfo(QStringLiteral("^(\\w+://[^/@:]*:).*@"));
+    QString out = url;
+    return out.replace(userInfo, QStringLiteral("\\1***@"));
 }
 
 bool isValidNodeName(const QString &node)

@@ -85,17 +85,30 @@ struct ClusterConfig
     QString keyPrefix = QStringLiteral("halhub");
     int heartbeatMs = 1000;
     int nodeTimeoutMs = 2500;
+    // Credentials for a Redis that wants them (AUTH), used when the URL
+    // carries none: redis_user, and the first line of redis_password_file.
+    QString redisUser;
+    QString redisPassword;
 };
 
-// Where a `cluster.redis` URL points: redis://HOST:PORT (port 6379 when
-// left out) or unix:///path/to/redis.sock.
+// Where a `cluster.redis` URL points: redis://[[USER]:PASSWORD@]HOST:PORT
+// (port 6379 when left out) or unix:///path/to/redis.sock, and how to log
+// in there (a password empty: no AUTH).
 struct RedisEndpoint
 {
     QString host;
     quint16 port = 6379;
     QString socketPath;             // set: a unix socket, host unused
+    QString user;                   // empty with a password: Redis' default user
+    QString password;
 };
 std::optional<RedisEndpoint> parseRedisUrl(const QString &url);
+// The endpoint of a cluster section: its URL, with the section's
+// credentials where the URL has none.
+std::optional<RedisEndpoint> redisEndpoint(const ClusterConfig &cluster);
+// The URL fit for a log line or an error message: a password in it is
+// replaced by ***.
+QString redactedRedisUrl(const QString &url);
 bool isValidNodeName(const QString &node);
 
 struct Config

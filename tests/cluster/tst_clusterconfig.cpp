@@ -2,6 +2,10 @@
 
 #include "config/config.h"
 
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace halhub;
@@ -16,6 +20,9 @@ private Q_SLOTS:
     void section();
     void redisUrls_data();
     void redisUrls();
+    void credentials_data();
+    void credentials();
+    void aBadUrlKeepsItsPassword();
 };
 
 void tst_ClusterConfig::absentMeansNoCluster()
@@ -79,13 +86,23 @@ void tst_ClusterConfig::redisUrls_data()
     QTest::addColumn<QString>("host");
     QTest::addColumn<int>("port");
     QTest::addColumn<QString>("socket");
-    QTest::addRow("host and port") << "redis://127.0.0.1:6380" << true << "127.0.0.1" << 6380 << "";
-    QTest::addRow("default port") << "redis://db.lab" << true << "db.lab" << 6379 << "";
-    QTest::addRow("unix socket") << "unix:///run/redis.sock" << true << "" << 6379 << "/run/redis.sock";
-    QTest::addRow("relative socket") << "unix://redis.sock" << false << "" << 0 << "";
-    QTest::addRow("no host") << "redis://:6379" << false << "" << 0 << "";
-    QTest::addRow("a database path") << "redis://h:1/3" << false << "" << 0 << "";
-    QTest::addRow("another scheme") << "rediss://h:1" << false << "" << 0 << "";
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+    QTest::addRow("host and port") << "redis://127.0.0.1:6380" << true << "127.0.0.1" << 6380 << ""
+                                   << "" << "";
+    QTest::addRow("default port") << "redis://db.lab" << true << "db.lab" << 6379 << "" << "" << "";
+    QTest::addRow("unix socket") << "unix:///run/redis.sock" << true << "" << 6379 << "/run/redis.sock"
+                                 << "" << "";
+    QTest::addRow("password") << "redis://:s3cret@db.lab:6380" << true << "db.lab" << 6380 << ""
+                              << "" << "s3cret";
+    QTest::addRow("user and password") << "redis://bench-a:p%40ss%3Aw@db.lab" << true << "db.lab"
+                                       << 6379 << "" << "bench-a" << "p@ss:w";
+    QTest::addRow("user without password") << "redis://bench-a@db.lab" << false << "" << 0 << ""
+                                           << "" << "";
+    QTest::addRow("relative socket") << "unix://redis.sock" << false << "" << 0 << "" << "" << "";
+    QTest::addRow("no host") << "redis://:6379" << false << "" << 0 << "" << "" << "";
+    QTest::addRow("a database path") << "redis://h:1/3" << false << "" << 0 << "" << "" << "";
+    QTest::addRow("another scheme") << "rediss://h:1" << false << "" << 0 << "" << "" << "";
 }
 
 void tst_ClusterConfig::redisUrls()
@@ -102,6 +119,81 @@ void tst_ClusterConfig::redisUrls()
     QCOMPARE(endpoint->host, host);
     QCOMPARE(int(endpoint->port), port);
     QCOMPARE(endpoint->socketPath, socket);
+    QFETCH(QString, user);
+    QFETCH(QString, password);
+    QCOMPARE(endpoint->user, user);
+    QCOMPARE(endpoint->password, password);
+}
+
+void tst_ClusterConfig::credentials_data()
+{
+    QTest::addColumn<QString>("redis");
+    QTest::addColumn<QString>("user");            // empty: no redis_user key
+    QTest::addColumn<QByteArray>("passwordFile"); // its content; empty: no key
+    QTest::addColumn<QString>("errorKey");        // empty: accepted
+    QTest::addColumn<QString>("loginUser");
+    QTest::addColumn<QString>("loginPassword");
+
+    QTest::addRow("none") << "redis://h:1" << "" << QByteArray() << "" << "" << "";
+    QTest::addRow("password file") << "redis://h:1" << "" << QByteArray("pw one\n") << "" << ""
+                                   << "pw one";
+    QTest::addRow("user and password file") << "redis://h:1" << "lab" << QByteArray("pw\r\nnext\n")
+                                            << "" << "lab" << "pw";
+    QTest::addRow("credentials in the url") << "redis://lab:pw@h:1" << "" << QByteArray() << ""
+                                            << "lab" << "pw";
+    QTest::addRow("two passwords") << "redis://lab:pw@h:1" << "" << QByteArray("pw\n")
+                                   << "cluster.redis_password_file" << "" << "";
+    QTest::addRow("user without password") << "redis://h:1" << "lab" << QByteArray() << "cluster.redis_user"
+                                           << "" << "";
+    QTest::addRow("empty password file") << "redis://h:1" << "" << QByteArray("\n")
+                                         << "cluster.redis_password_file" << "" << "";
+}
+
+void tst_ClusterConfig::credentials()
+{
+    QFETCH(QString, redis);
+    QFETCH(QString, user);
+    QFETCH(QByteArray, passwordFile);
+    QFETCH(QString, errorKey);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QJsonObject cluster{{QStringLiteral("node"), QStringLiteral("a")}, {QStringLiteral("redis"), redis}};
+    if (!user.isEmpty())
+        cluster.insert(QStringLiteral("redis_user"), user);
+    if (!passwordFile.isEmpty()) {
+        QFile file(dir.filePath(QStringLiteral("redis.pw")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(passwordFile);
+        cluster.insert(QStringLiteral("redis_password_file"), file.fileName());
+    }
+    const QByteArray json = QJsonDocument(QJsonObject{{QStringLiteral("cluster"), cluster}}).toJson();
+    ConfigError error;
+    const std::optional<Config> config = parseConfig(json, dir.filePath(QStringLiteral("halhub.json")), {},
+                                                     &error);
+    if (!errorKey.isEmpty()) {
+        QVERIFY(!config);
+        QCOMPARE(error.key, errorKey);
+        return;
+    }
+    QVERIFY2(config && config->cluster, qPrintable(error.toString()));
+    const std::optional<RedisEndpoint> endpoint = redisEndpoint(*config->cluster);
+    QVERIFY(endpoint);
+    QTEST(endpoint->user, "loginUser");
+    QTEST(endpoint->password, "loginPassword");
+}
+
+void tst_ClusterConfig::aBadUrlKeepsItsPassword()
+{
+    ConfigError error;
+    const std::optional<Config> config = parseConfig(
+            R"({"cluster": {"node": "a", "redis": "redis://lab:s3cret@h:1/0"}})",
+            QStringLiteral("halhub.json"), {}, &error);
+    QVERIFY(!config);
+    QCOMPARE(error.key, QStringLiteral("cluster.redis"));
+    QVERIFY2(!error.toString().contains(QStringLiteral("s3cret")), qPrintable(error.toString()));
+    QVERIFY2(error.toString().contains(QStringLiteral("redis://lab:***@h:1/0")), qPrintable(error.toString()));
+    QCOMPARE(redactedRedisUrl(QStringLiteral("redis://:a@b@h:1")), QStringLiteral("redis://:***@h:1"));
+    QCOMPARE(redactedRedisUrl(QStringLiteral("redis://h:1")), QStringLiteral("redis://h:1"));
 }
 
 QTEST_GUILESS_MAIN(tst_ClusterConfig)
