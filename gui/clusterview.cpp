@@ -43,7 +43,10 @@ QString ClusterView::linkText() const
 void ClusterView::refresh()
 {
     const double rtt = m_node->redisRoundTripMs();
-    if (!m_node->redisConnected())
+    const QString error = m_node->redisError();
+    if (!m_node->redisConnected() && !error.isEmpty())
+        m_link->setText(tr("Redis: disconnected (%1)").arg(error));
+    else if (!m_node->redisConnected())
         m_link->setText(tr("Redis: disconnected"));
     else if (rtt < 0)
         m_link->setText(tr("Redis: connected"));

@@ -54,7 +54,14 @@ struct RedisHooks
     {
         RedisConnection *c = of(ctx);
         if (c && c->m_ctx == ctx)
-            c->onConnect(status);
+            c->onConnect(status, ctx->errstr);
+    }
+    static void onHello(redisAsyncContext *ctx, void *reply, void *privdata)
+    {
+        Q_UNUSED(privdata);
+        RedisConnection *c = of(ctx);
+        if (c && c->m_ctx == ctx && reply)
+            c->onHello(reply);
     }
     static void onDisconnect(const redisAsyncContext *ctx, int status)
     {
@@ -94,7 +101,7 @@ RedisConnection::RedisConnection(const RedisEndpoint &endpoint, Role role, QObje
     m_connectTimeout.setInterval(kConnectTimeoutMs);
     connect(&m_connectTimeout, &QTimer::timeout, this, [this] {
         if (m_ctx && !m_connected) {
-            qCDebug(lcCluster) << "redis connect timed out";
+            failed(QStringLiteral("no answer within %1 s").arg(kConnectTimeoutMs / 1000));
             teardown();
             scheduleReconnect();
         }
@@ -129,7 +136,7 @@ void RedisConnection::connectNow()
         return;
     }
     if (ctx->err) {
-        qCDebug(lcCluster) << "redis connect failed:" << ctx->errstr;
+        failed(QString::fromLocal8Bit(ctx->errstr));
         redisAsyncFree(ctx);
         scheduleReconnect();
         return;
@@ -162,17 +169,60 @@ void RedisConnection::connectNow()
     m_connectTimeout.start();
 }
 
-void RedisConnection::onConnect(int status)
+void RedisConnection::onConnect(int status, const char *error)
 {
-    m_connectTimeout.stop();
     if (status != REDIS_OK) {
+        m_connectTimeout.stop();
+        failed(QString::fromLocal8Bit(error));
         // hiredis frees the context after this callback.
         m_ctx = nullptr;
         scheduleReconnect();
         return;
     }
+    // Not connected until Redis takes the credentials (AUTH) or, without
+    // any, answers a PING: a Redis that wants a password says so here, not
+    // by refusing every command later. The connect timeout runs on.
+    QList<QByteArray> hello{QByteArrayLiteral("PING")};
+    if (!m_endpoint.password.isEmpty()) {
+        hello = {QByteArrayLiteral("AUTH")};
+        if (!m_endpoint.user.isEmpty())
+            hello.append(m_endpoint.user.toUtf8());
+        hello.append(m_endpoint.password.toUtf8());
+    }
+    std::vector<const char *> argv;
+    std::vector<size_t> lengths;
+    for (const QByteArray &a : std::as_const(hello)) {
+        argv.push_back(a.constData());
+        lengths.push_back(size_t(a.size()));
+    }
+    redisAsyncCommandArgv(m_ctx, &RedisHooks::onHello, nullptr, int(argv.size()), argv.data(),
+                          lengths.data());
+}
+
+void RedisConnection::onHello(const void *r)
+{
+    const redisReply *reply = static_cast<const redisReply *>(r);
+    if (reply->type == REDIS_REPLY_ERROR) {
+        failed(QStringLiteral("Redis refused %1: %2")
+                   .arg(m_endpoint.password.isEmpty() ? QStringLiteral("a client without a password")
+                                                      : QStringLiteral("this node's credentials"),
+                        QString::fromUtf8(reply->str, qsizetype(reply->len))));
+        // Not from inside hiredis' own callback.
+        QMetaObject::invokeMethod(
+                this,
+                [this] {
+                    if (m_ctx && !m_connected) {
+                        teardown();
+                        scheduleReconnect();
+                    }
+                },
+                Qt::QueuedConnection);
+        return;
+    }
+    m_connectTimeout.stop();
     m_connected = true;
     m_backoffMs = kFirstBackoffMs;
+    m_lastError.clear();
     qCInfo(lcCluster) << "redis connected"
                       << (m_role == Role::Subscriber ? "(subscriber)" : "(commands)");
     if (m_role == Role::Subscriber) {
@@ -194,6 +244,16 @@ void RedisConnection::onDisconnect()
         Q_EMIT disconnected();
     }
     scheduleReconnect();
+}
+
+void RedisConnection::failed(const QString &reason)
+{
+    // Once per reason, not once per retry.
+    if (reason == m_lastError)
+        return;
+    m_lastError = reason;
+    qCWarning(lcCluster).noquote() << "redis:" << reason
+                                   << (m_role == Role::Subscriber ? "(subscriber)" : "(commands)");
 }
 
 void RedisConnection::scheduleReconnect()
@@ -282,6 +342,16 @@ qint64 RedisConnection::waitingBytes() const
 bool RedisConnection::publish(const QByteArray &channel, const QByteArray &message)
 {
     return command({QByteArrayLiteral("PUBLISH"), channel, message});
+}
+
+bool RedisConnection::publish(const QByteArray &channel, const QByteArray &message,
+                              std::function<void(qint64 receivers)> onDelivered)
+{
+    return command({QByteArrayLiteral("PUBLISH"), channel, message},
+                   [onDelivered = std::move(onDelivered)](const void *r) {
+                       const redisReply *reply = static_cast<const redisReply *>(r);
+                       onDelivered(reply && reply->type == REDIS_REPLY_INTEGER ? reply->integer : -1);
+                   });
 }
 
 void RedisConnection::subscribe(const QByteArray &channel)

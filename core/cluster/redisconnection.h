@@ -25,6 +25,10 @@ namespace halhub {
 // kMaxWaitingBytes wait to be written (a paused or stalled server): memory
 // stays bounded whatever Redis does.
 //
+// Right after the socket connects it sends AUTH (the endpoint's user and
+// password) or, without credentials, PING; it counts as connected once
+// Redis answers that without an error.
+//
 // A subscriber connection (Role::Subscriber) only SUBSCRIBEs and
 // UNSUBSCRIBEs; its messages arrive through messageReceived, and its
 // subscriptions are renewed on every reconnect.
@@ -41,13 +45,22 @@ public:
     ~RedisConnection() override;
 
     void start();
+    // Connected: the socket is up and Redis took the credentials.
     bool isConnected() const { return m_connected; }
+    // Why the last try to connect failed (cannot connect, refused
+    // credentials, no answer); empty once connected.
+    QString lastError() const { return m_lastError; }
 
     // Commands role. The reply callback gets the reply (null when the
     // connection went away first) and is called at most once.
     using ReplyFn = std::function<void(const void *reply)>;
     bool command(const QList<QByteArray> &args, ReplyFn onReply = {});
     bool publish(const QByteArray &channel, const QByteArray &message);
+    // As publish, and then tells how many subscribers Redis handed the
+    // message to: 0 when no one listens on the channel now, -1 when the
+    // link went before Redis answered.
+    bool publish(const QByteArray &channel, const QByteArray &message,
+                 std::function<void(qint64 receivers)> onDelivered);
     int inFlight() const { return m_inFlight; }
     qint64 dropped() const { return m_dropped; }
     // Bytes of commands not yet handed to the socket.
@@ -73,7 +86,9 @@ Q_SIGNALS:
 private:
     friend struct RedisHooks;
     void connectNow();
-    void onConnect(int status);
+    void onConnect(int status, const char *error);
+    void onHello(const void *reply);
+    void failed(const QString &reason);
     void onDisconnect();
     void scheduleReconnect();
     void teardown();
@@ -95,6 +110,7 @@ private:
     QTimer m_reconnect;
     QTimer m_connectTimeout;
     QList<QByteArray> m_channels;   // subscriber: what to renew
+    QString m_lastError;
 };
 
 } // namespace halhub
