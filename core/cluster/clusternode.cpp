@@ -18,6 +18,9 @@ namespace halhub {
 namespace {
 
 constexpr int kLivenessCheckMs = 100;
+// Command results kept for a node that did not get them: how many, how long.
+constexpr qsizetype kMaxAnswersWaiting = 1000;
+constexpr qint64 kAnswerKeptMs = 10 * 60 * 1000;
 // Tickets of the attempts this node runs for others, far from the command
 // router's own on the same local bus.
 constexpr quint64 kOwnedTicketBase = quint64(1) << 62;
@@ -166,22 +169,28 @@ public:
         }
         m.insert(QStringLiteral("a"), result.attempts);
         m.insert(QStringLiteral("ms"), result.durationMs);
-        send(QStringLiteral("hres"), m);
-        if (m_node)
-            m_node->m_handedIn.remove({m_from, m_ticket});
+        if (!m_node)
+            return;
+        m_node->sendAnswer(m_from, m_instance,
+                           halhub::msgpack::write(address(QStringLiteral("hres"), m)));
+        m_node->m_handedIn.remove({m_from, m_ticket});
     }
 
     bool answered = false;
 
 private:
-    void send(const QString &type, QVariantMap m)
+    QVariantMap address(const QString &type, QVariantMap m) const
     {
-        if (!m_node)
-            return;
         m.insert(QStringLiteral("t"), type);
         m.insert(QStringLiteral("k"), qlonglong(m_ticket));
         m.insert(QStringLiteral("i"), m_instance);
-        m_node->publish(m_node->channel(QStringLiteral("to"), m_from), m);
+        return m;
+    }
+    // Best effort: a lost `started` costs nothing the result does not bring.
+    void send(const QString &type, const QVariantMap &m)
+    {
+        if (m_node)
+            m_node->publish(m_node->channel(QStringLiteral("to"), m_from), address(type, m));
     }
 
     QPointer<ClusterNode> m_node;
@@ -199,7 +208,7 @@ ClusterNode::ClusterNode(const ClusterConfig &config, DeviceBus *local, QObject 
     , m_startedUs(wallClockUs())
 {
     m_clock.start();
-    const RedisEndpoint endpoint = parseRedisUrl(config.redis).value_or(RedisEndpoint{});
+    const RedisEndpoint endpoint = redisEndpoint(config).value_or(RedisEndpoint{});
     m_commands = new RedisConnection(endpoint, RedisConnection::Role::Commands, this);
     m_subscriber = new RedisConnection(endpoint, RedisConnection::Role::Subscriber, this);
     m_subscriber->subscribe(channel(QStringLiteral("bus")));
@@ -315,6 +324,9 @@ void ClusterNode::onLinkUp()
     publishDirectory();
     publishHeartbeat();
     askDirectory(QString());
+    const QStringList waiting = m_answersWaiting.keys();
+    for (const QString &node : waiting)
+        resendAnswers(node);
     Q_EMIT changed();
 }
 
@@ -416,6 +428,8 @@ void ClusterNode::onBusMessage(const QVariantMap &m)
     if (type == QLatin1String("hb")) {
         Peer &peer = peerFor(node, m);
         peer.lastSeenMs = m_clock.elapsed();
+        // It is there: what it did not get may reach it now.
+        resendAnswers(node);
         QSet<QString> watching;
         const QVariantList w = m.value(QStringLiteral("w")).toList();
         for (const QVariant &d : w)
@@ -481,6 +495,8 @@ void ClusterNode::peerGone(const QString &node, const QString &why)
     qCInfo(lcCluster).noquote() << "node" << node << why;
     it->alive = false;
     it->watching.clear();
+    // It ended the commands it handed here itself (device_unavailable).
+    m_answersWaiting.remove(node);
     // Its attempts here have no one to answer to: the device takes the next.
     for (auto a = m_owned.begin(); a != m_owned.end();) {
         if (a->from == node) {
@@ -685,7 +701,89 @@ bool ClusterNode::sendHanded(const QString &node, quint64 ticket, const HandedCo
         m.insert(QStringLiteral("pr"), command.principal);
     }
     m.insert(QStringLiteral("id"), command.commandId);
-    return publish(channel(QStringLiteral("to"), node), m);
+    if (m_stopped || !m_commands->isConnected())
+        return false;
+    // No one listening on the owner's channel (its link to Redis is down
+    // for a moment): the command never reaches it, so it is answered now
+    // rather than never. Redis taking it and the owner losing it on the way
+    // is left to the owner's death (node_timeout_ms).
+    const QPointer<ClusterNode> self(this);
+    const bool taken = m_commands->publish(
+            channel(QStringLiteral("to"), node), halhub::msgpack::write(m),
+            [self, node, ticket, device = command.device](qint64 receivers) {
+                if (self && receivers == 0)
+                    self->m_remote->deliverHandedResult(
+                            ticket, HandedResult::error(
+                                    QStringLiteral("device_unavailable"),
+                                    QStringLiteral("node %1 of device %2 did not get the command: "
+                                                   "it is not listening on Redis")
+                                            .arg(node, device)));
+            });
+    if (!taken)
+        ++m_publishesDropped;
+    return taken;
+}
+
+void ClusterNode::sendAnswer(const QString &node, const QString &instance, const QByteArray &payload)
+{
+    if (m_stopped)
+        return;
+    const QPointer<ClusterNode> self(this);
+    const bool taken = m_commands->isConnected()
+            && m_commands->publish(channel(QStringLiteral("to"), node), payload,
+                                   [self, node, instance, payload](qint64 receivers) {
+                                       if (self && receivers <= 0)
+                                           self->keepAnswer(node, instance, payload);
+                                   });
+    if (!taken) {
+        ++m_publishesDropped;
+        keepAnswer(node, instance, payload);
+    }
+}
+
+void ClusterNode::keepAnswer(const QString &node, const QString &instance, const QByteArray &payload)
+{
+    // For the node as it was when it handed the command over: gone or
+    // restarted, it has answered its client itself.
+    const auto peer = m_peers.constFind(node);
+    if (peer == m_peers.cend() || !peer->alive || peer->instance != instance)
+        return;
+    QList<Answer> &list = m_answersWaiting[node];
+    if (list.size() >= kMaxAnswersWaiting) {
+        qCWarning(lcCluster).noquote()
+                << "node" << node << "takes no command results: the oldest one is dropped";
+        list.removeFirst();
+    }
+    list.append({instance, payload, m_clock.elapsed()});
+    qCDebug(lcCluster).noquote() << "a command result for node" << node << "waits to be sent again";
+}
+
+void ClusterNode::resendAnswers(const QString &node)
+{
+    const auto it = m_answersWaiting.find(node);
+    if (it == m_answersWaiting.end())
+        return;
+    const QList<Answer> list = std::move(*it);
+    m_answersWaiting.erase(it);
+    const qint64 now = m_clock.elapsed();
+    for (const Answer &a : list) {
+        if (now - a.keptMs <= kAnswerKeptMs)
+            sendAnswer(node, a.instance, a.payload);
+    }
+}
+
+int ClusterNode::answersWaiting() const
+{
+    int n = 0;
+    for (const QList<Answer> &list : m_answersWaiting)
+        n += int(list.size());
+    return n;
+}
+
+QString ClusterNode::redisError() const
+{
+    const QString commands = m_commands->lastError();
+    return commands.isEmpty() ? m_subscriber->lastError() : commands;
 }
 
 void ClusterNode::sendHandedCancel(const QString &node, quint64 ticket)
@@ -882,11 +980,14 @@ QVariantMap ClusterNode::status() const
     m.insert(QStringLiteral("nodes"), liveNodes());
     m.insert(QStringLiteral("redis"), redisConnected() ? QStringLiteral("connected")
                                                        : QStringLiteral("disconnected"));
+    if (!redisConnected() && !redisError().isEmpty())
+        m.insert(QStringLiteral("redis_error"), redisError());
     // What this node has waiting toward Redis: bounded by RedisConnection's
     // limits, whatever Redis does (docs/protocol.md section 12).
     m.insert(QStringLiteral("redis_waiting_bytes"), m_commands->waitingBytes());
     m.insert(QStringLiteral("redis_in_flight"), m_commands->inFlight());
     m.insert(QStringLiteral("publishes_dropped"), m_publishesDropped);
+    m.insert(QStringLiteral("answers_waiting"), answersWaiting());
     return m;
 }
 

@@ -64,6 +64,11 @@ public:
     qint64 samplesPublished() const { return m_samplesPublished; }
     // Messages Redis did not take (away, or too much waiting for it) since start.
     qint64 publishesDropped() const { return m_publishesDropped; }
+    // Why the Redis link is down (last failure of either connection);
+    // empty while connected.
+    QString redisError() const;
+    // Command results for other nodes that did not reach them yet.
+    int answersWaiting() const;
 
     // For the RemoteBus.
     bool sendAttempt(const QString &node, const QString &device, quint64 ticket,
@@ -105,6 +110,12 @@ private:
     QVariantMap message(const QString &type) const;
     QVariantMap announcement(const QString &type) const;
     bool publish(const QByteArray &channel, const QVariantMap &message);
+    // A command's result for the node that handed it: kept and sent again
+    // (on that node's next heartbeat, on our own link coming back) until
+    // Redis hands it to the node, while that node lives as that instance.
+    void sendAnswer(const QString &node, const QString &instance, const QByteArray &payload);
+    void keepAnswer(const QString &node, const QString &instance, const QByteArray &payload);
+    void resendAnswers(const QString &node);
     void publishDirectory();
     void publishHeartbeat();
     void askDirectory(const QString &node);
@@ -154,6 +165,13 @@ private:
     qint64 m_lastEchoMs = 0;
     double m_rttMs = -1;
     QSet<QString> m_reportedDuplicates;
+    struct Answer
+    {
+        QString instance;
+        QByteArray payload;
+        qint64 keptMs = 0;
+    };
+    QHash<QString, QList<Answer>> m_answersWaiting;
 };
 
 } // namespace halhub
