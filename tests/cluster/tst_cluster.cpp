@@ -14,6 +14,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <functional>
 #include <csignal>
 #include <memory>
 
@@ -58,17 +59,31 @@ QVariantMap deviceEntry(TestClient &client, const QString &id)
     return {};
 }
 
-// Waits (polling list_devices) until the device is listed in `state`.
-bool waitDevice(TestClient &client, const QString &id, const QString &state, int timeoutMs = 10000)
+// Asks again every 200 ms until `done` or timeoutMs of wall time: slow
+// enough for a client's rate limit (200 a minute, and closed above about
+// 6.7 a second for 10 s), so a wait that fails fails in its time.
+bool pollUntil(const std::function<bool()> &done, int timeoutMs)
 {
     QElapsedTimer t;
     t.start();
     while (t.elapsed() < timeoutMs) {
-        if (deviceEntry(client, id).value(QStringLiteral("state")).toString() == state)
+        if (done())
             return true;
-        QTest::qWait(50);
+        QTest::qWait(200);
     }
     return false;
+}
+
+// Waits (polling list_devices) until the device is listed in `state`.
+bool waitDevice(TestClient &client, const QString &id, const QString &state, int timeoutMs = 10000)
+{
+    return pollUntil([&] { return deviceEntry(client, id).value(QStringLiteral("state")).toString() == state; },
+                     timeoutMs);
+}
+
+QVariantMap clusterMetrics(TestClient &client)
+{
+    return client.request(msg(QStringLiteral("get_metrics"))).value(QStringLiteral("cluster")).toMap();
 }
 
 bool isFrameOf(const QVariantMap &m, const QString &stream)
@@ -124,14 +139,22 @@ private Q_SLOTS:
     void commandsFromTwoNodesRunOneAtATime();
     void cancelOfAQueuedForwardedCommand();
     void stalledRedisKeepsThePublisherBounded();
+    void redisWithPasswords();
+    void resultMissedByTheIssuingNodeArrivesWhenItIsBack();
+    void commandTheOwnerCannotHearIsAnsweredAtOnce();
 
 private:
     bool startRedis();
     QByteArray redisCli(const QStringList &args);
+    // Redis users A, B, C (passwords pw-A, pw-B, pw-C) and admin for the
+    // test's own redis-cli; the default user off: Redis wants a password.
+    bool useRedisUsers();
+    // The node's cluster section logs in as `user`, its password in a file.
+    QVariantMap loginAs(const QString &user, const QString &password);
     qint64 publishCount();
     // extra: more top-level config sections (auth).
     Node *startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs = kNodeTimeoutMs,
-                    const QVariantMap &extra = {});
+                    const QVariantMap &extra = {}, const QVariantMap &clusterExtra = {});
     bool restartNode(Node *node);
     QString subscribe(TestClient &client, const QString &device);
     std::unique_ptr<TestClient> connectTo(const Node *node);
@@ -144,6 +167,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<QProcess> m_redis;
     QString m_socket;
+    QStringList m_cliLogin;
     std::vector<std::unique_ptr<Node>> m_nodes;
 };
 
@@ -170,6 +194,7 @@ void tst_Cluster::cleanup()
     }
     m_redis.reset();
     m_dir.reset();
+    m_cliLogin.clear();
 }
 
 bool tst_Cluster::startRedis()
@@ -196,10 +221,44 @@ bool tst_Cluster::startRedis()
 QByteArray tst_Cluster::redisCli(const QStringList &args)
 {
     QProcess cli;
-    cli.start(QStringLiteral(REDIS_CLI), QStringList{QStringLiteral("-s"), m_socket} + args);
+    cli.start(QStringLiteral(REDIS_CLI), QStringList{QStringLiteral("-s"), m_socket} + m_cliLogin + args);
     if (!cli.waitForFinished(5000))
         return {};
     return cli.readAllStandardOutput();
+}
+
+bool tst_Cluster::useRedisUsers()
+{
+    const auto setUser = [this](const QString &user, const QString &password) {
+        return redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), user, QStringLiteral("on"),
+                         QLatin1Char('>') + password, QStringLiteral("~*"), QStringLiteral("&*"),
+                         QStringLiteral("+@all")})
+                       .trimmed()
+                == "OK";
+    };
+    for (const QString &node : {QStringLiteral("A"), QStringLiteral("B"), QStringLiteral("C")}) {
+        if (!setUser(node, QStringLiteral("pw-") + node))
+            return false;
+    }
+    if (!setUser(QStringLiteral("admin"), QStringLiteral("pw-admin")))
+        return false;
+    if (redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), QStringLiteral("default"),
+                  QStringLiteral("off")})
+                .trimmed()
+        != "OK")
+        return false;
+    m_cliLogin = {QStringLiteral("--user"), QStringLiteral("admin"), QStringLiteral("--pass"),
+                  QStringLiteral("pw-admin"), QStringLiteral("--no-auth-warning")};
+    return redisCli({QStringLiteral("PING")}).trimmed() == "PONG";
+}
+
+QVariantMap tst_Cluster::loginAs(const QString &user, const QString &password)
+{
+    const QString file = m_dir->filePath(QStringLiteral("redis-password-") + user);
+    QFile f(file);
+    if (!f.open(QIODevice::WriteOnly) || f.write(password.toUtf8() + '\n') < 0)
+        return {};
+    return {{QStringLiteral("redis_user"), user}, {QStringLiteral("redis_password_file"), file}};
 }
 
 qint64 tst_Cluster::publishCount()
@@ -211,19 +270,21 @@ qint64 tst_Cluster::publishCount()
 }
 
 Node *tst_Cluster::startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs,
-                             const QVariantMap &extra)
+                             const QVariantMap &extra, const QVariantMap &clusterExtra)
 {
     auto node = std::make_unique<Node>();
     node->name = name;
     node->config = m_dir->filePath(name + QStringLiteral(".json"));
+    QVariantMap cluster{{QStringLiteral("redis"), QStringLiteral("unix://") + m_socket},
+                        {QStringLiteral("node"), name},
+                        {QStringLiteral("heartbeat_ms"), kHeartbeatMs},
+                        {QStringLiteral("node_timeout_ms"), nodeTimeoutMs}};
+    for (auto it = clusterExtra.cbegin(); it != clusterExtra.cend(); ++it)
+        cluster.insert(it.key(), it.value());
     const QVariantMap config{
         {QStringLiteral("server"), QVariantMap{{QStringLiteral("port"), 0}}},
         {QStringLiteral("devices"), devices},
-        {QStringLiteral("cluster"),
-         QVariantMap{{QStringLiteral("redis"), QStringLiteral("unix://") + m_socket},
-                     {QStringLiteral("node"), name},
-                     {QStringLiteral("heartbeat_ms"), kHeartbeatMs},
-                     {QStringLiteral("node_timeout_ms"), nodeTimeoutMs}}}};
+        {QStringLiteral("cluster"), cluster}};
     QVariantMap full = config;
     for (auto it = extra.cbegin(); it != extra.cend(); ++it)
         full.insert(it.key(), it.value());
@@ -891,9 +952,7 @@ void tst_Cluster::stalledRedisKeepsThePublisherBounded()
     const QString local = subscribe(*onA, QStringLiteral("a0"));
     const QString remote = subscribe(*onB, QStringLiteral("a0"));
     QTRY_VERIFY_WITH_TIMEOUT(framesOf(*onB, remote).size() >= 100, 10000);
-    const auto cluster = [&] {
-        return onA->request(msg(QStringLiteral("get_metrics"))).value(QStringLiteral("cluster")).toMap();
-    };
+    const auto cluster = [&] { return clusterMetrics(*onA); };
     const qint64 droppedBefore = cluster().value(QStringLiteral("publishes_dropped")).toLongLong();
 
     const qsizetype fromA = onA->received().size();
@@ -932,6 +991,147 @@ void tst_Cluster::stalledRedisKeepsThePublisherBounded()
     const QList<QVariantMap> frames = framesOf(*onA, local, fromA);
     QVERIFY(frames.size() > 100);
     QVERIFY(noGapNorMissingSeq(frames));
+}
+
+// A Redis that wants passwords: nodes log in as their own users (the
+// password in a file); one with a wrong password says so and stays out.
+void tst_Cluster::redisWithPasswords()
+{
+    QVERIFY(useRedisUsers());
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kNodeTimeoutMs, {},
+                        loginAs(QStringLiteral("A"), QStringLiteral("pw-A")));
+    Node *b = startNode(QStringLiteral("B"), {}, kNodeTimeoutMs, {},
+                        loginAs(QStringLiteral("B"), QStringLiteral("pw-B")));
+    Node *c = startNode(QStringLiteral("C"), {simDevice(QStringLiteral("c0"))}, kNodeTimeoutMs, {},
+                        loginAs(QStringLiteral("C"), QStringLiteral("not-pw-C")));
+    QVERIFY(a && b && c);
+    auto onB = connectTo(b);
+    auto onC = connectTo(c);
+    QVERIFY(onB && onC);
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+    const QVariantMap ack = onB->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("echo")},
+                                        {QStringLiteral("params"), QVariantMap{{QStringLiteral("x"), 7}}}}));
+    QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap result = onB->waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")) == QLatin1String("result")
+                && m.value(QStringLiteral("command_id")) == ack.value(QStringLiteral("command_id"));
+    }, 5000);
+    QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+
+    // C: refused by Redis, told why, its own device still served, and
+    // outside the cluster.
+    QTRY_VERIFY_WITH_TIMEOUT(c->stderrText.contains("WRONGPASS"), 10000);
+    const QVariantMap cluster = clusterMetrics(*onC);
+    QCOMPARE(cluster.value(QStringLiteral("redis")).toString(), QStringLiteral("disconnected"));
+    QVERIFY2(cluster.value(QStringLiteral("redis_error")).toString().contains(QStringLiteral("WRONGPASS")),
+             qPrintable(cluster.value(QStringLiteral("redis_error")).toString()));
+    QVERIFY(!c->stderrText.contains("not-pw-C"));
+    QVERIFY(waitDevice(*onC, QStringLiteral("c0"), QStringLiteral("connected")));
+    const QStringList nodes = clusterMetrics(*onB).value(QStringLiteral("nodes")).toStringList();
+    QCOMPARE(nodes, (QStringList{QStringLiteral("A"), QStringLiteral("B")}));
+    QVERIFY(deviceEntry(*onB, QStringLiteral("c0")).isEmpty());
+}
+
+// The issuing node's link to Redis drops while the owner runs its command
+// (shorter than node_timeout_ms, so no one is declared gone): the result,
+// which Redis could hand to no one, reaches the client once the link is
+// back.
+void tst_Cluster::resultMissedByTheIssuingNodeArrivesWhenItIsBack()
+{
+    QVERIFY(useRedisUsers());
+    constexpr int kLongTimeoutMs = 8000;
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kLongTimeoutMs, {},
+                        loginAs(QStringLiteral("A"), QStringLiteral("pw-A")));
+    Node *b = startNode(QStringLiteral("B"), {}, kLongTimeoutMs, {},
+                        loginAs(QStringLiteral("B"), QStringLiteral("pw-B")));
+    QVERIFY(a && b);
+    auto onA = connectTo(a);
+    auto onB = connectTo(b);
+    QVERIFY(onA && onB);
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+    const QVariantMap ack = onB->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("sleep")},
+                                        {QStringLiteral("params"), QVariantMap{{QStringLiteral("ms"), 300}}}}));
+    QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    // B away, and kept away: its user is off.
+    redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), QStringLiteral("B"), QStringLiteral("off")});
+    QVERIFY(redisCli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("USER"),
+                      QStringLiteral("B")}).trimmed().toInt() >= 2);
+    // A command on A behind B's one: when it is done, so is B's.
+    const QVariantMap behind = onA->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("echo")}}));
+    QCOMPARE(behind.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap behindResult = onA->waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")) == QLatin1String("result")
+                && m.value(QStringLiteral("command_id")) == behind.value(QStringLiteral("command_id"));
+    }, 5000);
+    QCOMPARE(behindResult.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QVERIFY(pollUntil([&] { return clusterMetrics(*onA).value(QStringLiteral("answers_waiting")).toInt() == 1; },
+                      5000));
+    QVERIFY(onB->messagesOfType(QStringLiteral("result")).isEmpty());
+
+    redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), QStringLiteral("B"), QStringLiteral("on")});
+    const QVariantMap result = onB->waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")) == QLatin1String("result")
+                && m.value(QStringLiteral("command_id")) == ack.value(QStringLiteral("command_id"));
+    }, kLongTimeoutMs);
+    QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(onB->messagesOfType(QStringLiteral("result")).size(), 1);
+    QCOMPARE(clusterMetrics(*onA).value(QStringLiteral("answers_waiting")).toInt(), 0);
+}
+
+// The owner's link to Redis is down (not yet for node_timeout_ms): a
+// command handed to it now would reach no one, so the client hears
+// device_unavailable at once, while the device is still listed connected,
+// not silence once the owner is back.
+void tst_Cluster::commandTheOwnerCannotHearIsAnsweredAtOnce()
+{
+    QVERIFY(useRedisUsers());
+    constexpr int kLongTimeoutMs = 8000;
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kLongTimeoutMs, {},
+                        loginAs(QStringLiteral("A"), QStringLiteral("pw-A")));
+    Node *b = startNode(QStringLiteral("B"), {}, kLongTimeoutMs, {},
+                        loginAs(QStringLiteral("B"), QStringLiteral("pw-B")));
+    QVERIFY(a && b);
+    auto onB = connectTo(b);
+    QVERIFY(onB);
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+    redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), QStringLiteral("A"), QStringLiteral("off")});
+    QVERIFY(redisCli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("USER"),
+                      QStringLiteral("A")}).trimmed().toInt() >= 2);
+    const QVariantMap ack = onB->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("echo")}}));
+    QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    const QVariantMap result = onB->waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")) == QLatin1String("result")
+                && m.value(QStringLiteral("command_id")) == ack.value(QStringLiteral("command_id"));
+    }, kLongTimeoutMs);
+    QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("error"));
+    QCOMPARE(result.value(QStringLiteral("error")).toMap().value(QStringLiteral("code")).toString(),
+             QStringLiteral("device_unavailable"));
+    QCOMPARE(deviceEntry(*onB, QStringLiteral("a0")).value(QStringLiteral("state")).toString(),
+             QStringLiteral("connected"));
+
+    // A back before anyone gave it up: its device takes commands again
+    // (once A has logged in again after its backoff).
+    redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), QStringLiteral("A"), QStringLiteral("on")});
+    const auto echoOnA = [&] {
+        const QVariantMap again = onB->request(msg(
+                QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                            {QStringLiteral("command"), QStringLiteral("echo")}}));
+        return onB->waitFor([&](const QVariantMap &m) {
+                       return m.value(QStringLiteral("type")) == QLatin1String("result")
+                               && m.value(QStringLiteral("command_id")) == again.value(QStringLiteral("command_id"));
+                   }, 5000)
+                .value(QStringLiteral("status"))
+                .toString();
+    };
+    QVERIFY(pollUntil([&] { return echoOnA() == QLatin1String("ok"); }, 15000));
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
