@@ -21,9 +21,6 @@ constexpr int kLivenessCheckMs = 100;
 // Command results kept for a node that did not get them: how many, how long.
 constexpr qsizetype kMaxAnswersWaiting = 1000;
 constexpr qint64 kAnswerKeptMs = 10 * 60 * 1000;
-// Tickets of the attempts this node runs for others, far from the command
-// router's own on the same local bus.
-constexpr quint64 kOwnedTicketBase = quint64(1) << 62;
 
 QString str(const QVariantMap &m, const char *key)
 {
@@ -224,7 +221,6 @@ ClusterNode::ClusterNode(const ClusterConfig &config, DeviceBus *local, QObject 
     }
 
     connect(m_local, &DeviceBus::sampleReady, this, &ClusterNode::onLocalSample);
-    connect(m_local, &DeviceBus::commandFinished, this, &ClusterNode::onLocalFinished);
     const auto directoryChanged = [this] {
         publishDirectory();
         refresh();
@@ -497,15 +493,6 @@ void ClusterNode::peerGone(const QString &node, const QString &why)
     it->watching.clear();
     // It ended the commands it handed here itself (device_unavailable).
     m_answersWaiting.remove(node);
-    // Its attempts here have no one to answer to: the device takes the next.
-    for (auto a = m_owned.begin(); a != m_owned.end();) {
-        if (a->from == node) {
-            m_local->abortCommand(a->device, a.key());
-            a = m_owned.erase(a);
-        } else {
-            ++a;
-        }
-    }
     // Its commands still waiting here are dropped; a running one runs on.
     QList<quint64> handed;
     for (auto h = m_handedIn.cbegin(); h != m_handedIn.cend(); ++h) {
@@ -662,26 +649,6 @@ void ClusterNode::onSampleMessage(const QString &device, const QVariantMap &m)
     for (qsizetype i = 0; i + 1 < values.size(); i += 2)
         sample.values.append({values[i].toString(), values[i + 1]});
     m_remote->deliverSample(std::move(sample), quint64(integer(m, "q")));
-}
-
-bool ClusterNode::sendAttempt(const QString &node, const QString &device, quint64 ticket,
-                              const QString &command, const QVariantMap &params)
-{
-    if (!m_peers.value(node).alive)
-        return false;
-    QVariantMap m = message(QStringLiteral("run"));
-    m.insert(QStringLiteral("k"), qlonglong(ticket));
-    m.insert(QStringLiteral("d"), device);
-    m.insert(QStringLiteral("c"), command);
-    m.insert(QStringLiteral("p"), params);
-    return publish(channel(QStringLiteral("to"), node), m);
-}
-
-void ClusterNode::sendAbort(const QString &node, quint64 ticket)
-{
-    QVariantMap m = message(QStringLiteral("abort"));
-    m.insert(QStringLiteral("k"), qlonglong(ticket));
-    publish(channel(QStringLiteral("to"), node), m);
 }
 
 bool ClusterNode::sendHanded(const QString &node, quint64 ticket, const HandedCommand &command)
@@ -860,82 +827,7 @@ void ClusterNode::onDirectMessage(const QVariantMap &m)
         r.attempts = int(integer(m, "a"));
         r.durationMs = integer(m, "ms");
         m_remote->deliverHandedResult(ticket, r);
-    } else if (type == QLatin1String("run")) {
-        runAttempt(m);
-    } else if (type == QLatin1String("abort")) {
-        const QString from = str(m, "n");
-        const quint64 ticket = quint64(integer(m, "k"));
-        for (auto it = m_owned.begin(); it != m_owned.end(); ++it) {
-            if (it->from == from && it->ticket == ticket) {
-                m_local->abortCommand(it->device, it.key());
-                m_owned.erase(it);
-                break;
-            }
-        }
-    } else if (type == QLatin1String("rep")) {
-        CommandOutcome outcome;
-        if (m.value(QStringLiteral("ok")).toBool()) {
-            outcome = CommandOutcome::ok(m.value(QStringLiteral("r")));
-        } else {
-            outcome = CommandOutcome::error(str(m, "ec"), str(m, "em"));
-        }
-        m_remote->deliverOutcome(quint64(integer(m, "k")), outcome);
     }
-}
-
-void ClusterNode::runAttempt(const QVariantMap &m)
-{
-    const QString from = str(m, "n");
-    const quint64 theirs = quint64(integer(m, "k"));
-    const QString device = str(m, "d");
-    const QString command = str(m, "c");
-    const QVariantMap params = m.value(QStringLiteral("p")).toMap();
-    const auto refuse = [&](const QString &code, const QString &message) {
-        QVariantMap r;
-        r.insert(QStringLiteral("t"), QStringLiteral("rep"));
-        r.insert(QStringLiteral("k"), qlonglong(theirs));
-        r.insert(QStringLiteral("ok"), false);
-        r.insert(QStringLiteral("ec"), code);
-        r.insert(QStringLiteral("em"), message);
-        publish(channel(QStringLiteral("to"), from), r);
-    };
-    const std::optional<DeviceInfo> info = m_local->device(device);
-    if (!info || info->state != DeviceState::Connected || winner(device) != m_config.node)
-        return refuse(QStringLiteral("device_unavailable"),
-                      QStringLiteral("device %1 is not connected on node %2")
-                          .arg(device, m_config.node));
-    // The sender checked them against our description; a peer is checked
-    // all the same before anything reaches a device.
-    if (const CommandSpec *spec = info->command(command)) {
-        if (const std::optional<QString> problem = checkCommandParams(*spec, params))
-            return refuse(QStringLiteral("device_error"), *problem);
-    } else if (!info->anyCommand) {
-        return refuse(QStringLiteral("device_error"),
-                      QStringLiteral("unknown command %1").arg(command));
-    }
-    const quint64 ticket = kOwnedTicketBase + ++m_nextTicket;
-    m_owned.insert(ticket, {from, theirs, device});
-    m_local->startCommand(device, ticket, command, params);
-}
-
-void ClusterNode::onLocalFinished(quint64 ticket, const CommandOutcome &outcome)
-{
-    const auto it = m_owned.constFind(ticket);
-    if (it == m_owned.cend())
-        return;
-    const OwnedAttempt attempt = *it;
-    m_owned.erase(it);
-    QVariantMap r;
-    r.insert(QStringLiteral("t"), QStringLiteral("rep"));
-    r.insert(QStringLiteral("k"), qlonglong(attempt.ticket));
-    r.insert(QStringLiteral("ok"), outcome.status == CommandOutcome::Status::Ok);
-    if (outcome.status == CommandOutcome::Status::Ok) {
-        r.insert(QStringLiteral("r"), wireValue(outcome.result));
-    } else {
-        r.insert(QStringLiteral("ec"), outcome.errorCode);
-        r.insert(QStringLiteral("em"), outcome.errorMessage);
-    }
-    publish(channel(QStringLiteral("to"), attempt.from), r);
 }
 
 QStringList ClusterNode::liveNodes() const

@@ -71,9 +71,6 @@ public:
     int answersWaiting() const;
 
     // For the RemoteBus.
-    bool sendAttempt(const QString &node, const QString &device, quint64 ticket,
-                     const QString &command, const QVariantMap &params);
-    void sendAbort(const QString &node, quint64 ticket);
     bool sendHanded(const QString &node, quint64 ticket, const HandedCommand &command);
     void sendHandedCancel(const QString &node, quint64 ticket);
     void watchChanged(const QString &device, bool watched);
@@ -97,12 +94,6 @@ private:
     };
     // A command another node handed to this node's router.
     class Handed;
-    struct OwnedAttempt
-    {
-        QString from;
-        quint64 ticket = 0;
-        QString device;
-    };
 
     QByteArray channel(const QString &kind, const QString &name = {}) const;
     // A message of this node: {t: type, n: node}; an announcement adds its
@@ -129,11 +120,9 @@ private:
     void checkLiveness();
     void refresh();
     void recomputeInterest();
-    void runAttempt(const QVariantMap &m);
     void takeHanded(const QVariantMap &m);
     void withdrawHanded(const QString &from, quint64 ticket);
     void onLocalSample(const Sample &sample);
-    void onLocalFinished(quint64 ticket, const CommandOutcome &outcome);
     QString winner(const QString &device) const;
 
     ClusterConfig m_config;
@@ -152,11 +141,9 @@ private:
     // Local devices some live node watches: their samples are published.
     QSet<QString> m_published;
     QHash<QString, quint64> m_seq;
-    QHash<quint64, OwnedAttempt> m_owned;
     // Handed commands the router here still owes an answer, by sender node
     // and its ticket.
     QHash<QPair<QString, quint64>, std::weak_ptr<HandedCommandLink>> m_handedIn;
-    quint64 m_nextTicket = 0;
     qint64 m_samplesPublished = 0;
     qint64 m_publishesDropped = 0;
     // Heartbeats this node sent, to time their way back.

@@ -57,26 +57,21 @@ std::optional<DeviceInfo> RemoteBus::device(const QString &id) const
 void RemoteBus::startCommand(const QString &device, quint64 ticket, const QString &command,
                              const QVariantMap &params)
 {
-    const auto it = m_devices.constFind(device);
-    if (it == m_devices.cend() || !m_node->sendAttempt(it->node, device, ticket, command, params)) {
-        // Not sent (Redis unreachable): answered after startCommand returns.
-        QMetaObject::invokeMethod(this, [this, ticket, device] {
-            Q_EMIT commandFinished(ticket, CommandOutcome::error(
-                    QStringLiteral("device_unavailable"),
-                    QStringLiteral("the node of device %1 cannot be reached").arg(device)));
-        }, Qt::QueuedConnection);
-        return;
-    }
-    m_running.insert(ticket, device);
+    Q_UNUSED(params);
+    // Not called: handsCommandsOver is true for every remote device. Should
+    // a caller try all the same, it hears why, after startCommand returns.
+    QMetaObject::invokeMethod(this, [this, ticket, device, command] {
+        Q_EMIT commandFinished(ticket, CommandOutcome::error(
+                QStringLiteral("device_unavailable"),
+                QStringLiteral("%1 on remote device %2: a remote device takes whole commands only")
+                        .arg(command, device)));
+    }, Qt::QueuedConnection);
 }
 
 void RemoteBus::abortCommand(const QString &device, quint64 ticket)
 {
-    if (!m_running.remove(ticket))
-        return;
-    const auto it = m_devices.constFind(device);
-    if (it != m_devices.cend())
-        m_node->sendAbort(it->node, ticket);
+    Q_UNUSED(device);
+    Q_UNUSED(ticket);
 }
 
 bool RemoteBus::handsCommandsOver(const QString &device) const
@@ -146,8 +141,6 @@ void RemoteBus::reconcile(const QHash<QString, DeviceInfo> &wanted)
             continue;
         m_devices.remove(id);
         m_lastSeq.remove(id);
-        for (auto it = m_running.begin(); it != m_running.end();)
-            it = *it == id ? m_running.erase(it) : std::next(it);
         for (auto it = m_handed.begin(); it != m_handed.end();)
             it = *it == id ? m_handed.erase(it) : std::next(it);
         Q_EMIT deviceRemoved(id);
@@ -196,13 +189,6 @@ void RemoteBus::deliverSample(Sample sample, quint64 seq)
         sample.gapBefore = true;
     m_lastSeq.insert(sample.device, seq);
     Q_EMIT sampleReady(sample);
-}
-
-void RemoteBus::deliverOutcome(quint64 ticket, const CommandOutcome &outcome)
-{
-    if (!m_running.remove(ticket))
-        return;
-    Q_EMIT commandFinished(ticket, outcome);
 }
 
 void RemoteBus::deliverError(const QString &device, const QString &message)

@@ -40,8 +40,6 @@ public:
     void reconcile(const QHash<QString, DeviceInfo> &wanted);
     // A sample published by the owner, with its per-device sequence number.
     void deliverSample(Sample sample, quint64 seq);
-    // The owner answered an attempt.
-    void deliverOutcome(quint64 ticket, const CommandOutcome &outcome);
     // The owner started, or finished, a command handed to it.
     void deliverHandedStarted(quint64 ticket);
     void deliverHandedResult(quint64 ticket, const HandedResult &result);
@@ -54,7 +52,7 @@ public:
 
     bool isWatched(const QString &device) const { return m_watched.contains(device); }
     QSet<QString> watched() const { return m_watched; }
-    int runningCount() const { return int(m_running.size() + m_handed.size()); }
+    int runningCount() const { return int(m_handed.size()); }
 
 private:
     ClusterNode *m_node = nullptr;
@@ -64,8 +62,6 @@ private:
     // watch began or since a gap was marked.
     QHash<QString, quint64> m_lastSeq;
     QSet<QString> m_gapDue;
-    // Attempts sent to an owner and not answered yet: ticket -> device.
-    QHash<quint64, QString> m_running;
     // Commands handed to an owner and not finished yet: ticket -> device.
     QHash<quint64, QString> m_handed;
 };

@@ -146,13 +146,19 @@ void tst_RemoteBus::unreachableOwnerAnswersAtOnce()
     ClusterNode node(config(), &local);
     RemoteBus *bus = node.remoteBus();
     bus->reconcile({{QStringLiteral("r0"), remoteDevice(DeviceState::Connected)}});
-    QSignalSpy finished(bus, &DeviceBus::commandFinished);
-    bus->startCommand(QStringLiteral("r0"), 5, QStringLiteral("echo"), {});
+    QVERIFY(bus->handsCommandsOver(QStringLiteral("r0")));
+    QSignalSpy finished(bus, &DeviceBus::handedFinished);
+    HandedCommand command;
+    command.device = QStringLiteral("r0");
+    command.command = QStringLiteral("echo");
+    bus->handCommand(5, command);
     QCOMPARE(finished.count(), 0);  // never from inside the call
     QTRY_COMPARE(finished.count(), 1);
     QCOMPARE(finished.first().at(0).toULongLong(), quint64(5));
-    QCOMPARE(finished.first().at(1).value<CommandOutcome>().errorCode,
-             QStringLiteral("device_unavailable"));
+    const HandedResult result = finished.first().at(1).value<HandedResult>();
+    QCOMPARE(result.status, QStringLiteral("error"));
+    QCOMPARE(result.errorCode, QStringLiteral("device_unavailable"));
+    QCOMPARE(bus->runningCount(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_RemoteBus)
