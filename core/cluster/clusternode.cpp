@@ -21,6 +21,8 @@ constexpr int kLivenessCheckMs = 100;
 // Command results kept for a node that did not get them: how many, how long.
 constexpr qsizetype kMaxAnswersWaiting = 1000;
 constexpr qint64 kAnswerKeptMs = 10 * 60 * 1000;
+// Answers remembered for commands sent again (all nodes together).
+constexpr qsizetype kMaxAnswersKept = 10000;
 
 QString str(const QVariantMap &m, const char *key)
 {
@@ -151,6 +153,8 @@ public:
     }
 
     void started() override { send(QStringLiteral("hst"), {}); }
+    // The command is here (queued or running): the sender stops sending it.
+    void confirm() { send(QStringLiteral("hq"), {}); }
 
     void finished(const HandedResult &result) override
     {
@@ -168,8 +172,9 @@ public:
         m.insert(QStringLiteral("ms"), result.durationMs);
         if (!m_node)
             return;
-        m_node->sendAnswer(m_from, m_instance,
-                           halhub::msgpack::write(address(QStringLiteral("hres"), m)));
+        const QByteArray payload = halhub::msgpack::write(address(QStringLiteral("hres"), m));
+        m_node->rememberAnswer(m_from, m_instance, m_ticket, payload);
+        m_node->sendAnswer(m_from, m_instance, payload);
         m_node->m_handedIn.remove({m_from, m_ticket});
     }
 
@@ -323,6 +328,7 @@ void ClusterNode::onLinkUp()
     const QStringList waiting = m_answersWaiting.keys();
     for (const QString &node : waiting)
         resendAnswers(node);
+    resendHanded(true);
     Q_EMIT changed();
 }
 
@@ -493,6 +499,8 @@ void ClusterNode::peerGone(const QString &node, const QString &why)
     it->watching.clear();
     // It ended the commands it handed here itself (device_unavailable).
     m_answersWaiting.remove(node);
+    for (auto a = m_answered.begin(); a != m_answered.end();)
+        a = a.key().first == node ? m_answered.erase(a) : std::next(a);
     // Its commands still waiting here are dropped; a running one runs on.
     QList<quint64> handed;
     for (auto h = m_handedIn.cbegin(); h != m_handedIn.cend(); ++h) {
@@ -514,6 +522,7 @@ void ClusterNode::checkLiveness()
     }
     for (const QString &node : gone)
         peerGone(node, QStringLiteral("timed out"));
+    resendHanded(false);
     // A link that takes our own heartbeats and returns none (a paused or
     // stalled server) is started afresh.
     if (!m_stopped && redisConnected() && now - m_lastEchoMs > m_config.nodeTimeoutMs) {
@@ -673,22 +682,71 @@ bool ClusterNode::sendHanded(const QString &node, quint64 ticket, const HandedCo
     // No one listening on the owner's channel (its link to Redis is down
     // for a moment): the command never reaches it, so it is answered now
     // rather than never. Redis taking it and the owner losing it on the way
-    // is left to the owner's death (node_timeout_ms).
+    // (a connection broken with it in flight) is covered by sending it
+    // again until the owner confirms it.
+    const QByteArray payload = halhub::msgpack::write(m);
     const QPointer<ClusterNode> self(this);
     const bool taken = m_commands->publish(
-            channel(QStringLiteral("to"), node), halhub::msgpack::write(m),
+            channel(QStringLiteral("to"), node), payload,
             [self, node, ticket, device = command.device](qint64 receivers) {
-                if (self && receivers == 0)
-                    self->m_remote->deliverHandedResult(
-                            ticket, HandedResult::error(
-                                    QStringLiteral("device_unavailable"),
-                                    QStringLiteral("node %1 of device %2 did not get the command: "
-                                                   "it is not listening on Redis")
-                                            .arg(node, device)));
+                if (!self || receivers != 0)
+                    return;
+                self->m_handedOut.remove(ticket);
+                self->m_remote->deliverHandedResult(
+                        ticket, HandedResult::error(
+                                QStringLiteral("device_unavailable"),
+                                QStringLiteral("node %1 of device %2 did not get the command: "
+                                               "it is not listening on Redis")
+                                        .arg(node, device)));
             });
-    if (!taken)
+    if (!taken) {
         ++m_publishesDropped;
-    return taken;
+        return false;
+    }
+    m_handedOut.insert(ticket, {node, payload, m_clock.elapsed(), false});
+    return true;
+}
+
+void ClusterNode::resendHanded(bool all)
+{
+    if (m_stopped || !redisConnected())
+        return;
+    const qint64 now = m_clock.elapsed();
+    for (auto it = m_handedOut.begin(); it != m_handedOut.end();) {
+        // Answered, cancelled, or ended with its owner: nothing to ask.
+        if (!m_remote->isHanded(it.key())) {
+            it = m_handedOut.erase(it);
+            continue;
+        }
+        if (all || (!it->confirmed && now - it->sentMs >= m_config.heartbeatMs)) {
+            qCDebug(lcCluster).noquote() << "command" << it.key() << "sent again to node" << it->node;
+            if (m_commands->publish(channel(QStringLiteral("to"), it->node), it->payload)) {
+                it->sentMs = now;
+                it->confirmed = false;
+            }
+        }
+        ++it;
+    }
+}
+
+void ClusterNode::rememberAnswer(const QString &node, const QString &instance, quint64 ticket,
+                                 const QByteArray &payload)
+{
+    const QPair<QString, quint64> key{node, ticket};
+    const qint64 now = m_clock.elapsed();
+    if (!m_answered.contains(key))
+        m_answeredOrder.push_back(key);
+    m_answered.insert(key, {instance, payload, now});
+    while (!m_answeredOrder.empty()) {
+        const auto oldest = m_answered.constFind(m_answeredOrder.front());
+        const bool stale = oldest == m_answered.cend() || now - oldest->atMs > kAnswerKeptMs
+                || qsizetype(m_answeredOrder.size()) > kMaxAnswersKept;
+        if (!stale)
+            break;
+        if (oldest != m_answered.cend() && oldest.key() == m_answeredOrder.front())
+            m_answered.erase(oldest);
+        m_answeredOrder.pop_front();
+    }
 }
 
 void ClusterNode::sendAnswer(const QString &node, const QString &instance, const QByteArray &payload)
@@ -765,6 +823,19 @@ void ClusterNode::takeHanded(const QVariantMap &m)
     const QString from = str(m, "n");
     const QString instance = str(m, "i");
     const quint64 ticket = quint64(integer(m, "k"));
+    // Sent again: the sender did not hear from us yet. It is here, or it
+    // was answered (that answer again), or withdrawn; it never runs twice.
+    if (const auto here = m_handedIn.constFind({from, ticket}); here != m_handedIn.cend()) {
+        if (const auto link = std::static_pointer_cast<Handed>(here->lock()))
+            link->confirm();
+        return;
+    }
+    if (const auto done = m_answered.constFind({from, ticket});
+        done != m_answered.cend() && done->instance == instance) {
+        if (!done->payload.isEmpty())
+            sendAnswer(from, instance, done->payload);
+        return;
+    }
     HandedCommand c;
     c.device = str(m, "d");
     c.command = str(m, "c");
@@ -790,7 +861,10 @@ void ClusterNode::takeHanded(const QVariantMap &m)
         m_handedIn.remove({from, ticket});
         refuse(QStringLiteral("device_unavailable"),
                QStringLiteral("node %1 takes no commands").arg(m_config.node));
+        return;
     }
+    if (!link->answered)
+        link->confirm();
 }
 
 void ClusterNode::withdrawHanded(const QString &from, quint64 ticket)
@@ -808,16 +882,27 @@ void ClusterNode::onDirectMessage(const QVariantMap &m)
     if (type == QLatin1String("cmd")) {
         takeHanded(m);
     } else if (type == QLatin1String("hcan")) {
-        withdrawHanded(str(m, "n"), quint64(integer(m, "k")));
-    } else if (type == QLatin1String("hst") || type == QLatin1String("hres")) {
+        const QString from = str(m, "n");
+        const quint64 ticket = quint64(integer(m, "k"));
+        // Withdrawn: the same command sent again later is not run.
+        const auto peer = m_peers.constFind(from);
+        if (peer != m_peers.cend())
+            rememberAnswer(from, peer->instance, ticket, QByteArray());
+        withdrawHanded(from, ticket);
+    } else if (type == QLatin1String("hq") || type == QLatin1String("hst")
+               || type == QLatin1String("hres")) {
         // Answers meant for this node's instance only.
         if (str(m, "i") != m_instance)
             return;
         const quint64 ticket = quint64(integer(m, "k"));
-        if (type == QLatin1String("hst")) {
-            m_remote->deliverHandedStarted(ticket);
+        if (type != QLatin1String("hres")) {
+            if (const auto out = m_handedOut.find(ticket); out != m_handedOut.end())
+                out->confirmed = true;
+            if (type == QLatin1String("hst"))
+                m_remote->deliverHandedStarted(ticket);
             return;
         }
+        m_handedOut.remove(ticket);
         HandedResult r;
         r.commandId = str(m, "id");
         r.status = str(m, "s");

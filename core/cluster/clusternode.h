@@ -11,6 +11,8 @@
 #include <QSet>
 #include <QTimer>
 
+#include <deque>
+
 namespace halhub {
 
 class DeviceBus;
@@ -107,6 +109,14 @@ private:
     void sendAnswer(const QString &node, const QString &instance, const QByteArray &payload);
     void keepAnswer(const QString &node, const QString &instance, const QByteArray &payload);
     void resendAnswers(const QString &node);
+    // What was answered to a handed command, so that the same command sent
+    // again is answered again (or, withdrawn, ignored), never run twice.
+    void rememberAnswer(const QString &node, const QString &instance, quint64 ticket,
+                        const QByteArray &payload);
+    // Sends again every handed command the owner has not confirmed for
+    // heartbeat_ms (all of them when `all`: our link came back, and any
+    // answer may have been lost with it).
+    void resendHanded(bool all);
     void publishDirectory();
     void publishHeartbeat();
     void askDirectory(const QString &node);
@@ -144,6 +154,26 @@ private:
     // Handed commands the router here still owes an answer, by sender node
     // and its ticket.
     QHash<QPair<QString, quint64>, std::weak_ptr<HandedCommandLink>> m_handedIn;
+    // Commands this node handed to an owner and that are not answered yet:
+    // the message, sent again until the owner confirms it (hq, hst).
+    struct HandedOut
+    {
+        QString node;
+        QByteArray payload;
+        qint64 sentMs = 0;
+        bool confirmed = false;
+    };
+    QHash<quint64, HandedOut> m_handedOut;
+    // Answers to handed commands, by sender node and ticket (oldest first
+    // in m_answeredOrder), kept like the waiting ones.
+    struct Answered
+    {
+        QString instance;
+        QByteArray payload;     // empty: withdrawn
+        qint64 atMs = 0;
+    };
+    QHash<QPair<QString, quint64>, Answered> m_answered;
+    std::deque<QPair<QString, quint64>> m_answeredOrder;
     qint64 m_samplesPublished = 0;
     qint64 m_publishesDropped = 0;
     // Heartbeats this node sent, to time their way back.

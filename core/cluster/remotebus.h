@@ -53,6 +53,8 @@ public:
     bool isWatched(const QString &device) const { return m_watched.contains(device); }
     QSet<QString> watched() const { return m_watched; }
     int runningCount() const { return int(m_handed.size()); }
+    // The command handed with ticket still waits for its owner's result.
+    bool isHanded(quint64 ticket) const { return m_handed.contains(ticket); }
 
 private:
     ClusterNode *m_node = nullptr;

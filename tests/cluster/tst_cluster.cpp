@@ -142,10 +142,14 @@ private Q_SLOTS:
     void redisWithPasswords();
     void resultMissedByTheIssuingNodeArrivesWhenItIsBack();
     void commandTheOwnerCannotHearIsAnsweredAtOnce();
+    void commandLostOnTheWayIsSentAgain();
 
 private:
     bool startRedis();
-    QByteArray redisCli(const QStringList &args);
+    QByteArray redisCli(const QStringList &args, const QByteArray &lastArgument = {});
+    // The output bytes Redis holds for a node's subscriber connection; -1:
+    // it has none.
+    qint64 subscriberBacklog(const QString &user);
     // Redis users A, B, C (passwords pw-A, pw-B, pw-C) and admin for the
     // test's own redis-cli; the default user off: Redis wants a password.
     bool useRedisUsers();
@@ -218,13 +222,35 @@ bool tst_Cluster::startRedis()
     return false;
 }
 
-QByteArray tst_Cluster::redisCli(const QStringList &args)
+QByteArray tst_Cluster::redisCli(const QStringList &args, const QByteArray &lastArgument)
 {
     QProcess cli;
-    cli.start(QStringLiteral(REDIS_CLI), QStringList{QStringLiteral("-s"), m_socket} + m_cliLogin + args);
+    QStringList all = QStringList{QStringLiteral("-s"), m_socket} + m_cliLogin;
+    // -x: the last argument from standard input, bytes as they are.
+    if (!lastArgument.isEmpty())
+        all.append(QStringLiteral("-x"));
+    cli.start(QStringLiteral(REDIS_CLI), all + args);
+    if (!lastArgument.isEmpty()) {
+        cli.write(lastArgument);
+        cli.closeWriteChannel();
+    }
     if (!cli.waitForFinished(5000))
         return {};
     return cli.readAllStandardOutput();
+}
+
+qint64 tst_Cluster::subscriberBacklog(const QString &user)
+{
+    const QList<QByteArray> lines = redisCli({QStringLiteral("CLIENT"), QStringLiteral("LIST")}).split('\n');
+    // A subscriber's flags have P (pubsub), U too on a unix socket.
+    static const QRegularExpression subscriber(QStringLiteral("\\bflags=[A-Za-z]*P"));
+    static const QRegularExpression omem(QStringLiteral("\\bomem=(\\d+)"));
+    for (const QByteArray &line : lines) {
+        const QString text = QString::fromUtf8(line);
+        if (text.contains(QStringLiteral(" user=") + user + QLatin1Char(' ')) && subscriber.match(text).hasMatch())
+            return omem.match(text).captured(1).toLongLong();
+    }
+    return -1;
 }
 
 bool tst_Cluster::useRedisUsers()
@@ -1132,6 +1158,63 @@ void tst_Cluster::commandTheOwnerCannotHearIsAnsweredAtOnce()
                 .toString();
     };
     QVERIFY(pollUntil([&] { return echoOnA() == QLatin1String("ok"); }, 15000));
+}
+
+// The command reaches Redis, and Redis loses it on its way to the owner
+// (the owner's subscriber connection is cut with it still in Redis' output
+// buffer, the owner away for less than node_timeout_ms): the client's node
+// sends it again, the owner runs it once, the client gets its result.
+void tst_Cluster::commandLostOnTheWayIsSentAgain()
+{
+    QVERIFY(useRedisUsers());
+    // Redis cuts a subscriber that has 256 KiB waiting for it.
+    QCOMPARE(redisCli({QStringLiteral("CONFIG"), QStringLiteral("SET"),
+                       QStringLiteral("client-output-buffer-limit"), QStringLiteral("pubsub 256kb 256kb 0")})
+                     .trimmed(),
+             QByteArray("OK"));
+    constexpr int kLongTimeoutMs = 8000;
+    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kLongTimeoutMs, {},
+                        loginAs(QStringLiteral("A"), QStringLiteral("pw-A")));
+    Node *b = startNode(QStringLiteral("B"), {}, kLongTimeoutMs, {},
+                        loginAs(QStringLiteral("B"), QStringLiteral("pw-B")));
+    QVERIFY(a && b);
+    auto onB = connectTo(b);
+    QVERIFY(onB);
+    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+
+    // A stops reading; messages for it (a cluster message of a type A does
+    // not know, 32 KiB each) fill its socket until Redis has to hold them.
+    const pid_t owner = pid_t(a->process->processId());
+    QCOMPARE(::kill(owner, SIGSTOP), 0);
+    QByteArray filler("\x82\xa1t\xa2zz\xa3pad\xda\x7f\x7f");
+    filler.append(QByteArray(0x7f7f, 'x'));
+    const QString toA = QStringLiteral("halhub:to:A");
+    const auto fill = [&] { redisCli({QStringLiteral("PUBLISH"), toA}, filler); };
+    for (int i = 0; i < 200 && subscriberBacklog(QStringLiteral("A")) <= 0; ++i)
+        fill();
+    const qint64 before = subscriberBacklog(QStringLiteral("A"));
+    QVERIFY2(before > 0, "Redis holds nothing for the stopped node");
+
+    const QVariantMap ack = onB->request(msg(
+            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
+                                        {QStringLiteral("command"), QStringLiteral("echo")},
+                                        {QStringLiteral("params"), QVariantMap{{QStringLiteral("n"), 42}}}}));
+    QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
+    // The command waits in Redis behind the filler...
+    QVERIFY(pollUntil([&] { return subscriberBacklog(QStringLiteral("A")) > before; }, 5000));
+    // ...and goes with A's connection, which Redis cuts at its limit.
+    for (int i = 0; i < 50 && subscriberBacklog(QStringLiteral("A")) >= 0; ++i)
+        fill();
+    QCOMPARE(subscriberBacklog(QStringLiteral("A")), qint64(-1));
+    QCOMPARE(::kill(owner, SIGCONT), 0);
+
+    const QVariantMap result = onB->waitFor([&](const QVariantMap &m) {
+        return m.value(QStringLiteral("type")) == QLatin1String("result")
+                && m.value(QStringLiteral("command_id")) == ack.value(QStringLiteral("command_id"));
+    }, kLongTimeoutMs);
+    QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(result.value(QStringLiteral("result")).toMap().value(QStringLiteral("n")).toInt(), 42);
+    QCOMPARE(onB->messagesOfType(QStringLiteral("result")).size(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
