@@ -23,6 +23,7 @@ constexpr qsizetype kMaxAnswersWaiting = 1000;
 constexpr qint64 kAnswerKeptMs = 10 * 60 * 1000;
 // Answers remembered for commands sent again (all nodes together).
 constexpr qsizetype kMaxAnswersKept = 10000;
+constexpr qint64 kMaxAnswersKeptBytes = 16 * 1024 * 1024;
 
 QString str(const QVariantMap &m, const char *key)
 {
@@ -499,8 +500,14 @@ void ClusterNode::peerGone(const QString &node, const QString &why)
     it->watching.clear();
     // It ended the commands it handed here itself (device_unavailable).
     m_answersWaiting.remove(node);
-    for (auto a = m_answered.begin(); a != m_answered.end();)
-        a = a.key().first == node ? m_answered.erase(a) : std::next(a);
+    for (auto a = m_answered.begin(); a != m_answered.end();) {
+        if (a.key().first == node) {
+            m_answeredBytes -= a->payload.size();
+            a = m_answered.erase(a);
+        } else {
+            ++a;
+        }
+    }
     // Its commands still waiting here are dropped; a running one runs on.
     QList<quint64> handed;
     for (auto h = m_handedIn.cbegin(); h != m_handedIn.cend(); ++h) {
@@ -734,17 +741,24 @@ void ClusterNode::rememberAnswer(const QString &node, const QString &instance, q
 {
     const QPair<QString, quint64> key{node, ticket};
     const qint64 now = m_clock.elapsed();
-    if (!m_answered.contains(key))
+    if (const auto had = m_answered.constFind(key); had != m_answered.cend())
+        m_answeredBytes -= had->payload.size();
+    else
         m_answeredOrder.push_back(key);
     m_answered.insert(key, {instance, payload, now});
+    m_answeredBytes += payload.size();
+    // Oldest first: gone (its node went), too old, or beyond the bounds.
     while (!m_answeredOrder.empty()) {
         const auto oldest = m_answered.constFind(m_answeredOrder.front());
         const bool stale = oldest == m_answered.cend() || now - oldest->atMs > kAnswerKeptMs
-                || qsizetype(m_answeredOrder.size()) > kMaxAnswersKept;
+                || qsizetype(m_answeredOrder.size()) > kMaxAnswersKept
+                || m_answeredBytes > kMaxAnswersKeptBytes;
         if (!stale)
             break;
-        if (oldest != m_answered.cend() && oldest.key() == m_answeredOrder.front())
+        if (oldest != m_answered.cend()) {
+            m_answeredBytes -= oldest->payload.size();
             m_answered.erase(oldest);
+        }
         m_answeredOrder.pop_front();
     }
 }

@@ -174,6 +174,7 @@ private:
     };
     QHash<QPair<QString, quint64>, Answered> m_answered;
     std::deque<QPair<QString, quint64>> m_answeredOrder;
+    qint64 m_answeredBytes = 0;
     qint64 m_samplesPublished = 0;
     qint64 m_publishesDropped = 0;
     // Heartbeats this node sent, to time their way back.
