@@ -121,6 +121,11 @@
     </message>
     <message>
         <location filename="../gui/clusterview.cpp"/>
+        <source>Redis: disconnected (%1)</source>
+        <translation>Redis: getrennt (%1)</translation>
+    </message>
+    <message>
+        <location filename="../gui/clusterview.cpp"/>
         <source>Redis: connected</source>
         <translation>Redis: verbunden</translation>
     </message>
