@@ -8,7 +8,8 @@
 
 namespace halhub {
 
-// The replay buffer of one stream: the newest frames, at least the last 5 s
+// The replay buffer of one stream computation (shared by its members, see
+// TelemetryHub::framesAfter): the newest frames, at least the last 5 s
 // and at most 1000 (docs/protocol.md section 8).
 class FrameRing
 {

@@ -1,10 +1,12 @@
 #include "telemetry/telemetryhub.h"
 
 #include "bus/devicebus.h"
+#include "telemetry/framering.h"
 #include "telemetry/stream.h"
 #include "telemetry/telemetrymessage.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 namespace halhub {
@@ -16,13 +18,19 @@ struct TelemetryHub::Group
         : device(device.id)
         , stream(spec, device)
         , shared(spec.mode == StreamMode::Full)
+        , rateHz(spec.rateHz)
     {
     }
 
     QString device;
     Stream stream;
+    // Frames made so far, and the latest of them while a member keeps
+    // replay: one ring for all members, whatever their number.
+    quint64 seq = 0;
+    std::optional<FrameRing> ring;
     // Whether other subscribers of the same shape may join.
     bool shared = false;
+    double rateHz = 0;
     // In joining order; a null entry is a member removed during a fan-out.
     std::vector<StreamMember *> members;
     int liveMembers = 0;
@@ -81,6 +89,9 @@ void TelemetryHub::addMember(StreamMember *member, const StreamSpec &spec,
     }
     group->members.push_back(member);
     ++group->liveMembers;
+    member->m_seqBase = group->seq - member->m_seq;
+    if (!group->ring && member->keepsReplay())
+        group->ring.emplace(group->rateHz);
     m_groupOf.insert(member, group);
     countMember(device.id, +1);
 }
@@ -212,6 +223,12 @@ void TelemetryHub::onSample(const Sample &sample)
         const std::optional<Frame> frame = group.stream.addSample(sample);
         if (!frame)
             return;
+        ++group.seq;
+        if (group.ring) {
+            Frame kept = *frame;
+            kept.seq = group.seq;
+            group.ring->append(std::move(kept));
+        }
         FanOut fanOut;
         fanOut.frame = &*frame;
         FanOut *const outer = std::exchange(m_fanOut, &fanOut);
@@ -230,6 +247,17 @@ void TelemetryHub::onSample(const Sample &sample)
         }
         m_fanOut = outer;
     });
+}
+
+QList<Frame> TelemetryHub::framesAfter(const StreamMember *member, quint64 lastSeq) const
+{
+    const Group *group = m_groupOf.value(const_cast<StreamMember *>(member));
+    if (!group || !group->ring || !member->keepsReplay())
+        return {};
+    QList<Frame> frames = group->ring->framesAfter(lastSeq + member->m_seqBase);
+    for (Frame &frame : frames)
+        frame.seq -= member->m_seqBase;
+    return frames;
 }
 
 QByteArray TelemetryHub::encodedValues(const Frame &frame, Encoding encoding)

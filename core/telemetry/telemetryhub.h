@@ -31,6 +31,10 @@ public:
     quint64 lastSeq() const { return m_seq; }
 
 protected:
+    // Whether the member may ask for its recent frames again
+    // (TelemetryHub::framesAfter, a resume): its computation then keeps
+    // them, once for all its members.
+    virtual bool keepsReplay() const { return false; }
     // Called by the hub for each frame of the member's stream, numbered for
     // this member (from 1) and already a key frame with gap when one was
     // forced. The member may add or remove members (itself included) from
@@ -42,6 +46,9 @@ protected:
 private:
     friend class TelemetryHub;
     quint64 m_seq = 0;
+    // The computation's number of the frame before this member's first:
+    // the member's seq plus this is the computation's.
+    quint64 m_seqBase = 0;
     bool m_forceKey = false;
 };
 
@@ -73,6 +80,12 @@ public:
     // The member's next frame is a key frame with gap: true (resume without
     // replay); the other members of its computation are not affected.
     void forceKeyFrame(StreamMember *member);
+    // The member's frames with seq > lastSeq that its computation still
+    // holds (at least the last 5 s, at most 1000: docs/protocol.md section
+    // 8), numbered for the member, oldest first; when some after lastSeq
+    // are no longer held, the first is completed into a key frame with
+    // gap: true. Empty for a member that does not keep replay.
+    QList<Frame> framesAfter(const StreamMember *member, quint64 lastSeq) const;
 
     int memberCount() const;
     // Distinct stream computations (for tests and diagnostics).

@@ -36,6 +36,17 @@ protected:
     void deviceChanged(const DeviceInfo &info) override { infos.append(info); }
 };
 
+// A recorder that may ask for its frames again, as a session does.
+class Replayer final : public StreamMember
+{
+public:
+    QList<Frame> frames;
+
+protected:
+    bool keepsReplay() const override { return true; }
+    void consumeFrame(Frame frame) override { frames.append(std::move(frame)); }
+};
+
 DeviceInfo pushDevice()
 {
     DeviceInfo d;
@@ -111,6 +122,8 @@ private Q_SLOTS:
     void deviceChangeReachesComputationAndMembers();
     void valuesEncodedOncePerFrame();
     void otherDevicesIgnored();
+    void replayIsKeptOncePerComputation();
+    void replayPastTheRingStartsWithAGapKeyFrame();
 
 private:
     void feedSim(int from, int count);
@@ -553,6 +566,86 @@ void TestTelemetryHub::otherDevicesIgnored()
     QVERIFY(a.frames.isEmpty());
     QCOMPARE(m_hub->samplesIn(), 1);
     m_hub->removeMember(&a);
+}
+
+// Members that joined at different times share one ring; each gets its own
+// frames back, numbered as it received them.
+void TestTelemetryHub::replayIsKeptOncePerComputation()
+{
+    const DeviceInfo device = simDevice();
+    Replayer early;
+    Recorder plain;
+    Replayer late;
+    m_hub->addMember(&early, spec(device), device);
+    m_hub->addMember(&plain, spec(device), device);
+    feedSim(0, 10);
+    m_hub->addMember(&late, spec(device), device);
+    feedSim(10, 5);
+    QCOMPARE(m_hub->computationCount(), 1);
+    QCOMPARE(early.frames.size(), 15);
+    QCOMPARE(late.frames.size(), 5);
+
+    const QList<Frame> earlyAgain = m_hub->framesAfter(&early, 12);
+    QCOMPARE(earlyAgain.size(), 3);
+    const QList<Frame> lateAgain = m_hub->framesAfter(&late, 2);
+    QCOMPARE(lateAgain.size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        const Frame &sent = early.frames.at(12 + i);
+        QCOMPARE(earlyAgain.at(i).seq, sent.seq);
+        QCOMPARE(earlyAgain.at(i).timestampUs, sent.timestampUs);
+        QCOMPARE(earlyAgain.at(i).values, sent.values);
+        QVERIFY(!earlyAgain.at(i).gap);
+        QCOMPARE(lateAgain.at(i).seq, late.frames.at(2 + i).seq);
+        QCOMPARE(lateAgain.at(i).timestampUs, sent.timestampUs);
+        // One copy of the values for the members and the ring.
+        QCOMPARE(lateAgain.at(i).values.constData(), sent.values.constData());
+    }
+    // From the start: everything the member got, nothing from before it.
+    const QList<Frame> lateAll = m_hub->framesAfter(&late, 0);
+    QCOMPARE(lateAll.size(), 5);
+    QVERIFY(seqFromOne(lateAll));
+    QVERIFY(!lateAll.first().gap);
+    QVERIFY(m_hub->framesAfter(&late, 5).isEmpty());
+    // A member that never resumes asks for nothing.
+    QVERIFY(m_hub->framesAfter(&plain, 0).isEmpty());
+
+    m_hub->removeMember(&early);
+    m_hub->removeMember(&plain);
+    // The ring outlives a member that leaves.
+    QCOMPARE(m_hub->framesAfter(&late, 4).size(), 1);
+    m_hub->removeMember(&late);
+    QVERIFY(m_hub->framesAfter(&late, 0).isEmpty());
+}
+
+// 5 s at 100 Hz and the frame at the edge are kept: a resume from further
+// back starts with the oldest held frame, completed, marked gap.
+void TestTelemetryHub::replayPastTheRingStartsWithAGapKeyFrame()
+{
+    const DeviceInfo device = simDevice();
+    Replayer early;
+    m_hub->addMember(&early, spec(device, map({{"mode", QStringLiteral("delta")}})), device);
+    feedSim(0, 40);
+    Replayer late;
+    m_hub->addMember(&late, spec(device), device);
+    Replayer other;
+    m_hub->addMember(&other, spec(device), device);
+    feedSim(40, 600);
+    QCOMPARE(other.frames.size(), 600);
+    const QList<Frame> again = m_hub->framesAfter(&other, 10);
+    QCOMPARE(again.size(), 501);
+    QCOMPARE(again.first().seq, quint64(100));
+    QVERIFY(again.first().key);
+    QVERIFY(again.first().gap);
+    QCOMPARE(again.last().seq, quint64(600));
+    QVERIFY(!again.at(1).gap);
+    // The delta stream computes alone and keeps its own ring.
+    QCOMPARE(m_hub->computationCount(), 2);
+    const QList<Frame> delta = m_hub->framesAfter(&early, early.frames.size() - 1);
+    QCOMPARE(delta.size(), 1);
+    QCOMPARE(delta.first().seq, early.frames.last().seq);
+    m_hub->removeMember(&early);
+    m_hub->removeMember(&late);
+    m_hub->removeMember(&other);
 }
 
 QTEST_GUILESS_MAIN(TestTelemetryHub)

@@ -31,19 +31,18 @@ struct Session::StreamState final : StreamMember
         : session(owner)
         , id(id)
         , spec(spec)
-        , ring(spec.rateHz)
         , deviceInfo(device)
         , requestedRate(requested.value_or(0))
     {
     }
 
+    bool keepsReplay() const override { return true; }
     void consumeFrame(Frame frame) override { session->produce(*this, std::move(frame)); }
     void deviceChanged(const DeviceInfo &info) override { deviceInfo = info; }
 
     Session *session;
     QString id;
     StreamSpec spec;
-    FrameRing ring;
     DeviceInfo deviceInfo;
     double requestedRate = 0;
     std::optional<Frame> pending;      // coalesced frame waiting for the socket
@@ -196,9 +195,9 @@ QList<StreamStats> Session::streamStats() const
 void Session::produce(StreamState &state, Frame frame)
 {
     ++state.produced;
-    state.ring.append(std::move(frame));
+    // The computation keeps it for a resume (TelemetryHub::framesAfter).
     if (m_channel)
-        offer(state, state.ring.newest());
+        offer(state, frame);
 }
 
 void Session::offer(StreamState &state, const Frame &frame)
@@ -305,7 +304,7 @@ void Session::replay(const QHash<QString, quint64> &lastSeq, const QSet<QString>
             m_hub->forceKeyFrame(state.get());
             continue;
         }
-        const QList<Frame> frames = state->ring.framesAfter(*it);
+        const QList<Frame> frames = m_hub->framesAfter(state.get(), *it);
         for (const Frame &frame : frames) {
             if (m_channel)
                 sendFrame(*state, frame, false);

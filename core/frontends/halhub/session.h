@@ -2,7 +2,6 @@
 
 #include "commands/commandrouter.h"
 #include "net/messagechannel.h"
-#include "telemetry/framering.h"
 #include "telemetry/telemetryhub.h"
 
 #include <QElapsedTimer>
