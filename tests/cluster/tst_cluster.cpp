@@ -155,6 +155,12 @@ private:
     bool useRedisUsers();
     // The node's cluster section logs in as `user`, its password in a file.
     QVariantMap loginAs(const QString &user, const QString &password);
+    // The user's connections cut and kept out (its ACL user off), then let
+    // in again.
+    bool lockOut(const QString &user);
+    bool letIn(const QString &user);
+    // A node that logs in as the user of its name (password pw-NAME).
+    Node *startLoggedIn(const QString &name, const QVariantList &devices, int nodeTimeoutMs = kNodeTimeoutMs);
     qint64 publishCount();
     // extra: more top-level config sections (auth).
     Node *startNode(const QString &name, const QVariantList &devices, int nodeTimeoutMs = kNodeTimeoutMs,
@@ -165,6 +171,9 @@ private:
     // Nodes A (with a0) and B (none), a client on each, a0 listed on B.
     void clientsOnOwnerAndOther(std::unique_ptr<TestClient> *onA, std::unique_ptr<TestClient> *onB,
                                 int rateHz = 100);
+    // a (owner of a0) and b started; clients on both (onA may be null)
+    // once b lists a0 connected.
+    void clientsOn(Node *a, Node *b, std::unique_ptr<TestClient> *onA, std::unique_ptr<TestClient> *onB);
     // Nodes A (a0) and B (b0), a client on B streaming both.
     void streamLocalAndRemote(std::unique_ptr<TestClient> *client, QString *local, QString *remote);
 
@@ -287,6 +296,25 @@ QVariantMap tst_Cluster::loginAs(const QString &user, const QString &password)
     return {{QStringLiteral("redis_user"), user}, {QStringLiteral("redis_password_file"), file}};
 }
 
+bool tst_Cluster::lockOut(const QString &user)
+{
+    return redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), user, QStringLiteral("off")}).trimmed() == "OK"
+            && redisCli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("USER"), user})
+                               .trimmed()
+                               .toInt()
+            >= 2;
+}
+
+Node *tst_Cluster::startLoggedIn(const QString &name, const QVariantList &devices, int nodeTimeoutMs)
+{
+    return startNode(name, devices, nodeTimeoutMs, {}, loginAs(name, QStringLiteral("pw-") + name));
+}
+
+bool tst_Cluster::letIn(const QString &user)
+{
+    return redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), user, QStringLiteral("on")}).trimmed() == "OK";
+}
+
 qint64 tst_Cluster::publishCount()
 {
     const QByteArray info = redisCli({QStringLiteral("INFO"), QStringLiteral("commandstats")});
@@ -364,12 +392,20 @@ std::unique_ptr<TestClient> tst_Cluster::connectTo(const Node *node)
 void tst_Cluster::clientsOnOwnerAndOther(std::unique_ptr<TestClient> *onA,
                                          std::unique_ptr<TestClient> *onB, int rateHz)
 {
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"), rateHz)});
-    Node *b = startNode(QStringLiteral("B"), {});
+    clientsOn(startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"), rateHz)}),
+              startNode(QStringLiteral("B"), {}), onA, onB);
+}
+
+void tst_Cluster::clientsOn(Node *a, Node *b, std::unique_ptr<TestClient> *onA,
+                            std::unique_ptr<TestClient> *onB)
+{
     QVERIFY(a && b);
-    *onA = connectTo(a);
+    if (onA) {
+        *onA = connectTo(a);
+        QVERIFY(*onA);
+    }
     *onB = connectTo(b);
-    QVERIFY(*onA && *onB);
+    QVERIFY(*onB);
     QVERIFY(waitDevice(**onB, QStringLiteral("a0"), QStringLiteral("connected")));
 }
 
@@ -1024,10 +1060,8 @@ void tst_Cluster::stalledRedisKeepsThePublisherBounded()
 void tst_Cluster::redisWithPasswords()
 {
     QVERIFY(useRedisUsers());
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kNodeTimeoutMs, {},
-                        loginAs(QStringLiteral("A"), QStringLiteral("pw-A")));
-    Node *b = startNode(QStringLiteral("B"), {}, kNodeTimeoutMs, {},
-                        loginAs(QStringLiteral("B"), QStringLiteral("pw-B")));
+    Node *a = startLoggedIn(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))});
+    Node *b = startLoggedIn(QStringLiteral("B"), {});
     Node *c = startNode(QStringLiteral("C"), {simDevice(QStringLiteral("c0"))}, kNodeTimeoutMs, {},
                         loginAs(QStringLiteral("C"), QStringLiteral("not-pw-C")));
     QVERIFY(a && b && c);
@@ -1035,15 +1069,10 @@ void tst_Cluster::redisWithPasswords()
     auto onC = connectTo(c);
     QVERIFY(onB && onC);
     QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
-    const QVariantMap ack = onB->request(msg(
-            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
-                                        {QStringLiteral("command"), QStringLiteral("echo")},
-                                        {QStringLiteral("params"), QVariantMap{{QStringLiteral("x"), 7}}}}));
+    const QVariantMap ack = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {{QStringLiteral("x"), 7}}));
     QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
-    const QVariantMap result = onB->waitFor([&](const QVariantMap &m) {
-        return m.value(QStringLiteral("type")) == QLatin1String("result")
-                && m.value(QStringLiteral("command_id")) == ack.value(QStringLiteral("command_id"));
-    }, 5000);
+    const QVariantMap result = resultFor(*onB, ack.value(QStringLiteral("command_id")), 5000);
     QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
 
     // C: refused by Redis, told why, its own device still served, and
@@ -1068,43 +1097,27 @@ void tst_Cluster::resultMissedByTheIssuingNodeArrivesWhenItIsBack()
 {
     QVERIFY(useRedisUsers());
     constexpr int kLongTimeoutMs = 8000;
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kLongTimeoutMs, {},
-                        loginAs(QStringLiteral("A"), QStringLiteral("pw-A")));
-    Node *b = startNode(QStringLiteral("B"), {}, kLongTimeoutMs, {},
-                        loginAs(QStringLiteral("B"), QStringLiteral("pw-B")));
-    QVERIFY(a && b);
-    auto onA = connectTo(a);
-    auto onB = connectTo(b);
-    QVERIFY(onA && onB);
-    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
-    const QVariantMap ack = onB->request(msg(
-            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
-                                        {QStringLiteral("command"), QStringLiteral("sleep")},
-                                        {QStringLiteral("params"), QVariantMap{{QStringLiteral("ms"), 300}}}}));
+    std::unique_ptr<TestClient> onA;
+    std::unique_ptr<TestClient> onB;
+    clientsOn(startLoggedIn(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kLongTimeoutMs),
+              startLoggedIn(QStringLiteral("B"), {}, kLongTimeoutMs), &onA, &onB);
+    if (QTest::currentTestFailed())
+        return;
+    const QVariantMap ack = onB->request(commandMessage(QStringLiteral("a0"), QStringLiteral("sleep"), sleepMs(300)));
     QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
     // B away, and kept away: its user is off.
-    redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), QStringLiteral("B"), QStringLiteral("off")});
-    QVERIFY(redisCli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("USER"),
-                      QStringLiteral("B")}).trimmed().toInt() >= 2);
+    QVERIFY(lockOut(QStringLiteral("B")));
     // A command on A behind B's one: when it is done, so is B's.
-    const QVariantMap behind = onA->request(msg(
-            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
-                                        {QStringLiteral("command"), QStringLiteral("echo")}}));
+    const QVariantMap behind = onA->request(commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {}));
     QCOMPARE(behind.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
-    const QVariantMap behindResult = onA->waitFor([&](const QVariantMap &m) {
-        return m.value(QStringLiteral("type")) == QLatin1String("result")
-                && m.value(QStringLiteral("command_id")) == behind.value(QStringLiteral("command_id"));
-    }, 5000);
+    const QVariantMap behindResult = resultFor(*onA, behind.value(QStringLiteral("command_id")), 5000);
     QCOMPARE(behindResult.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
     QVERIFY(pollUntil([&] { return clusterMetrics(*onA).value(QStringLiteral("answers_waiting")).toInt() == 1; },
                       5000));
     QVERIFY(onB->messagesOfType(QStringLiteral("result")).isEmpty());
 
-    redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), QStringLiteral("B"), QStringLiteral("on")});
-    const QVariantMap result = onB->waitFor([&](const QVariantMap &m) {
-        return m.value(QStringLiteral("type")) == QLatin1String("result")
-                && m.value(QStringLiteral("command_id")) == ack.value(QStringLiteral("command_id"));
-    }, kLongTimeoutMs);
+    QVERIFY(letIn(QStringLiteral("B")));
+    const QVariantMap result = resultFor(*onB, ack.value(QStringLiteral("command_id")), kLongTimeoutMs);
     QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
     QCOMPARE(onB->messagesOfType(QStringLiteral("result")).size(), 1);
     QCOMPARE(clusterMetrics(*onA).value(QStringLiteral("answers_waiting")).toInt(), 0);
@@ -1118,25 +1131,15 @@ void tst_Cluster::commandTheOwnerCannotHearIsAnsweredAtOnce()
 {
     QVERIFY(useRedisUsers());
     constexpr int kLongTimeoutMs = 8000;
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kLongTimeoutMs, {},
-                        loginAs(QStringLiteral("A"), QStringLiteral("pw-A")));
-    Node *b = startNode(QStringLiteral("B"), {}, kLongTimeoutMs, {},
-                        loginAs(QStringLiteral("B"), QStringLiteral("pw-B")));
-    QVERIFY(a && b);
-    auto onB = connectTo(b);
-    QVERIFY(onB);
-    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
-    redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), QStringLiteral("A"), QStringLiteral("off")});
-    QVERIFY(redisCli({QStringLiteral("CLIENT"), QStringLiteral("KILL"), QStringLiteral("USER"),
-                      QStringLiteral("A")}).trimmed().toInt() >= 2);
-    const QVariantMap ack = onB->request(msg(
-            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
-                                        {QStringLiteral("command"), QStringLiteral("echo")}}));
+    Node *a = startLoggedIn(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kLongTimeoutMs);
+    std::unique_ptr<TestClient> onB;
+    clientsOn(a, startLoggedIn(QStringLiteral("B"), {}, kLongTimeoutMs), nullptr, &onB);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(lockOut(QStringLiteral("A")));
+    const QVariantMap ack = onB->request(commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {}));
     QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
-    const QVariantMap result = onB->waitFor([&](const QVariantMap &m) {
-        return m.value(QStringLiteral("type")) == QLatin1String("result")
-                && m.value(QStringLiteral("command_id")) == ack.value(QStringLiteral("command_id"));
-    }, kLongTimeoutMs);
+    const QVariantMap result = resultFor(*onB, ack.value(QStringLiteral("command_id")), kLongTimeoutMs);
     QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("error"));
     QCOMPARE(result.value(QStringLiteral("error")).toMap().value(QStringLiteral("code")).toString(),
              QStringLiteral("device_unavailable"));
@@ -1145,15 +1148,10 @@ void tst_Cluster::commandTheOwnerCannotHearIsAnsweredAtOnce()
 
     // A back before anyone gave it up: its device takes commands again
     // (once A has logged in again after its backoff).
-    redisCli({QStringLiteral("ACL"), QStringLiteral("SETUSER"), QStringLiteral("A"), QStringLiteral("on")});
+    QVERIFY(letIn(QStringLiteral("A")));
     const auto echoOnA = [&] {
-        const QVariantMap again = onB->request(msg(
-                QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
-                                            {QStringLiteral("command"), QStringLiteral("echo")}}));
-        return onB->waitFor([&](const QVariantMap &m) {
-                       return m.value(QStringLiteral("type")) == QLatin1String("result")
-                               && m.value(QStringLiteral("command_id")) == again.value(QStringLiteral("command_id"));
-                   }, 5000)
+        const QVariantMap again = onB->request(commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {}));
+        return resultFor(*onB, again.value(QStringLiteral("command_id")), 5000)
                 .value(QStringLiteral("status"))
                 .toString();
     };
@@ -1173,14 +1171,11 @@ void tst_Cluster::commandLostOnTheWayIsSentAgain()
                      .trimmed(),
              QByteArray("OK"));
     constexpr int kLongTimeoutMs = 8000;
-    Node *a = startNode(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kLongTimeoutMs, {},
-                        loginAs(QStringLiteral("A"), QStringLiteral("pw-A")));
-    Node *b = startNode(QStringLiteral("B"), {}, kLongTimeoutMs, {},
-                        loginAs(QStringLiteral("B"), QStringLiteral("pw-B")));
-    QVERIFY(a && b);
-    auto onB = connectTo(b);
-    QVERIFY(onB);
-    QVERIFY(waitDevice(*onB, QStringLiteral("a0"), QStringLiteral("connected")));
+    Node *a = startLoggedIn(QStringLiteral("A"), {simDevice(QStringLiteral("a0"))}, kLongTimeoutMs);
+    std::unique_ptr<TestClient> onB;
+    clientsOn(a, startLoggedIn(QStringLiteral("B"), {}, kLongTimeoutMs), nullptr, &onB);
+    if (QTest::currentTestFailed())
+        return;
 
     // A stops reading; messages for it (a cluster message of a type A does
     // not know, 32 KiB each) fill its socket until Redis has to hold them.
@@ -1195,10 +1190,8 @@ void tst_Cluster::commandLostOnTheWayIsSentAgain()
     const qint64 before = subscriberBacklog(QStringLiteral("A"));
     QVERIFY2(before > 0, "Redis holds nothing for the stopped node");
 
-    const QVariantMap ack = onB->request(msg(
-            QStringLiteral("command"), {{QStringLiteral("device"), QStringLiteral("a0")},
-                                        {QStringLiteral("command"), QStringLiteral("echo")},
-                                        {QStringLiteral("params"), QVariantMap{{QStringLiteral("n"), 42}}}}));
+    const QVariantMap ack = onB->request(
+            commandMessage(QStringLiteral("a0"), QStringLiteral("echo"), {{QStringLiteral("n"), 42}}));
     QCOMPARE(ack.value(QStringLiteral("type")).toString(), QStringLiteral("ack"));
     // The command waits in Redis behind the filler...
     QVERIFY(pollUntil([&] { return subscriberBacklog(QStringLiteral("A")) > before; }, 5000));
@@ -1208,10 +1201,7 @@ void tst_Cluster::commandLostOnTheWayIsSentAgain()
     QCOMPARE(subscriberBacklog(QStringLiteral("A")), qint64(-1));
     QCOMPARE(::kill(owner, SIGCONT), 0);
 
-    const QVariantMap result = onB->waitFor([&](const QVariantMap &m) {
-        return m.value(QStringLiteral("type")) == QLatin1String("result")
-                && m.value(QStringLiteral("command_id")) == ack.value(QStringLiteral("command_id"));
-    }, kLongTimeoutMs);
+    const QVariantMap result = resultFor(*onB, ack.value(QStringLiteral("command_id")), kLongTimeoutMs);
     QCOMPARE(result.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
     QCOMPARE(result.value(QStringLiteral("result")).toMap().value(QStringLiteral("n")).toInt(), 42);
     QCOMPARE(onB->messagesOfType(QStringLiteral("result")).size(), 1);
