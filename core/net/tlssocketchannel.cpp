@@ -111,13 +111,30 @@ void TlsSocketChannel::writeBytes(const char *header, qsizetype headerSize, cons
 {
     if (!m_open)
         return;
-    // QSslSocket encrypts what was written once control is back in the
-    // event loop, so consecutive frames go out together.
     if (m_tls->write(header, headerSize) != headerSize
             || (size > 0 && m_tls->write(payload, size) != size)) {
         drop();
         return;
     }
+    // Encrypted and written now, not once control is back in the event
+    // loop after every other connection of the thread had its turn; a
+    // batch is flushed once, at its end.
+    if (!m_batching)
+        flushToKernel();
+}
+
+void TlsSocketChannel::writeFrames(const EncodedFrame *const *frames, size_t count)
+{
+    m_batching = true;
+    WebSocketChannel::writeFrames(frames, count);
+    m_batching = false;
+    if (m_open)
+        flushToKernel();
+}
+
+void TlsSocketChannel::flushToKernel()
+{
+    m_tls->flush();
     setSocketBytes(m_tls->bytesToWrite() + m_tls->encryptedBytesToWrite());
 }
 

@@ -26,6 +26,8 @@ public:
     ~TlsSocketChannel() override;
 
     void start() override;
+    // One turn's frames, encrypted and handed to the kernel together.
+    void writeFrames(const EncodedFrame *const *frames, size_t count) override;
 
 private:
     TlsSocketChannel(QWebSocket *socket, QSslSocket *tls, const QByteArray &received,
@@ -39,6 +41,7 @@ private:
     void readAvailable() override;
     void drop(Drop how = Drop::Close) override;
     void onWritten();
+    void flushToKernel();
     void onDisconnected();
 
     QSslSocket *m_tls = nullptr;    // a child
@@ -46,6 +49,7 @@ private:
     bool m_open = true;
     bool m_readingEnabled = true;
     bool m_readQueued = false;
+    bool m_batching = false;        // in writeFrames: flush once at its end
 };
 
 } // namespace halhub
