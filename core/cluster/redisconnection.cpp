@@ -189,14 +189,21 @@ void RedisConnection::onConnect(int status, const char *error)
             hello.append(m_endpoint.user.toUtf8());
         hello.append(m_endpoint.password.toUtf8());
     }
+    sendArgv(hello, &RedisHooks::onHello, nullptr);
+}
+
+int RedisConnection::sendArgv(const QList<QByteArray> &args, RedisCallback callback, void *privdata)
+{
     std::vector<const char *> argv;
     std::vector<size_t> lengths;
-    for (const QByteArray &a : std::as_const(hello)) {
+    argv.reserve(args.size());
+    lengths.reserve(args.size());
+    for (const QByteArray &a : args) {
         argv.push_back(a.constData());
         lengths.push_back(size_t(a.size()));
     }
-    redisAsyncCommandArgv(m_ctx, &RedisHooks::onHello, nullptr, int(argv.size()), argv.data(),
-                          lengths.data());
+    return redisAsyncCommandArgv(m_ctx, callback, privdata, int(argv.size()), argv.data(),
+                                 lengths.data());
 }
 
 void RedisConnection::onHello(const void *r)
@@ -314,18 +321,8 @@ bool RedisConnection::command(const QList<QByteArray> &args, ReplyFn onReply)
         ++m_dropped;
         return false;
     }
-    std::vector<const char *> argv;
-    std::vector<size_t> lengths;
-    argv.reserve(args.size());
-    lengths.reserve(args.size());
-    for (const QByteArray &a : args) {
-        argv.push_back(a.constData());
-        lengths.push_back(size_t(a.size()));
-    }
     auto *pending = new PendingReply{this, std::move(onReply)};
-    if (redisAsyncCommandArgv(m_ctx, &RedisHooks::onReply, pending, int(argv.size()),
-                              argv.data(), lengths.data())
-        != REDIS_OK) {
+    if (sendArgv(args, &RedisHooks::onReply, pending) != REDIS_OK) {
         delete pending;
         ++m_dropped;
         return false;

@@ -88,6 +88,9 @@ private:
     void connectNow();
     void onConnect(int status, const char *error);
     void onHello(const void *reply);
+    // Queues one command on the context; hiredis' status (REDIS_OK when queued).
+    using RedisCallback = void (*)(redisAsyncContext *, void *, void *);
+    int sendArgv(const QList<QByteArray> &args, RedisCallback callback, void *privdata);
     void failed(const QString &reason);
     void onDisconnect();
     void scheduleReconnect();
