@@ -19,8 +19,6 @@ public:
 
     void append(const Frame &frame);
     void append(Frame &&frame);
-    // The last frame appended; the ring must not be empty.
-    const Frame &newest() const { return m_frames.back(); }
     qsizetype size() const;
     qsizetype capacity() const { return m_capacity; }
 
